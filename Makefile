@@ -1,0 +1,50 @@
+# vigil: two commands do everything on a fresh Debian 12 machine.
+#   make demo   set up (system libraries, .venv, vigil) and build every sample into output/
+#   make test   set up the same way (plus poppler-utils) and run the whole test suite
+PYTHON ?= python3
+VENV   := .venv
+BIN    := $(VENV)/bin
+STAMP  := $(VENV)/.installed
+SYSTEM_PACKAGES := libpango-1.0-0 libpangoft2-1.0-0 libharfbuzz-subset0 libjpeg62-turbo libopenjp2-7 libffi8
+TEST_PACKAGES   := poppler-utils
+
+.PHONY: demo test setup system-deps test-deps lint bench clean help
+
+help:
+	@echo "make demo   build the sample publications into output/"
+	@echo "make test   run the test suite"
+	@echo "make lint   ruff and mypy"
+	@echo "make bench  run the benchmarks in benchmarks/"
+
+demo: setup
+	$(BIN)/vigil build
+	@echo "PDFs are in $(CURDIR)/output/"
+
+test: setup test-deps
+	$(BIN)/python -m pytest $(PYTEST_ARGS)
+
+lint: setup
+	$(BIN)/ruff check src tests benchmarks scripts
+	$(BIN)/mypy
+
+bench: setup
+	$(BIN)/python benchmarks/build_overhead.py
+	$(BIN)/python benchmarks/cli_startup.py
+
+setup: system-deps $(STAMP)
+
+# Install Debian packages only when one is missing (needs root or sudo, as on this kind of machine).
+system-deps:
+	@scripts/ensure-debian-packages $(SYSTEM_PACKAGES)
+
+test-deps:
+	@scripts/ensure-debian-packages $(TEST_PACKAGES)
+
+$(STAMP): pyproject.toml
+	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -e '.[dev]'
+	touch $(STAMP)
+
+clean:
+	rm -rf output .vigil-cache

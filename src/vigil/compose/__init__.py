@@ -1,0 +1,170 @@
+"""Stage 2, compose: a :class:`~vigil.read.Publication` becomes one HTML document.
+
+Takes a validated publication and an output profile; gives a :class:`Composed` document: the
+HTML string, the base URL WeasyPrint resolves it against, the folders it may load files from,
+and the template files it used. Markdown goes through :mod:`vigil.compose.markdown` (safe HTML);
+everything else is escaped by the sandboxed theme templates.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import os
+from dataclasses import dataclass
+from functools import partial
+from pathlib import Path
+from types import TracebackType
+from typing import Any
+
+import jinja2
+
+from vigil import __version__
+from vigil.compose.i18n import Locale, locale_for
+from vigil.compose.markdown import MarkdownRenderer
+from vigil.compose.theme import make_environment, theme_folders
+from vigil.errors import Location, ThemeError, VigilError
+from vigil.profiles import Profile
+from vigil.read import Publication, Section
+from vigil.read.images import verify_image
+from vigil.resources import fonts_dir
+from vigil.sandbox import resolve_inside
+
+__all__ = ["Composed", "compose_html"]
+
+
+@dataclass(frozen=True)
+class Composed:
+    """An HTML document ready for WeasyPrint, and what it may read."""
+
+    html: str
+    base_url: str
+    roots: tuple[Path, ...]
+    theme_folders: tuple[Path, ...]
+
+
+def compose_html(publication: Publication, profile: Profile) -> Composed:
+    """Render the publication's theme templates into one HTML document."""
+    manifest = publication.folder / "publication.yaml"
+    folders = theme_folders(publication.folder, publication.meta.theme, manifest)
+    env = make_environment(folders)
+    renderers: dict[str, MarkdownRenderer] = {}
+
+    def renderer(language: str) -> MarkdownRenderer:
+        if language not in renderers:
+            renderers[language] = MarkdownRenderer(locale_for(language).quotes)
+        return renderers[language]
+
+    def resolve_image(base: Path, reference: str, location: Location) -> str:
+        path = resolve_inside(reference, base, (publication.folder,), location)
+        verify_image(path, location)
+        return path.as_uri()
+
+    def markdown(source: Path, language: str, text: str | None, inline: bool = False) -> Any:
+        if not text:
+            return ""
+        html = renderer(language).render(
+            text, source, partial(resolve_image, source.parent), inline=inline
+        )
+        return jinja2.utils.markupsafe.Markup(html)
+
+    locale = locale_for(publication.language)
+    meta = publication.meta
+    sections = [_section_context(s, markdown, publication) for s in publication.sections]
+    context: dict[str, Any] = {
+        "publication": meta,
+        "kind": meta.kind,
+        "language": meta.language,
+        "date_text": locale.date(meta.date),
+        "cover_image": _uri(publication.folder, meta.cover.image),
+        "back_html": markdown(manifest, meta.language, meta.back.text if meta.back else None),
+        "sections": sections,
+        "page": {"size": meta.page.size, "width": meta.page.millimetres[0],
+                 "height": meta.page.millimetres[1]},
+        "profile": profile,
+        "fonts_url": fonts_dir().as_uri(),
+        "created": meta.date.isoformat(),
+        "modified": _modified(meta.date),
+        "vigil_version": __version__,
+        "t": locale.word,
+        "format_date": locale.date,
+        "locale": _locale_context(locale),
+    }
+    template_name = f"{meta.kind}.html"
+    try:
+        template = env.get_template(template_name)
+        html = template.render(context)
+    except VigilError:
+        raise
+    except jinja2.TemplateNotFound as exc:
+        raise ThemeError(
+            f"template '{exc.name}' not found in " + ", ".join(str(f) for f in folders),
+            location=Location(manifest), key="theme",
+        ) from None
+    except jinja2.TemplateSyntaxError as exc:
+        raise ThemeError(
+            f"template syntax error: {exc.message}",
+            location=Location(Path(exc.filename) if exc.filename else None, exc.lineno),
+        ) from None
+    except (jinja2.UndefinedError, jinja2.exceptions.SecurityError, TypeError, ValueError) as exc:
+        raise ThemeError(
+            f"template failed while composing '{publication.name}': {exc}",
+            location=_template_location(exc.__traceback__, folders),
+        ) from None
+    roots = (publication.folder, *folders, fonts_dir())
+    return Composed(html=html, base_url=publication.folder.as_uri() + "/", roots=roots,
+                    theme_folders=folders)
+
+
+def _modified(default: dt.date) -> str:
+    """The modification date written in the PDF: SOURCE_DATE_EPOCH if set, else the date."""
+    epoch = os.environ.get("SOURCE_DATE_EPOCH")
+    if epoch and epoch.strip().isdigit():
+        stamp = dt.datetime.fromtimestamp(int(epoch), tz=dt.timezone.utc)
+        return stamp.strftime("%Y-%m-%dT%H:%M:%SZ")
+    return default.isoformat()
+
+
+def _uri(folder: Path, reference: str | None) -> str | None:
+    return (folder / reference).resolve().as_uri() if reference else None
+
+
+def _locale_context(locale: Locale) -> dict[str, str]:
+    quotes = locale.quotes
+    return {"open_quote": quotes[0], "close_quote": quotes[1], "language": locale.language}
+
+
+def _section_context(section: Section, markdown: Any, publication: Publication) -> dict[str, Any]:
+    source = section.source
+    language = section.language
+    blocks = []
+    for block in section.blocks:
+        data = block.model_dump()
+        if getattr(block, "items", None) is not None and block.type == "catalogue":
+            for item in data["items"]:
+                item["image_uri"] = _uri(source.parent, item.get("image"))
+        blocks.append({"type": block.type, "data": data, "template": f"blocks/{block.type}.html"})
+    return {
+        "id": section.id,
+        "title": section.title,
+        "language": language,
+        "new_page": section.new_page,
+        "toc": section.toc,
+        "source": source.name,
+        "body": markdown(source, language, section.markdown),
+        "intro": markdown(source, language, section.intro),
+        "blocks": blocks,
+        "md": partial(markdown, source, language),
+        "md_inline": partial(markdown, source, language, inline=True),
+    }
+
+
+def _template_location(tb: TracebackType | None, folders: tuple[Path, ...]) -> Location:
+    """The template file and line where rendering failed, from Jinja's rewritten traceback."""
+    found = Location()
+    names = {str(folder) for folder in folders}
+    while tb is not None:
+        filename = tb.tb_frame.f_code.co_filename
+        if any(filename.startswith(name) for name in names):
+            found = Location(Path(filename), tb.tb_lineno)
+        tb = tb.tb_next
+    return found

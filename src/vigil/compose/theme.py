@@ -1,0 +1,47 @@
+"""The theme: a sandboxed Jinja2 environment over a theme folder and the publication's overrides.
+
+Takes the publication folder and the theme name; gives a Jinja2 environment in which a
+``templates/`` folder beside ``publication.yaml`` is searched first, file by file, then the theme
+(``templates/<theme>/`` of vigil, or a folder of that name inside the publication). Templates
+autoescape, fail on any undefined name, and cannot reach Python internals (sandbox).
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from jinja2 import ChoiceLoader, FileSystemLoader, StrictUndefined, select_autoescape
+from jinja2.sandbox import ImmutableSandboxedEnvironment
+
+from vigil.errors import Location, ThemeError
+from vigil.resources import themes_dir
+
+
+def theme_folders(publication: Path, theme: str, manifest: Path) -> tuple[Path, ...]:
+    """The folders searched for templates, first match wins."""
+    local_theme = publication / theme
+    shared = themes_dir() / theme
+    theme_dir = local_theme if local_theme.is_dir() else shared
+    if not theme_dir.is_dir():
+        available = sorted(p.name for p in themes_dir().iterdir() if p.is_dir())
+        raise ThemeError(
+            f"unknown theme '{theme}' (available: {', '.join(available)})",
+            location=Location(manifest), key="theme",
+        )
+    folders = [theme_dir]
+    overrides = publication / "templates"
+    if overrides.is_dir():
+        folders.insert(0, overrides)
+    return tuple(folders)
+
+
+def make_environment(folders: tuple[Path, ...]) -> ImmutableSandboxedEnvironment:
+    env = ImmutableSandboxedEnvironment(
+        loader=ChoiceLoader([FileSystemLoader(str(folder)) for folder in folders]),
+        autoescape=select_autoescape(["html", "xml"], default_for_string=True),
+        undefined=StrictUndefined,
+        trim_blocks=True,
+        lstrip_blocks=True,
+        keep_trailing_newline=False,
+    )
+    return env

@@ -1,0 +1,85 @@
+"""The pipeline: the only module that knows all six stages and runs them in order.
+
+Takes a publication folder (and where to write, and a profile name); gives a
+:class:`BuildResult` with the written PDF's path, pages, size, time and the check report.
+read → compose → typeset → assemble → check → publish.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+from vigil.check import Report
+from vigil.errors import RenderError, VigilError
+from vigil.profiles import get_profile
+from vigil.resources import content_dir
+
+
+@dataclass(frozen=True)
+class BuildResult:
+    publication: str
+    output: Path
+    pages: int
+    bytes: int
+    seconds: float
+    report: Report
+
+
+def build(folder: Path | str, output_dir: Path | str = "output",
+          profile: str = "screen") -> BuildResult:
+    """Build the publication in ``folder`` into ``output_dir/<folder name>.pdf``."""
+    from vigil.assemble import assemble
+    from vigil.check import check_pdf
+    from vigil.compose import compose_html
+    from vigil.publish import write_atomic
+    from vigil.read import read_publication
+    from vigil.typeset import typeset
+
+    started = time.perf_counter()
+    chosen = get_profile(profile)
+    publication = read_publication(Path(folder))
+    composed = compose_html(publication, chosen)
+    pages = typeset(composed, chosen)
+    pdf = assemble(pages, publication, chosen)
+    report = check_pdf(pdf, publication.meta.page.millimetres)
+    if report.errors:
+        raise RenderError(
+            f"the PDF of '{publication.name}' failed its checks: " + "; ".join(report.errors[:5]),
+            hint="The previous PDF, if any, was left as it was",
+        )
+    target = Path(output_dir) / f"{publication.name}.pdf"
+    write_atomic(target, pdf)
+    return BuildResult(
+        publication=publication.name, output=target, pages=report.pages, bytes=len(pdf),
+        seconds=time.perf_counter() - started, report=report,
+    )
+
+
+def find_publications(root: Path | None = None) -> list[Path]:
+    """Every folder of ``root`` (default: ``./content``, else vigil's samples) with a manifest."""
+    if root is None:
+        local = Path("content")
+        root = local if local.is_dir() else content_dir()
+    if not root.is_dir():
+        raise VigilError(
+            f"no publications given and no folder '{root}'",
+            hint="Name a publication folder: vigil build PATH",
+        )
+    found = sorted(p for p in root.iterdir() if (p / "publication.yaml").is_file())
+    if not found:
+        raise VigilError(f"no publication folders (with publication.yaml) in '{root}'")
+    return found
+
+
+def build_many(
+    folders: Iterable[Path], output_dir: Path | str = "output", profile: str = "screen"
+) -> Iterator[BuildResult | VigilError]:
+    """Build each folder in turn in this process (fonts stay loaded); yield results or errors."""
+    for folder in folders:
+        try:
+            yield build(folder, output_dir, profile)
+        except VigilError as error:
+            yield error

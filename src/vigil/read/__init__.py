@@ -1,0 +1,232 @@
+"""Stage 1, read: a publication folder becomes a validated :class:`Publication`.
+
+Takes the folder holding ``publication.yaml``; gives a :class:`Publication` with its metadata
+and sections in reading order, every referenced file checked (inside the folder, present, and
+for images decodable). Any problem is a :class:`~vigil.errors.ContentError` (or one of its
+relatives) naming the file, line and key; nothing is rendered before all of it validates.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import re
+from pathlib import Path
+from typing import Any
+
+from vigil.errors import ContentError, Location
+from vigil.read.blocks import BLOCK_TYPES, Block, Catalogue, Names
+from vigil.read.images import verify_image
+from vigil.read.model import Publication, PublicationMeta, Section, SectionFile, SectionMeta
+from vigil.read.schema import suggest, validate
+from vigil.read.sourcefile import read_text
+from vigil.read.yamlfile import Positions, load_yaml
+from vigil.sandbox import resolve_inside
+
+__all__ = ["Publication", "Section", "read_publication"]
+
+MANIFEST = "publication.yaml"
+_FRONT_MATTER = re.compile(r"\A---[ \t]*\n(.*?\n)?---[ \t]*(\n|\Z)", re.S)
+_HEADING = re.compile(r"\A\s*#[ \t]+(.+?)[ \t#]*(\n|\Z)")
+
+
+def read_publication(folder: Path) -> Publication:
+    """Read and validate the publication in ``folder``."""
+    folder = folder.resolve()
+    if not folder.is_dir():
+        raise ContentError(
+            "no such publication folder", location=Location(folder),
+            hint="Give the folder that holds publication.yaml, or run 'vigil new' to make one",
+        )
+    manifest = folder / MANIFEST
+    if not manifest.is_file():
+        raise ContentError(
+            f"the folder has no {MANIFEST}", location=Location(folder),
+            hint="Every publication folder needs one; 'vigil new booklet PATH' writes an example",
+        )
+    data, positions = load_yaml(read_text(manifest), manifest)
+    meta: PublicationMeta = validate(PublicationMeta, data, manifest, positions)
+    reader = _Reader(folder, meta, manifest, positions)
+    reader.check_cover()
+    sections = tuple(
+        reader.section(entry, index) for index, entry in enumerate(meta.sections)
+    )
+    return Publication(folder, meta, sections, tuple(reader.sources))
+
+
+class _Reader:
+    def __init__(
+        self, folder: Path, meta: PublicationMeta, manifest: Path, positions: Positions
+    ) -> None:
+        self.folder = folder
+        self.meta = meta
+        self.manifest = manifest
+        self.positions = positions
+        self.sources: list[Path] = [manifest]
+        self.ids: set[str] = set()
+
+    def where(self, *path: str | int) -> Location:
+        return self.positions.get(tuple(path), Location(self.manifest))
+
+    def resource(self, reference: str, base: Path, location: Location) -> Path:
+        path = resolve_inside(reference, base, (self.folder,), location)
+        if path not in self.sources:
+            self.sources.append(path)
+        return path
+
+    def image(self, reference: str, base: Path, location: Location) -> Path:
+        path = self.resource(reference, base, location)
+        verify_image(path, location)
+        return path
+
+    def check_cover(self) -> None:
+        cover = self.meta.cover
+        if cover.image:
+            self.image(cover.image, self.folder, self.where("cover", "image"))
+            if not cover.alt:
+                raise ContentError(
+                    "the cover image needs alternative text", location=self.where("cover"),
+                    key="cover.alt", hint="Add 'alt:' describing the picture for readers who cannot see it",
+                )
+
+    def section(self, entry: str | SectionFile, index: int) -> Section:
+        reference = entry if isinstance(entry, str) else entry.file
+        location = self.where("sections", index)
+        path = self.resource(reference, self.folder, location)
+        suffix = path.suffix.lower()
+        if suffix in (".md", ".markdown"):
+            section = self.markdown_section(path)
+        elif suffix in (".yaml", ".yml"):
+            section = self.yaml_section(path)
+        else:
+            raise ContentError(
+                f"'{reference}' is neither Markdown (.md) nor YAML (.yaml)", location=location,
+                key="sections", hint="A section is a .md or .yaml file",
+            )
+        return section
+
+    def unique_id(self, path: Path) -> str:
+        base = re.sub(r"[^a-z0-9]+", "-", path.stem.lower()).strip("-") or "section"
+        candidate, n = base, 2
+        while candidate in self.ids:
+            candidate, n = f"{base}-{n}", n + 1
+        self.ids.add(candidate)
+        return candidate
+
+    def markdown_section(self, path: Path) -> Section:
+        text = read_text(path)
+        meta = SectionMeta()
+        body = text
+        match = _FRONT_MATTER.match(text)
+        if match:
+            data, positions = load_yaml(match.group(1) or "", path, line_offset=1)
+            meta = validate(SectionMeta, data, path, positions)
+            body = text[match.end():]
+        title = meta.title
+        heading = _HEADING.match(body)
+        if heading and (title is None or title == heading.group(1).strip()):
+            title = heading.group(1).strip()
+            body = body[heading.end():]
+        if not title:
+            raise ContentError(
+                "the section has no title", location=Location(path, 1),
+                hint="Start the file with a '# Heading' line or give 'title:' in front matter",
+            )
+        return Section(
+            id=self.unique_id(path), title=title, language=meta.language or self.meta.language,
+            source=path, new_page=meta.new_page, toc=meta.toc, markdown=body, intro=meta.intro,
+        )
+
+    def yaml_section(self, path: Path) -> Section:
+        data, positions = load_yaml(read_text(path), path)
+        if not isinstance(data, dict):
+            raise ContentError(
+                "a YAML section must be a mapping with 'type:' (one block) or 'blocks:'",
+                location=Location(path, 1),
+            )
+        section_keys = set(SectionMeta.model_fields)
+        if "type" in data:
+            block_data = {k: v for k, v in data.items() if k not in section_keys - {"title"}}
+            meta_data = {k: v for k, v in data.items() if k in section_keys}
+            block_data.pop("title", None)
+            raw_blocks: list[tuple[Any, tuple[str | int, ...]]] = [(block_data, ())]
+        else:
+            meta_data = {k: v for k, v in data.items() if k != "blocks"}
+            blocks = data.get("blocks")
+            if not isinstance(blocks, list) or not blocks:
+                raise ContentError(
+                    "expected 'type:' (a single block) or 'blocks:' (a list of blocks)",
+                    location=Location(path, 1),
+                    hint="Block types: " + ", ".join(sorted(BLOCK_TYPES)),
+                )
+            raw_blocks = [(item, ("blocks", i)) for i, item in enumerate(blocks)]
+        meta: SectionMeta = validate(SectionMeta, meta_data, path, positions)
+        parsed = tuple(self.block(item, base, path, positions) for item, base in raw_blocks)
+        title = meta.title
+        if not title:
+            raise ContentError(
+                "the section has no title", location=Location(path, 1), key="title",
+                hint="Add 'title:' at the top of the file",
+            )
+        return Section(
+            id=self.unique_id(path), title=title, language=meta.language or self.meta.language,
+            source=path, new_page=meta.new_page, toc=meta.toc, intro=meta.intro, blocks=parsed,
+        )
+
+    def block(
+        self, data: Any, base: tuple[str | int, ...], path: Path, positions: Positions
+    ) -> Block:
+        where = positions.get(base, Location(path))
+        if not isinstance(data, dict):
+            raise ContentError("a block must be a mapping with a 'type:'", location=where)
+        kind = data.get("type")
+        if kind not in BLOCK_TYPES:
+            raise ContentError(
+                f"unknown block type '{kind}'" + suggest(str(kind), list(BLOCK_TYPES))
+                if kind else "the block has no 'type:'" + suggest("", list(BLOCK_TYPES)),
+                location=positions.get((*base, "type"), where), key="type",
+            )
+        block: Block = validate(BLOCK_TYPES[kind], data, path, positions, base)
+        if isinstance(block, Catalogue):
+            for i, work in enumerate(block.items):
+                at = positions.get((*base, "items", i, "image"), where)
+                if work.image:
+                    self.image(work.image, path.parent, at)
+                    if not work.alt:
+                        raise ContentError(
+                            f"the work '{work.title}' has an image but no alternative text",
+                            location=positions.get((*base, "items", i), where), key="alt",
+                            hint="Add 'alt:' describing the picture for readers who cannot see it",
+                        )
+        if isinstance(block, Names):
+            block = self.names(block, base, path, positions, where)
+        return block
+
+    def names(
+        self, block: Names, base: tuple[str | int, ...], path: Path, positions: Positions,
+        where: Location,
+    ) -> Names:
+        if (block.names is None) == (block.csv is None):
+            raise ContentError(
+                "a names block needs either 'names:' (a list) or 'csv:' (a file), not both "
+                "and not neither", location=where,
+            )
+        if block.csv is None:
+            return block
+        at = positions.get((*base, "csv"), where)
+        csv_path = self.resource(block.csv, path.parent, at)
+        reader = csv.DictReader(io.StringIO(read_text(csv_path)))
+        if not reader.fieldnames or "name" not in reader.fieldnames:
+            raise ContentError(
+                "the CSV file has no 'name' column", location=Location(csv_path, 1),
+                hint="The first line must be a header naming the columns, one of them 'name'",
+            )
+        names = []
+        for row in reader:
+            value = (row.get("name") or "").strip()
+            if not value:
+                raise ContentError(
+                    "empty name", location=Location(csv_path, reader.line_num), key="name",
+                )
+            names.append(value)
+        return block.model_copy(update={"names": names})

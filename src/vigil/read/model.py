@@ -1,0 +1,126 @@
+"""The publication model: what :func:`vigil.read.read_publication` gives to the later stages.
+
+``PublicationMeta`` is the schema of ``publication.yaml``; ``Section`` is one validated section
+in reading order. Every section remembers the file it came from so later stages can name it.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Annotated, Any, Literal
+
+from pydantic import Field, field_validator
+
+from vigil.read.blocks import Block
+from vigil.read.schema import StrictModel
+
+LANGUAGES = ("en", "az", "ru", "tr")
+PAGE_SIZES = {"A4": (210.0, 297.0), "A5": (148.0, 210.0), "A6": (105.0, 148.0)}
+
+
+class Page(StrictModel):
+    size: Literal["A4", "A5", "A6"] = "A5"
+
+    @property
+    def millimetres(self) -> tuple[float, float]:
+        return PAGE_SIZES[self.size]
+
+
+class Cover(StrictModel):
+    kicker: str | None = None
+    note: str | None = None
+    image: str | None = None
+    alt: str | None = None
+
+
+class Back(StrictModel):
+    text: str | None = None
+
+
+class SectionFile(StrictModel):
+    """A section given as a mapping; today only ``file:``, later ``insert:`` too."""
+
+    file: Annotated[str, Field(min_length=1)]
+
+
+class PublicationMeta(StrictModel):
+    kind: Literal["booklet", "programme"]
+    title: Annotated[str, Field(min_length=1)]
+    subtitle: str | None = None
+    language: str = "en"
+    date: dt.date
+    organiser: str | None = None
+    place: str | None = None
+    description: str | None = None
+    keywords: list[str] = []
+    theme: Annotated[str, Field(min_length=1, pattern=r"^[A-Za-z0-9_.-]+$")] = "memorial"
+    page: Page = Page()
+    cover: Cover = Cover()
+    back: Back | None = None
+    sections: Annotated[list[Annotated[str, Field(min_length=1)] | SectionFile], Field(min_length=1)]
+
+    @field_validator("language")
+    @classmethod
+    def _known_language(cls, value: str) -> str:
+        return check_language(value)
+
+
+def check_language(value: str) -> str:
+    """Accept a BCP 47 tag whose primary language vigil has words for (``az``, ``az-Latn``...)."""
+    primary = value.split("-")[0].lower()
+    if primary not in LANGUAGES:
+        raise ValueError(
+            f"unsupported language '{value}' (accepted: {', '.join(LANGUAGES)})"
+        )
+    return value
+
+
+class SectionMeta(StrictModel):
+    """Front matter of a Markdown section, and the section keys of a YAML section."""
+
+    title: str | None = None
+    language: str | None = None
+    new_page: bool = True
+    toc: bool = True
+    intro: str | None = None
+
+    @field_validator("language")
+    @classmethod
+    def _known_language(cls, value: str | None) -> str | None:
+        return None if value is None else check_language(value)
+
+
+@dataclass(frozen=True)
+class Section:
+    """One section of the publication, validated, in reading order."""
+
+    id: str
+    title: str
+    language: str
+    source: Path
+    new_page: bool = True
+    toc: bool = True
+    markdown: str | None = None
+    intro: str | None = None
+    blocks: tuple[Block, ...] = ()
+    extra: dict[str, Any] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class Publication:
+    """A validated publication: its folder, metadata, sections and every file it read."""
+
+    folder: Path
+    meta: PublicationMeta
+    sections: tuple[Section, ...]
+    sources: tuple[Path, ...]
+
+    @property
+    def name(self) -> str:
+        return self.folder.name
+
+    @property
+    def language(self) -> str:
+        return self.meta.language

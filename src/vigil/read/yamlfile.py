@@ -1,0 +1,140 @@
+"""Strict YAML: no aliases or anchors, no duplicate keys, no custom tags, no implicit typing.
+
+Takes YAML text and the file it came from; gives plain Python data (dicts, lists, strings and
+``None``) plus a map from each value's path (a tuple of keys and indexes) to its
+:class:`~vigil.errors.Location`. Every scalar stays the string the author wrote (``NO``,
+``1.10`` and ``12:30`` are not turned into a boolean, a float or a number of seconds); the schema
+converts a value only where a field asks for a number, a date or a flag.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import yaml
+from yaml.composer import Composer
+from yaml.events import AliasEvent
+from yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
+from yaml.parser import Parser
+from yaml.reader import Reader
+from yaml.resolver import BaseResolver
+from yaml.scanner import Scanner
+
+from vigil.errors import ContentError, Location
+
+Path_ = tuple[str | int, ...]
+Positions = dict[Path_, Location]
+
+_STANDARD_TAGS = {
+    "tag:yaml.org,2002:str",
+    "tag:yaml.org,2002:seq",
+    "tag:yaml.org,2002:map",
+}
+
+
+class _PlainResolver(BaseResolver):
+    """Resolves nothing implicitly: every plain scalar is a string."""
+
+
+class _StrictLoader(Reader, Scanner, Parser, Composer, _PlainResolver):
+    def __init__(self, stream: str) -> None:
+        Reader.__init__(self, stream)
+        Scanner.__init__(self)
+        Parser.__init__(self)
+        Composer.__init__(self)
+        _PlainResolver.__init__(self)
+
+    def compose_node(self, parent: Node | None, index: Any) -> Node | None:
+        if self.check_event(AliasEvent):
+            event = self.peek_event()
+            raise yaml.MarkedYAMLError(
+                None, None, f"aliases (*{event.anchor}) are not allowed", event.start_mark
+            )
+        event = self.peek_event()
+        anchor = getattr(event, "anchor", None)
+        if anchor is not None:
+            raise yaml.MarkedYAMLError(
+                None, None, f"anchors (&{anchor}) are not allowed", event.start_mark
+            )
+        return super().compose_node(parent, index)  # type: ignore[no-any-return]
+
+
+def load_yaml(text: str, file: Path, line_offset: int = 0) -> tuple[Any, Positions]:
+    """Parse ``text`` strictly; ``line_offset`` shifts lines (for front matter inside Markdown)."""
+    loader = _StrictLoader(text)
+    try:
+        node = loader.get_single_node()
+    except yaml.MarkedYAMLError as exc:
+        mark = exc.problem_mark or exc.context_mark
+        problem = exc.problem or exc.context or "invalid YAML"
+        location = (
+            Location(file, mark.line + 1 + line_offset, mark.column + 1)
+            if mark
+            else Location(file)
+        )
+        raise ContentError(
+            f"invalid YAML: {problem}", location=location,
+            hint=_yaml_hint(problem),
+        ) from None
+    except yaml.YAMLError as exc:
+        raise ContentError(f"invalid YAML: {exc}", location=Location(file)) from None
+    finally:
+        loader.dispose()
+    positions: Positions = {}
+    if node is None:
+        return None, positions
+    return _to_python(node, (), file, line_offset, positions), positions
+
+
+def _yaml_hint(problem: str) -> str | None:
+    if "alias" in problem or "anchor" in problem:
+        return "Write the value out in full where it is needed"
+    if "but found another document" in problem:
+        return "Keep one YAML document per file (remove the extra '---')"
+    if "mapping values are not allowed" in problem:
+        return "Put quotes around a value that contains ': '"
+    return None
+
+
+def _location(node: Node, file: Path, line_offset: int) -> Location:
+    return Location(file, node.start_mark.line + 1 + line_offset, node.start_mark.column + 1)
+
+
+def _to_python(
+    node: Node, path: Path_, file: Path, line_offset: int, positions: Positions
+) -> Any:
+    positions[path] = _location(node, file, line_offset)
+    if node.tag not in _STANDARD_TAGS:
+        raise ContentError(
+            f"the tag {node.tag} is not allowed", location=positions[path],
+            hint="Remove the tag; vigil reads plain YAML only",
+        )
+    if isinstance(node, ScalarNode):
+        value: str = node.value
+        if node.style is None and value in ("", "~", "null", "Null", "NULL"):
+            return None
+        return value
+    if isinstance(node, SequenceNode):
+        return [
+            _to_python(item, (*path, index), file, line_offset, positions)
+            for index, item in enumerate(node.value)
+        ]
+    assert isinstance(node, MappingNode)
+    result: dict[str, Any] = {}
+    for key_node, value_node in node.value:
+        key_location = _location(key_node, file, line_offset)
+        if not isinstance(key_node, ScalarNode):
+            raise ContentError("a key must be a plain word", location=key_location)
+        if key_node.tag not in _STANDARD_TAGS:
+            raise ContentError(f"the tag {key_node.tag} is not allowed", location=key_location)
+        key = key_node.value
+        if key in result:
+            first = positions[(*path, key)]
+            raise ContentError(
+                f"duplicate key '{key}' (first given on line {first.line})",
+                location=key_location, hint="Keep one of the two",
+            )
+        result[key] = _to_python(value_node, (*path, key), file, line_offset, positions)
+        positions[(*path, key)] = key_location
+    return result

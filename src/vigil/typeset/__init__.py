@@ -1,0 +1,76 @@
+"""Stage 3, typeset: composed HTML becomes laid-out pages and PDF bytes, through WeasyPrint.
+
+Takes a :class:`~vigil.compose.Composed` document and a profile; gives a :class:`Typeset`
+result: the PDF bytes and the page count. WeasyPrint reads files only through
+:class:`~vigil.typeset.fetcher.SandboxFetcher`, fonts only through ``@font-face`` from vigil's
+``fonts/``, and the fonts configuration is shared by every document built in one process.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+from dataclasses import dataclass
+from typing import Any
+
+from vigil.compose import Composed
+from vigil.errors import RenderError
+from vigil.profiles import Profile
+
+_font_config: Any = None
+
+
+@dataclass(frozen=True)
+class Typeset:
+    pdf: bytes
+    pages: int
+
+
+def _fonts() -> Any:
+    global _font_config
+    if _font_config is None:
+        from weasyprint.text.fonts import FontConfiguration
+
+        _font_config = FontConfiguration()
+    return _font_config
+
+
+class _Collect(logging.Handler):
+    def __init__(self) -> None:
+        super().__init__(logging.WARNING)
+        self.messages: list[str] = []
+
+    def emit(self, record: logging.LogRecord) -> None:
+        self.messages.append(record.getMessage())
+
+
+def typeset(composed: Composed, profile: Profile) -> Typeset:
+    """Lay out and draw the document; resource refusals become ResourceErrors."""
+    from weasyprint import HTML
+
+    from vigil.typeset.fetcher import RefusedResource, SandboxFetcher
+
+    fetcher = SandboxFetcher(composed.roots)
+    logger = logging.getLogger("weasyprint")
+    collect = _Collect()
+    logger.addHandler(collect)
+    try:
+        document = HTML(
+            string=composed.html, base_url=composed.base_url, url_fetcher=fetcher
+        ).render(font_config=_fonts())
+        identifier = hashlib.sha256(composed.html.encode("utf-8")).hexdigest()[:32].encode()
+        pdf = document.write_pdf(
+            pdf_identifier=identifier,
+            pdf_tags=profile.tagged,
+            uncompressed_pdf=False,
+        )
+    except RefusedResource as refused:
+        raise refused.error from None
+    except RecursionError:
+        raise RenderError("the document is nested too deeply to lay out") from None
+    finally:
+        logger.removeHandler(collect)
+    fatal = [m for m in collect.messages if "Failed to load" in m or "Error" in m]
+    if fatal:
+        raise RenderError("WeasyPrint reported: " + "; ".join(fatal[:3]))
+    return Typeset(pdf=pdf, pages=len(document.pages))

@@ -1,0 +1,79 @@
+"""The only way WeasyPrint can read a file while typesetting: a sandboxed URL fetcher.
+
+Takes the folders a document may read from (publication, theme, fonts); gives a WeasyPrint
+``URLFetcher`` that serves ``file:`` URLs inside them and small ``data:`` URLs, and refuses
+everything else (network, other files, symbolic links leading out). A refusal stops the build
+with a :class:`~vigil.errors.ResourceError` naming the resource.
+"""
+
+from __future__ import annotations
+
+import base64
+import mimetypes
+from pathlib import Path
+from typing import Any
+from urllib.parse import unquote, urlsplit
+from urllib.request import url2pathname
+
+from weasyprint.urls import FatalURLFetchingError, URLFetcher, URLFetcherResponse
+
+from vigil.errors import ResourceError
+from vigil.sandbox import MAX_RESOURCE_BYTES
+
+MAX_DATA_URL_BYTES = 2 * 1024 * 1024
+
+
+class RefusedResource(FatalURLFetchingError):
+    """Raised inside WeasyPrint to stop rendering; carries the user-facing error."""
+
+    def __init__(self, error: ResourceError) -> None:
+        super().__init__(str(error))
+        self.error = error
+
+
+class SandboxFetcher(URLFetcher):  # type: ignore[misc]
+    def __init__(self, roots: tuple[Path, ...]) -> None:
+        super().__init__(fail_on_errors=True)
+        self.roots = tuple(root.resolve() for root in roots)
+        self.fetched: list[Path] = []
+
+    def fetch(self, url: str, headers: Any = None) -> URLFetcherResponse:
+        try:
+            return self._fetch(url)
+        except ResourceError as error:
+            raise RefusedResource(error) from None
+
+    def _fetch(self, url: str) -> URLFetcherResponse:
+        scheme = urlsplit(url).scheme.lower()
+        if scheme == "data":
+            return self._data(url)
+        if scheme != "file":
+            shown = url if len(url) < 120 else url[:117] + "..."
+            raise ResourceError(
+                f"the document refers to '{shown}', and vigil does not reach the network",
+                hint="Put the file inside the publication folder and refer to it by its path",
+            )
+        path = Path(url2pathname(unquote(urlsplit(url).path))).resolve()
+        if not any(path.is_relative_to(root) for root in self.roots):
+            raise ResourceError(
+                f"the document refers to '{path}', outside the publication, theme and fonts "
+                "folders", hint="Copy the file into the publication folder",
+            )
+        if not path.is_file():
+            raise ResourceError(f"the document refers to '{path}', which does not exist")
+        if path.stat().st_size > MAX_RESOURCE_BYTES:
+            raise ResourceError(f"'{path}' is larger than {MAX_RESOURCE_BYTES // 2**20} MiB")
+        self.fetched.append(path)
+        mime = mimetypes.guess_type(path.name)[0] or "application/octet-stream"
+        return URLFetcherResponse(path.as_uri(), path.read_bytes(), {"Content-Type": mime})
+
+    def _data(self, url: str) -> URLFetcherResponse:
+        header, _, payload = url.partition(",")
+        if len(payload) > MAX_DATA_URL_BYTES * 4 // 3 + 4:
+            raise ResourceError(
+                f"a data: URL of {len(payload) // 1024} KiB is larger than the "
+                f"{MAX_DATA_URL_BYTES // 1024} KiB allowed"
+            )
+        mime = header[5:].split(";")[0] or "text/plain"
+        body = base64.b64decode(payload) if header.endswith(";base64") else unquote(payload)
+        return URLFetcherResponse(url, body, {"Content-Type": mime})
