@@ -65,11 +65,16 @@ class VigilError(Exception):
             parts.append(f"{where}:")
         if self.key:
             parts.append(f"{self.key}:")
-        parts.append(self.message.rstrip("."))
-        text = " ".join(parts) + "."
+        parts.append(self.message)
+        text = _sentence(" ".join(parts))
         if self.hint:
-            text += " " + self.hint.rstrip(".") + "."
+            text += " " + _sentence(self.hint)
         return text
+
+
+def _sentence(text: str) -> str:
+    text = text.rstrip()
+    return text if text.endswith((".", "?", "!")) else text + "."
 
 
 class ContentError(VigilError):

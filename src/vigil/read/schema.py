@@ -79,11 +79,11 @@ def raise_validation_error(
     first = errors[0]
     loc = tuple(part for part in first["loc"] if not _is_internal(part))
     ctx = first.get("ctx") or {}
+    key = ".".join(str(part) for part in loc) or None
     if first["type"] == "unknown_key":
         loc = (*loc, ctx["key"])
     path = (*base, *loc)
     location = _nearest(path, positions, file)
-    key = ".".join(str(part) for part in loc) or None
     message = _message(first)
     if len(errors) > 1:
         message += f" ({len(errors) - 1} more problem{'s' if len(errors) > 2 else ''} "
@@ -105,7 +105,7 @@ def _message(err: Any) -> str:
         text = _MESSAGES[kind]
     if kind not in ("missing", "unknown_key") and "input" in err and err["input"] is not None:
         shown = err["input"]
-        if isinstance(shown, str | int | float):
+        if isinstance(shown, str | int | float) and f"'{shown}'" not in text:
             text += f", found '{shown}'"
     return text
 

@@ -93,7 +93,8 @@ def _yaml_hint(problem: str) -> str | None:
     if "but found another document" in problem:
         return "Keep one YAML document per file (remove the extra '---')"
     if "mapping values are not allowed" in problem:
-        return "Put quotes around a value that contains ': '"
+        return ("Check the indentation of this line and the one before it, and put quotes "
+                "around a value that contains ': '")
     return None
 
 
