@@ -39,8 +39,9 @@ def check_pdf(pdf: bytes, expected_size_mm: tuple[float, float] | None = None) -
         raise RenderError(f"the PDF produced cannot be read back: {exc}") from None
     size = (round(float(box.width) * POINT_MM, 1), round(float(box.height) * POINT_MM, 1))
     report = Report(pages=len(pages), page_size_mm=size)
+    seen: set[int] = set()
     for page in pages:
-        _collect_fonts(page.get("/Resources"), report.fonts)
+        _collect_fonts(page.get("/Resources"), report.fonts, seen)
     report.bookmarks = [str(item.title) for item in reader.outline if not isinstance(item, list)]
     for name, embedded in sorted(report.fonts.items()):
         if not embedded:
@@ -57,12 +58,18 @@ def check_pdf(pdf: bytes, expected_size_mm: tuple[float, float] | None = None) -
     return report
 
 
-def _collect_fonts(resources: Any, fonts: dict[str, bool], depth: int = 0) -> None:
+def _collect_fonts(resources: Any, fonts: dict[str, bool], seen: set[int], depth: int = 0) -> None:
+    """Record each font of ``resources`` (and of its form XObjects) once, by object number."""
     if resources is None or depth > 8:
         return
     resources = resources.get_object()
-    for font in (resources.get("/Font") or {}).values():
-        font = font.get_object()
+    for reference in (resources.get("/Font") or {}).values():
+        number = getattr(reference, "idnum", None)
+        if number is not None:
+            if number in seen:
+                continue
+            seen.add(number)
+        font = reference.get_object()
         name = str(font.get("/BaseFont", "?")).lstrip("/")
         descriptor = font.get("/FontDescriptor")
         if font.get("/Subtype") == "/Type0":
@@ -76,4 +83,4 @@ def _collect_fonts(resources: Any, fonts: dict[str, bool], depth: int = 0) -> No
     for xobject in (resources.get("/XObject") or {}).values():
         xobject = xobject.get_object()
         if xobject.get("/Subtype") == "/Form":
-            _collect_fonts(xobject.get("/Resources"), fonts, depth + 1)
+            _collect_fonts(xobject.get("/Resources"), fonts, seen, depth + 1)

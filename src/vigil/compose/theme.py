@@ -8,6 +8,7 @@ autoescape, fail on any undefined name, and cannot reach Python internals (sandb
 
 from __future__ import annotations
 
+import functools
 from pathlib import Path
 
 from jinja2 import ChoiceLoader, FileSystemLoader, StrictUndefined, select_autoescape
@@ -35,7 +36,10 @@ def theme_folders(publication: Path, theme: str, manifest: Path) -> tuple[Path, 
     return tuple(folders)
 
 
+@functools.cache
 def make_environment(folders: tuple[Path, ...]) -> ImmutableSandboxedEnvironment:
+    """One environment per set of folders and process: templates compile once, and are
+    compiled again when their file changes (Jinja checks modification times)."""
     env = ImmutableSandboxedEnvironment(
         loader=ChoiceLoader([FileSystemLoader(str(folder)) for folder in folders]),
         autoescape=select_autoescape(["html", "xml"], default_for_string=True),

@@ -16,9 +16,24 @@ MAX_PIXELS = 60_000_000
 
 
 def verify_image(path: Path, location: Location) -> tuple[int, int]:
-    """Decode the whole image strictly and return (width, height) in pixels."""
+    """Decode the whole image strictly and return (width, height) in pixels.
+
+    A file already verified in this process, unchanged since (same size and modification
+    time), is not decoded again.
+    """
     if path.suffix.lower() == ".svg":
         return (0, 0)
+    stat = path.stat()
+    key = (path, stat.st_size, stat.st_mtime_ns)
+    if key not in _verified:
+        _verified[key] = _decode(path, location)
+    return _verified[key]
+
+
+_verified: dict[tuple[Path, int, int], tuple[int, int]] = {}
+
+
+def _decode(path: Path, location: Location) -> tuple[int, int]:
     from PIL import Image, ImageFile
 
     # WeasyPrint's import sets LOAD_TRUNCATED_IMAGES for the whole process; insist here.

@@ -52,6 +52,7 @@ class PublicationMeta(StrictModel):
     language: str = "en"
     date: dt.date
     organiser: str | None = None
+    author: str | None = None
     place: str | None = None
     description: str | None = None
     keywords: list[str] = []
