@@ -17,6 +17,7 @@ from types import TracebackType
 from typing import Any
 
 import jinja2
+from markupsafe import Markup
 
 from vigil import __version__
 from vigil.compose.i18n import Locale, locale_for
@@ -65,7 +66,7 @@ def compose_html(publication: Publication, profile: Profile) -> Composed:
         html = renderer(language).render(
             text, source, partial(resolve_image, source.parent), inline=inline
         )
-        return jinja2.utils.markupsafe.Markup(html)
+        return Markup(html)
 
     locale = locale_for(publication.language)
     meta = publication.meta
@@ -119,7 +120,7 @@ def _modified(default: dt.date) -> str:
     """The modification date written in the PDF: SOURCE_DATE_EPOCH if set, else the date."""
     epoch = os.environ.get("SOURCE_DATE_EPOCH")
     if epoch and epoch.strip().isdigit():
-        stamp = dt.datetime.fromtimestamp(int(epoch), tz=dt.timezone.utc)
+        stamp = dt.datetime.fromtimestamp(int(epoch), tz=dt.UTC)
         return stamp.strftime("%Y-%m-%dT%H:%M:%SZ")
     return default.isoformat()
 

@@ -86,7 +86,8 @@ class _Reader:
             if not cover.alt:
                 raise ContentError(
                     "the cover image needs alternative text", location=self.where("cover"),
-                    key="cover.alt", hint="Add 'alt:' describing the picture for readers who cannot see it",
+                    key="cover.alt",
+                    hint="Add 'alt:' describing the picture for readers who cannot see it",
                 )
 
     def section(self, entry: str | SectionFile, index: int) -> Section:

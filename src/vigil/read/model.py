@@ -45,6 +45,9 @@ class SectionFile(StrictModel):
     file: Annotated[str, Field(min_length=1)]
 
 
+SectionEntry = Annotated[str, Field(min_length=1)] | SectionFile
+
+
 class PublicationMeta(StrictModel):
     kind: Literal["booklet", "programme"]
     title: Annotated[str, Field(min_length=1)]
@@ -55,12 +58,12 @@ class PublicationMeta(StrictModel):
     author: str | None = None
     place: str | None = None
     description: str | None = None
-    keywords: list[str] = []
+    keywords: tuple[str, ...] = ()
     theme: Annotated[str, Field(min_length=1, pattern=r"^[A-Za-z0-9_.-]+$")] = "memorial"
     page: Page = Page()
     cover: Cover = Cover()
     back: Back | None = None
-    sections: Annotated[list[Annotated[str, Field(min_length=1)] | SectionFile], Field(min_length=1)]
+    sections: Annotated[list[SectionEntry], Field(min_length=1)]
 
     @field_validator("language")
     @classmethod

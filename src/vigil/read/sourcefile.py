@@ -24,7 +24,9 @@ def read_text(path: Path) -> str:
     except IsADirectoryError:
         raise ContentError("expected a file but found a folder", location=Location(path)) from None
     except OSError as exc:
-        raise ContentError(f"cannot read the file ({exc.strerror})", location=Location(path)) from None
+        raise ContentError(
+            f"cannot read the file ({exc.strerror})", location=Location(path)
+        ) from None
     if len(data) > MAX_SOURCE_BYTES:
         raise ContentError(
             f"the file is {len(data) // 1024} KiB, more than the {MAX_SOURCE_BYTES // 1024} KiB "

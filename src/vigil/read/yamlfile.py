@@ -37,27 +37,44 @@ class _PlainResolver(BaseResolver):
     """Resolves nothing implicitly: every plain scalar is a string."""
 
 
-class _StrictLoader(Reader, Scanner, Parser, Composer, _PlainResolver):
-    def __init__(self, stream: str) -> None:
-        Reader.__init__(self, stream)
-        Scanner.__init__(self)
-        Parser.__init__(self)
-        Composer.__init__(self)
-        _PlainResolver.__init__(self)
-
+class _AliasFreeComposer(Composer):
     def compose_node(self, parent: Node | None, index: Any) -> Node | None:
         if self.check_event(AliasEvent):
-            event = self.peek_event()
+            event = self.peek_event()  # type: ignore[no-untyped-call]
             raise yaml.MarkedYAMLError(
                 None, None, f"aliases (*{event.anchor}) are not allowed", event.start_mark
             )
-        event = self.peek_event()
+        event = self.peek_event()  # type: ignore[no-untyped-call]
         anchor = getattr(event, "anchor", None)
         if anchor is not None:
             raise yaml.MarkedYAMLError(
                 None, None, f"anchors (&{anchor}) are not allowed", event.start_mark
             )
-        return super().compose_node(parent, index)  # type: ignore[no-any-return]
+        return super().compose_node(parent, index)
+
+
+class _PureStrictLoader(Reader, Scanner, Parser, _AliasFreeComposer, _PlainResolver):
+    def __init__(self, stream: str) -> None:
+        Reader.__init__(self, stream)
+        Scanner.__init__(self)
+        Parser.__init__(self)
+        _AliasFreeComposer.__init__(self)
+        _PlainResolver.__init__(self)
+
+
+if yaml.__with_libyaml__:
+    from yaml.cyaml import CParser
+
+    # libyaml parses the events (several times faster); composition stays in Python, above.
+    class _FastStrictLoader(_AliasFreeComposer, CParser, _PlainResolver):  # type: ignore[misc]
+        def __init__(self, stream: str) -> None:
+            CParser.__init__(self, stream)
+            _AliasFreeComposer.__init__(self)
+            _PlainResolver.__init__(self)
+
+    _StrictLoader: type = _FastStrictLoader
+else:  # pragma: no cover - PyYAML without libyaml
+    _StrictLoader = _PureStrictLoader
 
 
 def load_yaml(text: str, file: Path, line_offset: int = 0) -> tuple[Any, Positions]:
@@ -98,6 +115,10 @@ def _yaml_hint(problem: str) -> str | None:
     return None
 
 
+def _short(tag: str) -> str:
+    return "!!" + tag.removeprefix("tag:yaml.org,2002:") if tag.startswith("tag:yaml.org") else tag
+
+
 def _location(node: Node, file: Path, line_offset: int) -> Location:
     return Location(file, node.start_mark.line + 1 + line_offset, node.start_mark.column + 1)
 
@@ -108,12 +129,12 @@ def _to_python(
     positions[path] = _location(node, file, line_offset)
     if node.tag not in _STANDARD_TAGS:
         raise ContentError(
-            f"the tag {node.tag} is not allowed", location=positions[path],
+            f"the tag {_short(node.tag)} is not allowed", location=positions[path],
             hint="Remove the tag; vigil reads plain YAML only",
         )
     if isinstance(node, ScalarNode):
         value: str = node.value
-        if node.style is None and value in ("", "~", "null", "Null", "NULL"):
+        if not node.style and value in ("", "~", "null", "Null", "NULL"):
             return None
         return value
     if isinstance(node, SequenceNode):
@@ -128,7 +149,9 @@ def _to_python(
         if not isinstance(key_node, ScalarNode):
             raise ContentError("a key must be a plain word", location=key_location)
         if key_node.tag not in _STANDARD_TAGS:
-            raise ContentError(f"the tag {key_node.tag} is not allowed", location=key_location)
+            raise ContentError(
+                f"the tag {_short(key_node.tag)} is not allowed", location=key_location
+            )
         key = key_node.value
         if key in result:
             first = positions[(*path, key)]

@@ -23,7 +23,7 @@ from vigil.sandbox import MAX_RESOURCE_BYTES
 MAX_DATA_URL_BYTES = 2 * 1024 * 1024
 
 
-class RefusedResource(FatalURLFetchingError):
+class RefusedResource(FatalURLFetchingError):  # type: ignore[misc]
     """Raised inside WeasyPrint to stop rendering; carries the user-facing error."""
 
     def __init__(self, error: ResourceError) -> None:
