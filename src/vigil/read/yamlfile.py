@@ -38,13 +38,18 @@ class _PlainResolver(BaseResolver):
 
 
 class _AliasFreeComposer(Composer):
+    """Composes nodes from parser events, refusing anchors and aliases."""
+
+    check_event: Any
+    peek_event: Any
+
     def compose_node(self, parent: Node | None, index: Any) -> Node | None:
         if self.check_event(AliasEvent):
-            event = self.peek_event()  # type: ignore[no-untyped-call]
+            event = self.peek_event()
             raise yaml.MarkedYAMLError(
                 None, None, f"aliases (*{event.anchor}) are not allowed", event.start_mark
             )
-        event = self.peek_event()  # type: ignore[no-untyped-call]
+        event = self.peek_event()
         anchor = getattr(event, "anchor", None)
         if anchor is not None:
             raise yaml.MarkedYAMLError(
@@ -63,10 +68,10 @@ class _PureStrictLoader(Reader, Scanner, Parser, _AliasFreeComposer, _PlainResol
 
 
 if yaml.__with_libyaml__:
-    from yaml.cyaml import CParser
+    from yaml.cyaml import CParser  # type: ignore[attr-defined]
 
     # libyaml parses the events (several times faster); composition stays in Python, above.
-    class _FastStrictLoader(_AliasFreeComposer, CParser, _PlainResolver):  # type: ignore[misc]
+    class _FastStrictLoader(_AliasFreeComposer, CParser, _PlainResolver):
         def __init__(self, stream: str) -> None:
             CParser.__init__(self, stream)
             _AliasFreeComposer.__init__(self)
