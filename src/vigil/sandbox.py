@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import re
 from pathlib import Path
+from urllib.parse import quote
 
 from vigil.errors import Location, ResourceError
 
@@ -52,3 +53,14 @@ def resolve_inside(reference: str, base: Path, roots: tuple[Path, ...], location
             location=location,
         )
     return path
+
+
+VIRTUAL_SCHEME = "vigil"
+
+
+def virtual_url(mount: str, root: Path, path: Path) -> str:
+    """A URL for ``path`` below ``root`` that does not say where ``root`` is on disk
+    (``vigil://publication/images/a.jpg``), so output does not depend on the folder's location.
+    The typesetting stage's fetcher maps it back."""
+    relative = path.resolve().relative_to(root.resolve()).as_posix()
+    return f"{VIRTUAL_SCHEME}://{mount}/{quote(relative)}"

@@ -9,6 +9,7 @@ everything else is escaped by the sandboxed theme templates.
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
 import os
 from dataclasses import dataclass
 from functools import partial
@@ -28,7 +29,7 @@ from vigil.profiles import Profile
 from vigil.read import Publication, Section
 from vigil.read.images import verify_image
 from vigil.resources import fonts_dir
-from vigil.sandbox import resolve_inside
+from vigil.sandbox import VIRTUAL_SCHEME, resolve_inside, virtual_url
 
 __all__ = ["Composed", "compose_html"]
 
@@ -39,8 +40,22 @@ class Composed:
 
     html: str
     base_url: str
-    roots: tuple[Path, ...]
+    mounts: dict[str, Path]
     theme_folders: tuple[Path, ...]
+
+    @property
+    def roots(self) -> tuple[Path, ...]:
+        """The folders the document may read from."""
+        return tuple(self.mounts.values())
+
+    @property
+    def fingerprint(self) -> str:
+        """A hash of the HTML that does not depend on where the folders are on disk, so that
+        the same sources built from another folder give the same PDF identifier."""
+        html = self.html
+        for index, root in enumerate(self.roots):
+            html = html.replace(root.resolve().as_uri(), f"root{index}:")
+        return hashlib.sha256(html.encode("utf-8")).hexdigest()
 
 
 def compose_html(publication: Publication, profile: Profile) -> Composed:
@@ -58,7 +73,7 @@ def compose_html(publication: Publication, profile: Profile) -> Composed:
     def resolve_image(base: Path, reference: str, location: Location) -> str:
         path = resolve_inside(reference, base, (publication.folder,), location)
         verify_image(path, location)
-        return path.as_uri()
+        return virtual_url("publication", publication.folder, path)
 
     def markdown(source: Path, language: str, text: str | None, inline: bool = False) -> Any:
         if not text:
@@ -76,13 +91,13 @@ def compose_html(publication: Publication, profile: Profile) -> Composed:
         "kind": meta.kind,
         "language": meta.language,
         "date_text": locale.date(meta.date),
-        "cover_image": _uri(publication.folder, meta.cover.image),
+        "cover_image": _uri(publication.folder, publication.folder, meta.cover.image),
         "back_html": markdown(manifest, meta.language, meta.back.text if meta.back else None),
         "sections": sections,
         "page": {"size": meta.page.size, "width": meta.page.millimetres[0],
                  "height": meta.page.millimetres[1]},
         "profile": profile,
-        "fonts_url": fonts_dir().as_uri(),
+        "fonts_url": f"{VIRTUAL_SCHEME}://fonts",
         "created": meta.date.isoformat(),
         "modified": _modified(meta.date),
         "vigil_version": __version__,
@@ -111,8 +126,9 @@ def compose_html(publication: Publication, profile: Profile) -> Composed:
             f"template failed while composing '{publication.name}': {exc}",
             location=_template_location(exc.__traceback__, folders),
         ) from None
-    roots = (publication.folder, *folders, fonts_dir())
-    return Composed(html=html, base_url=publication.folder.as_uri() + "/", roots=roots,
+    mounts = {"publication": publication.folder, "fonts": fonts_dir()}
+    mounts.update({f"theme{index}": folder for index, folder in enumerate(folders)})
+    return Composed(html=html, base_url=publication.folder.as_uri() + "/", mounts=mounts,
                     theme_folders=folders)
 
 
@@ -125,8 +141,11 @@ def _modified(default: dt.date) -> str:
     return default.isoformat()
 
 
-def _uri(folder: Path, reference: str | None) -> str | None:
-    return (folder / reference).resolve().as_uri() if reference else None
+def _uri(publication: Path, folder: Path, reference: str | None) -> str | None:
+    """The virtual URL of a file the read stage already checked."""
+    if not reference:
+        return None
+    return virtual_url("publication", publication, folder / reference)
 
 
 def _locale_context(locale: Locale) -> dict[str, str]:
@@ -142,7 +161,7 @@ def _section_context(section: Section, markdown: Any, publication: Publication) 
         data = block.model_dump()
         if getattr(block, "items", None) is not None and block.type == "catalogue":
             for item in data["items"]:
-                item["image_uri"] = _uri(source.parent, item.get("image"))
+                item["image_uri"] = _uri(publication.folder, source.parent, item.get("image"))
         blocks.append({"type": block.type, "data": data, "template": f"blocks/{block.type}.html"})
     return {
         "id": section.id,

@@ -8,7 +8,6 @@ result: the PDF bytes and the page count. WeasyPrint reads files only through
 
 from __future__ import annotations
 
-import hashlib
 import logging
 from dataclasses import dataclass
 from typing import Any
@@ -50,7 +49,7 @@ def typeset(composed: Composed, profile: Profile) -> Typeset:
 
     from vigil.typeset.fetcher import RefusedResource, SandboxFetcher
 
-    fetcher = SandboxFetcher(composed.roots)
+    fetcher = SandboxFetcher(composed.mounts)
     logger = logging.getLogger("weasyprint")
     collect = _Collect()
     logger.addHandler(collect)
@@ -58,7 +57,7 @@ def typeset(composed: Composed, profile: Profile) -> Typeset:
         document = HTML(
             string=composed.html, base_url=composed.base_url, url_fetcher=fetcher
         ).render(font_config=_fonts())
-        identifier = hashlib.sha256(composed.html.encode("utf-8")).hexdigest()[:32].encode()
+        identifier = composed.fingerprint[:32].encode()
         pdf = document.write_pdf(
             pdf_identifier=identifier,
             pdf_tags=profile.tagged,

@@ -18,7 +18,7 @@ from urllib.request import url2pathname
 from weasyprint.urls import FatalURLFetchingError, URLFetcher, URLFetcherResponse
 
 from vigil.errors import ResourceError
-from vigil.sandbox import MAX_RESOURCE_BYTES
+from vigil.sandbox import MAX_RESOURCE_BYTES, VIRTUAL_SCHEME
 
 MAX_DATA_URL_BYTES = 2 * 1024 * 1024
 
@@ -32,9 +32,10 @@ class RefusedResource(FatalURLFetchingError):  # type: ignore[misc]
 
 
 class SandboxFetcher(URLFetcher):  # type: ignore[misc]
-    def __init__(self, roots: tuple[Path, ...]) -> None:
+    def __init__(self, mounts: dict[str, Path]) -> None:
         super().__init__(fail_on_errors=True)
-        self.roots = tuple(root.resolve() for root in roots)
+        self.mounts = {name: root.resolve() for name, root in mounts.items()}
+        self.roots = tuple(self.mounts.values())
         self.fetched: list[Path] = []
 
     def fetch(self, url: str, headers: Any = None) -> URLFetcherResponse:
@@ -47,6 +48,12 @@ class SandboxFetcher(URLFetcher):  # type: ignore[misc]
         scheme = urlsplit(url).scheme.lower()
         if scheme == "data":
             return self._data(url)
+        if scheme == VIRTUAL_SCHEME:
+            parts = urlsplit(url)
+            root = self.mounts.get(parts.netloc)
+            if root is None:
+                raise ResourceError(f"the document refers to '{url}', which names no known folder")
+            return self._file(url, (root / unquote(parts.path).lstrip("/")).resolve())
         if scheme != "file":
             shown = url if len(url) < 120 else url[:117] + "..."
             raise ResourceError(
@@ -54,6 +61,9 @@ class SandboxFetcher(URLFetcher):  # type: ignore[misc]
                 hint="Put the file inside the publication folder and refer to it by its path",
             )
         path = Path(url2pathname(unquote(urlsplit(url).path))).resolve()
+        return self._file(path.as_uri(), path)
+
+    def _file(self, url: str, path: Path) -> URLFetcherResponse:
         if not any(path.is_relative_to(root) for root in self.roots):
             raise ResourceError(
                 f"the document refers to '{path}', outside the publication, theme and fonts "
@@ -65,7 +75,7 @@ class SandboxFetcher(URLFetcher):  # type: ignore[misc]
             raise ResourceError(f"'{path}' is larger than {MAX_RESOURCE_BYTES // 2**20} MiB")
         self.fetched.append(path)
         mime = mimetypes.guess_type(path.name)[0] or "application/octet-stream"
-        return URLFetcherResponse(path.as_uri(), path.read_bytes(), {"Content-Type": mime})
+        return URLFetcherResponse(url, path.read_bytes(), {"Content-Type": mime})
 
     def _data(self, url: str) -> URLFetcherResponse:
         header, _, payload = url.partition(",")
