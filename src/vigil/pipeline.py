@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from vigil.check import Report
-from vigil.errors import RenderError, VigilError
+from vigil.errors import Location, RenderError, VigilError
 from vigil.profiles import get_profile
 from vigil.resources import content_dir
 
@@ -42,7 +42,13 @@ def build(folder: Path | str, output_dir: Path | str = "output",
     chosen = get_profile(profile)
     publication = read_publication(Path(folder))
     composed = compose_html(publication, chosen)
-    pages = typeset(composed, chosen)
+    try:
+        pages = typeset(composed, chosen)
+    except VigilError as error:
+        if error.location.file is None:
+            # Resources requested during layout come from templates or stylesheets.
+            error.location = Location(composed.theme_folders[0])
+        raise
     pdf = assemble(pages, publication, chosen)
     report = check_pdf(pdf, publication.meta.page.millimetres)
     if report.errors:
