@@ -21,10 +21,10 @@ import jinja2
 from markupsafe import Markup
 
 from vigil import __version__
-from vigil.compose.i18n import Locale, locale_for
 from vigil.compose.markdown import MarkdownRenderer
 from vigil.compose.theme import make_environment, theme_folders
 from vigil.errors import Location, ThemeError, VigilError
+from vigil.i18n import Locale, locale_for
 from vigil.profiles import Profile
 from vigil.read import Publication, Section
 from vigil.read.images import verify_image
@@ -75,11 +75,13 @@ def compose_html(publication: Publication, profile: Profile) -> Composed:
         verify_image(path, location)
         return virtual_url("publication", publication.folder, path)
 
-    def markdown(source: Path, language: str, text: str | None, inline: bool = False) -> Any:
+    def markdown(source: Path, language: str, text: str | None, inline: bool = False,
+                 first_line: int = 1) -> Any:
         if not text:
             return ""
         html = renderer(language).render(
-            text, source, partial(resolve_image, source.parent), inline=inline
+            text, source, partial(resolve_image, source.parent), first_line=first_line,
+            inline=inline,
         )
         return Markup(html)
 
@@ -170,7 +172,7 @@ def _section_context(section: Section, markdown: Any, publication: Publication) 
         "new_page": section.new_page,
         "toc": section.toc,
         "source": source.name,
-        "body": markdown(source, language, section.markdown),
+        "body": markdown(source, language, section.markdown, first_line=section.markdown_line),
         "intro": markdown(source, language, section.intro),
         "blocks": blocks,
         "md": partial(markdown, source, language),

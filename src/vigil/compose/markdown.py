@@ -39,7 +39,7 @@ _ATTRIBUTES = {
 def _sanitise(html: str) -> str:
     return str(nh3.clean(
         html, tags=_TAGS, attributes=_ATTRIBUTES,
-        url_schemes={"http", "https", "mailto", "file"}, link_rel=None,
+        url_schemes={"http", "https", "mailto", "vigil"}, link_rel=None,
         filter_style_properties={"text-align"},
     ))
 

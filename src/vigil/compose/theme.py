@@ -29,6 +29,12 @@ def theme_folders(publication: Path, theme: str, manifest: Path) -> tuple[Path, 
             f"unknown theme '{theme}' (available: {', '.join(available)})",
             location=Location(manifest), key="theme",
         )
+    if not (theme_dir.resolve().is_relative_to(publication.resolve())
+            or theme_dir.resolve().is_relative_to(themes_dir().resolve())):
+        raise ThemeError(
+            f"the theme '{theme}' lies outside the publication and vigil's themes",
+            location=Location(manifest), key="theme",
+        )
     folders = [theme_dir]
     overrides = publication / "templates"
     if overrides.is_dir():

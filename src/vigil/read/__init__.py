@@ -30,9 +30,11 @@ _FRONT_MATTER = re.compile(r"\A---[ \t]*\n(.*?\n)?---[ \t]*(\n|\Z)", re.S)
 _HEADING = re.compile(r"\A\s*#[ \t]+(.+?)[ \t#]*(\n|\Z)")
 
 
-def read_publication(folder: Path) -> Publication:
-    """Read and validate the publication in ``folder``."""
-    folder = folder.resolve()
+def read_publication(folder: Path | str) -> Publication:
+    """Read and validate the publication in ``folder`` (or its ``publication.yaml``)."""
+    folder = Path(folder).resolve()
+    if folder.name == MANIFEST and folder.is_file():
+        folder = folder.parent
     if not folder.is_dir():
         raise ContentError(
             "no such publication folder", location=Location(folder),
@@ -128,6 +130,7 @@ class _Reader:
         if heading and (title is None or title == heading.group(1).strip()):
             title = heading.group(1).strip()
             body = body[heading.end():]
+        first_line = text[: len(text) - len(body)].count("\n") + 1
         if not title:
             raise ContentError(
                 "the section has no title", location=Location(path, 1),
@@ -136,6 +139,7 @@ class _Reader:
         return Section(
             id=self.unique_id(path), title=title, language=meta.language or self.meta.language,
             source=path, new_page=meta.new_page, toc=meta.toc, markdown=body, intro=meta.intro,
+            markdown_line=first_line,
         )
 
     def yaml_section(self, path: Path) -> Section:

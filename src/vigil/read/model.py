@@ -7,6 +7,7 @@ in reading order. Every section remembers the file it came from so later stages 
 from __future__ import annotations
 
 import datetime as dt
+import re
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Annotated, Any, Literal
@@ -16,7 +17,6 @@ from pydantic import Field, field_validator
 from vigil.read.blocks import Block
 from vigil.read.schema import StrictModel
 
-LANGUAGES = ("en", "az", "ru", "tr")
 PAGE_SIZES = {"A4": (210.0, 297.0), "A5": (148.0, 210.0), "A6": (105.0, 148.0)}
 
 
@@ -59,7 +59,7 @@ class PublicationMeta(StrictModel):
     place: str | None = None
     description: str | None = None
     keywords: tuple[str, ...] = ()
-    theme: Annotated[str, Field(min_length=1, pattern=r"^[A-Za-z0-9_.-]+$")] = "memorial"
+    theme: Annotated[str, Field(min_length=1, pattern=r"^[A-Za-z0-9_-]+$")] = "memorial"
     page: Page = Page()
     cover: Cover = Cover()
     back: Back | None = None
@@ -70,14 +70,22 @@ class PublicationMeta(StrictModel):
     def _known_language(cls, value: str) -> str:
         return check_language(value)
 
+    @field_validator("date", mode="before")
+    @classmethod
+    def _iso_date(cls, value: object) -> object:
+        if isinstance(value, str) and not re.fullmatch(r"\d{4}-\d{2}-\d{2}", value.strip()):
+            raise ValueError(f"expected a date written as YYYY-MM-DD, found '{value}'")
+        return value
+
 
 def check_language(value: str) -> str:
     """Accept a BCP 47 tag whose primary language vigil has words for (``az``, ``az-Latn``...)."""
+    from vigil.i18n import available_languages
+
     primary = value.split("-")[0].lower()
-    if primary not in LANGUAGES:
-        raise ValueError(
-            f"unsupported language '{value}' (accepted: {', '.join(LANGUAGES)})"
-        )
+    accepted = available_languages()
+    if primary not in accepted:
+        raise ValueError(f"unsupported language '{value}' (accepted: {', '.join(accepted)})")
     return value
 
 
@@ -107,6 +115,7 @@ class Section:
     new_page: bool = True
     toc: bool = True
     markdown: str | None = None
+    markdown_line: int = 1
     intro: str | None = None
     blocks: tuple[Block, ...] = ()
     extra: dict[str, Any] = field(default_factory=dict)

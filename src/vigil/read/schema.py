@@ -68,6 +68,9 @@ _MESSAGES = {
     "date_from_datetime_parsing": "expected a date written as YYYY-MM-DD",
     "date_parsing": "expected a date written as YYYY-MM-DD",
     "list_type": "expected a list (lines starting with '- ')",
+    "string_pattern_mismatch": "expected a plain name of letters, digits, '-' and '_'",
+    "tuple_type": "expected a list (lines starting with '- ', or [a, b])",
+    "model_type": "expected a mapping of keys to values",
 }
 
 
@@ -92,8 +95,12 @@ def raise_validation_error(
 
 
 def _is_internal(part: Any) -> bool:
-    """Pydantic adds union branch names to error locations; they mean nothing to a user."""
-    return isinstance(part, str) and (part.startswith("function-") or "[" in part)
+    """Pydantic adds union branch names to error locations (``ListEntry``, ``str``,
+    ``constrained-str``, ``function-after[...]``); they mean nothing to a user."""
+    return isinstance(part, str) and (
+        part.startswith("function-") or "[" in part or part in ("str", "constrained-str")
+        or (part[:1].isupper() and part.isalnum())
+    )
 
 
 def _message(err: Any) -> str:

@@ -111,7 +111,8 @@ def load_yaml(text: str, file: Path, line_offset: int = 0) -> tuple[Any, Positio
 
 def _yaml_hint(problem: str) -> str | None:
     if "alias" in problem or "anchor" in problem:
-        return "Write the value out in full where it is needed"
+        return ("Write the value out in full where it is needed; if this is text that starts "
+                "with '*' or '&' (Markdown emphasis, say), put the whole value in quotes")
     if "but found another document" in problem:
         return "Keep one YAML document per file (remove the extra '---')"
     if "mapping values are not allowed" in problem:

@@ -69,7 +69,7 @@ def typeset(composed: Composed, profile: Profile) -> Typeset:
         raise RenderError("the document is nested too deeply to lay out") from None
     finally:
         logger.removeHandler(collect)
-    fatal = [m for m in collect.messages if "Failed to load" in m or "Error" in m]
+    fatal = [m for m in collect.messages if m.startswith("Failed") or "Error" in m]
     if fatal:
         raise RenderError("WeasyPrint reported: " + "; ".join(fatal[:3]))
     return Typeset(pdf=pdf, pages=len(document.pages))

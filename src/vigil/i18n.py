@@ -16,7 +16,7 @@ import yaml
 
 from vigil.errors import ThemeError
 
-LOCALES = Path(__file__).resolve().parent.parent / "locales"
+LOCALES = Path(__file__).resolve().parent / "locales"
 
 
 @dataclass(frozen=True)
@@ -43,6 +43,12 @@ class Locale:
 
         babel_locale = {"en": "en_GB"}.get(self.primary, self.primary)
         return str(format_date(value, format=style, locale=babel_locale))
+
+
+@cache
+def available_languages() -> tuple[str, ...]:
+    """The languages vigil has words for: one file ``locales/<code>.yaml`` each."""
+    return tuple(sorted(path.stem for path in LOCALES.glob("*.yaml")))
 
 
 @cache
