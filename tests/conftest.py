@@ -15,7 +15,7 @@ import struct
 import subprocess
 import sys
 import zlib
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from dataclasses import dataclass
 from html import unescape
 from pathlib import Path
@@ -317,6 +317,34 @@ def pdf_fonts(path: Path) -> dict[str, bool]:
     return fonts
 
 
+def drawn_images(path: Path) -> list[int]:
+    """How many images each page paints (``Do`` on an image XObject, also inside forms).
+
+    WeasyPrint shares one resource dictionary between pages, so the images a page's resources
+    list are not the images it shows; the content stream says what is drawn.
+    """
+    from pypdf.generic import ContentStream
+
+    reader = PdfReader(path)
+
+    def count(contents: Any, resources: Any, depth: int) -> int:
+        if contents is None or resources is None or depth > 8:
+            return 0
+        xobjects = resources.get_object().get("/XObject") or {}
+        total = 0
+        for operands, operator in ContentStream(contents, reader).operations:
+            if operator != b"Do" or operands[0] not in xobjects:
+                continue
+            xobject = xobjects[operands[0]].get_object()
+            if xobject.get("/Subtype") == "/Image":
+                total += 1
+            elif xobject.get("/Subtype") == "/Form":
+                total += count(xobject, xobject.get("/Resources"), depth + 1)
+        return total
+
+    return [count(page.get_contents(), page.get("/Resources"), 0) for page in reader.pages]
+
+
 def page_sizes_mm(path: Path) -> list[tuple[float, float]]:
     return [
         (float(page.mediabox.width) * POINT_MM, float(page.mediabox.height) * POINT_MM)
@@ -408,21 +436,6 @@ def scaffold_booklet_source(tmp_path_factory: pytest.TempPathFactory) -> Path:
     folder = tmp_path_factory.mktemp("scaffold-source") / "booklet"
     scaffold("booklet", folder)
     return folder
-
-
-@pytest.fixture
-def make_publication(tmp_path: Path) -> Callable[..., Path]:
-    """Write a small publication into ``tmp_path/<name>`` (see :func:`write_publication`)."""
-    def make(files: dict[str, str | bytes | None] | None = None, manifest: str | None = None,
-             name: str = "pub") -> Path:
-        return write_publication(tmp_path / name, files, manifest)
-
-    return make
-
-
-@pytest.fixture
-def output_dir(tmp_path: Path) -> Path:
-    return tmp_path / "out"
 
 
 @pytest.fixture

@@ -24,9 +24,9 @@ from conftest import (
     write_publication,
 )
 from vigil.compose import Composed, compose_html
-from vigil.i18n import locale_for
 from vigil.compose.markdown import MarkdownRenderer
 from vigil.errors import Location, ThemeError
+from vigil.i18n import locale_for
 from vigil.profiles import get_profile
 from vigil.read import read_publication
 
@@ -199,9 +199,6 @@ def test_composed_document_names_what_it_may_read(tmp_path: Path) -> None:
     assert '<meta name="generator" content="vigil ' in composed.html
 
 
-@pytest.mark.xfail(strict=True, reason=(
-    "engine bug (since 16e64ad): the Markdown sanitiser drops vigil:// image URLs, so "
-    "Markdown images have no src"))
 def test_markdown_images_point_into_the_publication(tmp_path: Path) -> None:
     from conftest import png_bytes
 
@@ -323,16 +320,25 @@ def test_symlinked_template_leading_outside_is_refused(tmp_path: Path) -> None:
     assert "back.html" in err
 
 
-@pytest.mark.xfail(strict=True, reason=(
-    "engine bug: 'theme: ..' passes the theme-name pattern and makes the publication's parent "
-    "folder the theme, so its templates are used and its files become readable by the document"))
-def test_theme_name_cannot_leave_the_publication(tmp_path: Path) -> None:
+@pytest.mark.parametrize("name", ["..", ".", "../p", "/tmp"])
+def test_theme_name_cannot_leave_the_publication(tmp_path: Path, name: str) -> None:
     (tmp_path / "booklet.html").write_text(
         "<html><head><style>@page { size: A5 }</style></head><body>PARENT TEMPLATE</body></html>")
-    folder = write_publication(tmp_path / "p", {"publication.yaml": manifest_with('theme: ".."\n')})
-    code, _, err = run_cli("build", folder, "-o", tmp_path / "out")
-    assert code == 1, "a template outside the publication folder was used"
-    assert "theme" in err
+    folder = write_publication(tmp_path / "p", {
+        "publication.yaml": manifest_with(f'theme: "{name}"\n')})
+    message = build_error(folder, tmp_path / "out")
+    assert_located(message, "publication.yaml", 4, 1, "theme")
+    assert "expected a plain name of letters, digits" in message.text
+
+
+def test_theme_folder_linked_from_outside_is_refused(tmp_path: Path) -> None:
+    shutil.copytree(ROOT / "templates" / "memorial", tmp_path / "elsewhere")
+    folder = write_publication(tmp_path / "p", {"publication.yaml": manifest_with("theme: mine\n")})
+    (folder / "mine").symlink_to(tmp_path / "elsewhere")
+    message = build_error(folder, tmp_path / "out")
+    assert message.kind == "template error"
+    assert_located(message, "publication.yaml", key="theme")
+    assert "the theme 'mine' lies outside the publication" in message.text
 
 
 def test_theme_error_type_for_library_users(tmp_path: Path) -> None:

@@ -15,6 +15,7 @@ from conftest import (
     Built,
     build_error,
     build_into,
+    drawn_images,
     footnote_pages,
     footnotes_of,
     manifest_with,
@@ -85,24 +86,16 @@ def test_template_may_load_files_inside_the_folder(tmp_path: Path) -> None:
         "images/inside.png": png_bytes((30, 30), (10, 200, 10)),
     })
     result = build_into(tmp_path / "out", folder)
-    images = [name for page in pdf_reader(result.output).pages
-              for name in (page["/Resources"].get("/XObject") or {})]
-    assert images, "the image inside the folder was not drawn"
+    assert drawn_images(result.output)[0] == 1, "the image inside the folder was not drawn"
 
 
-@pytest.mark.xfail(strict=True, reason=(
-    "engine bug (since 16e64ad): Markdown images get vigil:// URLs, which the Markdown "
-    "sanitiser (nh3 url_schemes in compose/markdown.py) strips, so <img> has no src and only "
-    "the alternative text is printed"))
 def test_markdown_image_is_drawn(tmp_path: Path) -> None:
     folder = write_publication(tmp_path / "p", {
         "intro.md": "# Introduction\n\n![A red square](images/red.png \"A caption\")\n",
         "images/red.png": png_bytes((60, 60), (200, 0, 0)),
     })
     result = build_into(tmp_path / "out", folder)
-    reader = pdf_reader(result.output)
-    drawn = [number for number, page in enumerate(reader.pages, 1) if page.images]
-    assert drawn == [3], drawn
+    assert drawn_images(result.output) == [0, 0, 1, 0]
     text = pdf_text_pages(result.output)[2]
     assert "A caption" in text
     assert "A red square" not in text, "the alternative text was printed instead of the image"
@@ -154,19 +147,42 @@ def test_fetcher_serves_only_its_mounts(tmp_path: Path) -> None:
         assert expected in str(caught.value.error), url
 
 
-@pytest.mark.xfail(strict=True, reason=(
-    "engine bug: a refused resource inside an SVG image (here an <image> pointing to the "
-    "network) is dropped silently by WeasyPrint and the build succeeds, although refusals "
-    "are meant to stop the build with a resource error"))
+SVG_WITH_NETWORK_IMAGE = (
+    '<svg xmlns="http://www.w3.org/2000/svg" xmlns:xlink="http://www.w3.org/1999/xlink" '
+    'width="100" height="100"><image xlink:href="http://example.com/x.png" '
+    'width="100" height="100"/></svg>')
+
+
 def test_refusal_inside_svg_stops_the_build(tmp_path: Path) -> None:
-    svg = ('<svg xmlns="http://www.w3.org/2000/svg" xmlns:xlink="http://www.w3.org/1999/xlink" '
-           'width="100" height="100"><image xlink:href="http://example.com/x.png" '
-           'width="100" height="100"/></svg>')
     folder = write_publication(tmp_path / "p", {
-        "intro.md": "# Intro\n\n![A drawing](drawing.svg)\n", "drawing.svg": svg,
+        "intro.md": "# Intro\n\n![A drawing](drawing.svg)\n", "drawing.svg": SVG_WITH_NETWORK_IMAGE,
     })
     message = build_error(folder, tmp_path / "out")
+    assert "drawing.svg" in message.text
+
+
+def test_svg_inside_the_folder_is_drawn(tmp_path: Path) -> None:
+    svg = ('<svg xmlns="http://www.w3.org/2000/svg" width="100" height="60">'
+           '<rect width="100" height="60" fill="#8c2f2a"/></svg>')
+    folder = write_publication(tmp_path / "p", {
+        "intro.md": "# Intro\n\n![A red band](band.svg)\n\nAfter the band.\n", "band.svg": svg,
+    })
+    result = build_into(tmp_path / "out", folder)
+    assert "After the band." in pdf_text_pages(result.output)[2]
+
+
+@pytest.mark.xfail(strict=True, reason=(
+    "engine bug: a resource refused inside an SVG fails the build as a render error located "
+    "at vigil's theme folder ('templates/memorial: WeasyPrint reported: Failed to render SVG "
+    "image ...'), instead of a resource error naming the refused URL and the Markdown file"))
+def test_refusal_inside_svg_names_the_url_and_the_source(tmp_path: Path) -> None:
+    folder = write_publication(tmp_path / "p", {
+        "intro.md": "# Intro\n\n![A drawing](drawing.svg)\n", "drawing.svg": SVG_WITH_NETWORK_IMAGE,
+    })
+    message = build_error(folder, tmp_path / "out")
+    assert message.kind == "resource error"
     assert "http://example.com/x.png" in message.text
+    assert "templates/memorial" not in message.text
 
 
 # ---------------------------------------------------------------- fonts and pages
@@ -204,6 +220,21 @@ def test_values_that_look_like_booleans_numbers_and_times_print_as_written(tmp_p
     assert pdf_reader(result.output).metadata.title == "NO"
 
 
+def test_author_and_dates_in_the_metadata(tmp_path: Path,
+                                          monkeypatch: pytest.MonkeyPatch) -> None:
+    folder = write_publication(tmp_path / "p", {"publication.yaml": manifest_with(
+        "author: A. Writer\norganiser: The Organisers\n")})
+    plain = pdf_reader(build_into(tmp_path / "plain", folder).output).metadata
+    assert plain is not None
+    assert plain.author == "A. Writer"
+    assert (plain["/CreationDate"], plain["/ModDate"]) == ("D:20250225", "D:20250225")
+    monkeypatch.setenv("SOURCE_DATE_EPOCH", "1740480000")  # 2025-02-25 10:40:00 UTC
+    stamped = pdf_reader(build_into(tmp_path / "stamped", folder).output).metadata
+    assert stamped is not None
+    assert stamped["/ModDate"] == "D:20250225104000Z"
+    assert stamped["/CreationDate"] == "D:20250225"
+
+
 def test_markdown_headings_add_no_bookmarks(tmp_path: Path) -> None:
     folder = write_publication(tmp_path / "p", {
         "intro.md": "# Introduction\n\nText.\n\n# Second top heading\n\n## Sub heading\n\n"
@@ -227,6 +258,24 @@ def test_azerbaijani_capitals_keep_the_dotted_i(tmp_path: Path) -> None:
     back = pdf_text_pages(result.output)[-1]
     assert "XATİRƏ KİTABI" in back
     assert "fevral" in back.lower()
+
+
+def test_names_keep_their_order(tmp_path: Path) -> None:
+    names = ["Aysel Zeynalova", "Bahar Yusifova", "Cemil Xəlilov", "Dilara Vəliyeva",
+             "Elnur Tağıyev", "Fərid Səfərov", "Gülnar Rəhimova"]
+    folder = write_publication(tmp_path / "p", {
+        "publication.yaml": manifest_with(sections=("names.yaml", "roll.yaml")),
+        "names.yaml": "title: Names\ntype: names\ncolumns: 2\nnames:\n"
+                      + "".join(f"  - {name}\n" for name in names),
+        "roll.yaml": "title: Roll\ntype: names\ncolumns: 3\ncsv: roll.csv\n",
+        "roll.csv": "name,note\n" + "".join(f"{name},x\n" for name in reversed(names)),
+    })
+    result = build_into(tmp_path / "out", folder)
+    pages = pdf_text_pages(result.output)
+    for page, expected in ((pages[2], names), (pages[3], list(reversed(names)))):
+        positions = [page.find(name) for name in expected]
+        assert -1 not in positions, (expected, page)
+        assert positions == sorted(positions), page
 
 
 # ---------------------------------------------------------------- footnotes

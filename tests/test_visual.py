@@ -16,10 +16,13 @@ from PIL import Image, ImageChops
 
 from conftest import BOOKLET_SAMPLE, PROGRAMME_SAMPLE_AZ, Builds
 
-pytestmark = pytest.mark.skipif(
-    shutil.which("pdftoppm") is None,
-    reason="pdftoppm (poppler-utils) is not installed; 'make test' installs it",
-)
+pytestmark = [
+    pytest.mark.slow,
+    pytest.mark.skipif(
+        shutil.which("pdftoppm") is None,
+        reason="pdftoppm (poppler-utils) is not installed; 'make test' installs it",
+    ),
+]
 
 DPI = 30
 INK_DIFFERENCE = 48  # out of 255, in the channel that differs most
