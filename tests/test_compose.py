@@ -305,10 +305,6 @@ def test_theme_folder_inside_the_publication(tmp_path: Path) -> None:
     assert composed.theme_folders == (folder.resolve() / "local",)
 
 
-@pytest.mark.xfail(strict=True, reason=(
-    "engine bug: template overrides are read through symbolic links, so "
-    "templates/back.html -> /any/file puts that file's text into the PDF (the sandbox "
-    "refuses such links for images, sections and CSV files, not for templates)"))
 def test_symlinked_template_leading_outside_is_refused(tmp_path: Path) -> None:
     secret = tmp_path / "secret.txt"
     secret.write_text("SECRET-CONTENT\n")

@@ -171,10 +171,6 @@ def test_svg_inside_the_folder_is_drawn(tmp_path: Path) -> None:
     assert "After the band." in pdf_text_pages(result.output)[2]
 
 
-@pytest.mark.xfail(strict=True, reason=(
-    "engine bug: a resource refused inside an SVG fails the build as a render error located "
-    "at vigil's theme folder ('templates/memorial: WeasyPrint reported: Failed to render SVG "
-    "image ...'), instead of a resource error naming the refused URL and the Markdown file"))
 def test_refusal_inside_svg_names_the_url_and_the_source(tmp_path: Path) -> None:
     folder = write_publication(tmp_path / "p", {
         "intro.md": "# Intro\n\n![A drawing](drawing.svg)\n", "drawing.svg": SVG_WITH_NETWORK_IMAGE,
@@ -188,9 +184,6 @@ def test_refusal_inside_svg_names_the_url_and_the_source(tmp_path: Path) -> None
 # ---------------------------------------------------------------- fonts and pages
 
 
-@pytest.mark.xfail(strict=True, reason=(
-    "engine bug: `code` spans use the generic monospace family, which is not bundled, so a "
-    "machine font (DejaVu Sans Mono here) is embedded and output depends on the machine"))
 def test_code_spans_use_a_bundled_font(tmp_path: Path) -> None:
     folder = write_publication(tmp_path / "p", {"intro.md": "# Intro\n\nRun `vigil build`.\n"})
     result = build_into(tmp_path / "out", folder)

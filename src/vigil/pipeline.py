@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from vigil.check import Report
-from vigil.errors import Location, RenderError, VigilError
+from vigil.errors import Location, RenderError, ResourceError, VigilError
 from vigil.profiles import get_profile
 from vigil.resources import content_dir
 
@@ -46,8 +46,11 @@ def build(folder: Path | str, output_dir: Path | str = "output",
         pages = typeset(composed, chosen)
     except VigilError as error:
         if error.location.file is None:
-            # Resources requested during layout come from templates or stylesheets.
-            error.location = Location(composed.theme_folders[0])
+            # Resources requested during layout come from templates, stylesheets or SVG files.
+            error.location = Location(
+                composed.theme_folders[0] if isinstance(error, ResourceError)
+                else publication.folder
+            )
         raise
     pdf = assemble(pages, publication, chosen)
     report = check_pdf(pdf, publication.meta.page.millimetres)
@@ -83,7 +86,22 @@ def find_publications(root: Path | None = None) -> list[Path]:
 def build_many(
     folders: Iterable[Path], output_dir: Path | str = "output", profile: str = "screen"
 ) -> Iterator[BuildResult | VigilError]:
-    """Build each folder in turn in this process (fonts stay loaded); yield results or errors."""
+    """Build each folder in turn in this process (fonts stay loaded); yield results or errors.
+
+    Two folders with the same name would write the same output file: that is refused first.
+    """
+    folders = list(folders)
+    names: dict[str, Path] = {}
+    for folder in folders:
+        name = Path(folder).resolve().name
+        if name == "publication.yaml":
+            name = Path(folder).resolve().parent.name
+        if name in names and names[name] != Path(folder).resolve():
+            raise VigilError(
+                f"'{names[name]}' and '{folder}' would both be written to {name}.pdf",
+                hint="Build them into different output folders (-o), or rename one",
+            )
+        names[name] = Path(folder).resolve()
     for folder in folders:
         try:
             yield build(folder, output_dir, profile)

@@ -10,8 +10,9 @@ from __future__ import annotations
 
 import functools
 from pathlib import Path
+from typing import Any
 
-from jinja2 import ChoiceLoader, FileSystemLoader, StrictUndefined, select_autoescape
+from jinja2 import ChoiceLoader, Environment, FileSystemLoader, StrictUndefined, select_autoescape
 from jinja2.sandbox import ImmutableSandboxedEnvironment
 
 from vigil.errors import Location, ThemeError
@@ -43,11 +44,30 @@ def theme_folders(publication: Path, theme: str, manifest: Path) -> tuple[Path, 
 
 
 @functools.cache
+class _ContainedLoader(FileSystemLoader):
+    """A file-system loader that refuses templates whose real path (after symbolic links)
+    lies outside its folder: a template cannot be a door to other files."""
+
+    def __init__(self, folder: Path) -> None:
+        super().__init__(str(folder), followlinks=False)
+        self.folder = folder.resolve()
+
+    def get_source(self, environment: Environment, template: str) -> Any:
+        source = super().get_source(environment, template)
+        if not Path(source[1]).resolve().is_relative_to(self.folder):
+            raise ThemeError(
+                f"the template '{template}' is a link to a file outside its folder",
+                location=Location(Path(source[1])),
+                hint="Copy the file into the templates folder instead of linking to it",
+            )
+        return source
+
+
 def make_environment(folders: tuple[Path, ...]) -> ImmutableSandboxedEnvironment:
     """One environment per set of folders and process: templates compile once, and are
     compiled again when their file changes (Jinja checks modification times)."""
     env = ImmutableSandboxedEnvironment(
-        loader=ChoiceLoader([FileSystemLoader(str(folder)) for folder in folders]),
+        loader=ChoiceLoader([_ContainedLoader(folder) for folder in folders]),
         autoescape=select_autoescape(["html", "xml"], default_for_string=True),
         undefined=StrictUndefined,
         trim_blocks=True,

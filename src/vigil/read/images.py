@@ -7,6 +7,7 @@ or is so large that decoding it would be an attack (a decompression bomb).
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 from vigil.errors import ImageError, Location
@@ -22,6 +23,7 @@ def verify_image(path: Path, location: Location) -> tuple[int, int]:
     time), is not decoded again.
     """
     if path.suffix.lower() == ".svg":
+        _verify_svg(path, location)
         return (0, 0)
     stat = path.stat()
     key = (path, stat.st_size, stat.st_mtime_ns)
@@ -31,6 +33,32 @@ def verify_image(path: Path, location: Location) -> tuple[int, int]:
 
 
 _verified: dict[tuple[Path, int, int], tuple[int, int]] = {}
+_URL_IN_CSS = re.compile(r"url\(\s*['\"]?([^'\")]+)")
+
+
+def _verify_svg(path: Path, location: Location) -> None:
+    """An SVG must be well-formed XML and refer to nothing but itself and small data: URLs."""
+    from xml.etree import ElementTree
+
+    try:
+        root = ElementTree.parse(path).getroot()
+    except (ElementTree.ParseError, OSError) as exc:
+        raise ImageError(
+            f"SVG image '{path.name}' is not well-formed XML ({exc})", location=location
+        ) from None
+    for element in root.iter():
+        references = [v for k, v in element.attrib.items() if k.endswith("href")]
+        references += _URL_IN_CSS.findall(element.attrib.get("style", ""))
+        if element.tag.endswith("style") and element.text:
+            references += _URL_IN_CSS.findall(element.text)
+        for reference in references:
+            reference = reference.strip()
+            if not reference.startswith(("#", "data:")):
+                raise ImageError(
+                    f"SVG image '{path.name}' refers to '{reference}'; an SVG image may not "
+                    "refer to other files or to the network", location=location,
+                    hint="Embed the picture in the SVG, or use it directly as an image",
+                )
 
 
 def _decode(path: Path, location: Location) -> tuple[int, int]:

@@ -95,10 +95,10 @@ def load_yaml(text: str, file: Path, line_offset: int = 0) -> tuple[Any, Positio
             if mark
             else Location(file)
         )
-        raise ContentError(
-            f"invalid YAML: {problem}", location=location,
-            hint=_yaml_hint(problem),
-        ) from None
+        hint = _yaml_hint(problem)
+        if mark and _char_at(text, mark.line, mark.column) == "\t":
+            hint = "YAML does not allow tabs for indentation; indent with spaces"
+        raise ContentError(f"invalid YAML: {problem}", location=location, hint=hint) from None
     except yaml.YAMLError as exc:
         raise ContentError(f"invalid YAML: {exc}", location=Location(file)) from None
     finally:
@@ -107,6 +107,11 @@ def load_yaml(text: str, file: Path, line_offset: int = 0) -> tuple[Any, Positio
     if node is None:
         return None, positions
     return _to_python(node, (), file, line_offset, positions), positions
+
+
+def _char_at(text: str, line: int, column: int) -> str:
+    lines = text.split("\n")
+    return lines[line][column] if line < len(lines) and column < len(lines[line]) else ""
 
 
 def _yaml_hint(problem: str) -> str | None:

@@ -43,6 +43,11 @@ class _Collect(logging.Handler):
         self.messages.append(record.getMessage())
 
 
+def _readable(message: str, composed: Composed) -> str:
+    """Show vigil:// URLs in a message as paths relative to the publication."""
+    return message.replace("vigil://publication/", "").replace("vigil://", "")
+
+
 def typeset(composed: Composed, profile: Profile) -> Typeset:
     """Lay out and draw the document; resource refusals become ResourceErrors."""
     from weasyprint import HTML
@@ -71,5 +76,9 @@ def typeset(composed: Composed, profile: Profile) -> Typeset:
         logger.removeHandler(collect)
     fatal = [m for m in collect.messages if m.startswith("Failed") or "Error" in m]
     if fatal:
-        raise RenderError("WeasyPrint reported: " + "; ".join(fatal[:3]))
+        shown = "; ".join(_readable(message, composed) for message in fatal[:3])
+        raise RenderError(
+            f"WeasyPrint reported: {shown}",
+            hint="An SVG image may refer to a file outside the publication or on the network",
+        )
     return Typeset(pdf=pdf, pages=len(document.pages))
