@@ -70,7 +70,7 @@ def test_importing_the_cli_stays_light() -> None:
 
 @pytest.mark.parametrize(("args", "words"), [
     (("new", "leaflet", "x"), "'leaflet' is not one of 'booklet', 'programme'"),
-    (("build", "--profile", "print", "x"), "Invalid value for '--profile'"),
+    (("build", "--profile", "poster", "x"), "Invalid value for '--profile'"),
     (("frobnicate",), "No such command 'frobnicate'"),
 ])
 def test_misuse_exits_with_2(args: tuple[str, ...], words: str) -> None:

@@ -43,8 +43,10 @@ def main(ctx: click.Context, debug: bool) -> None:
 @click.argument("publications", nargs=-1, type=click.Path(path_type=Path))
 @click.option("-o", "--output", "output_dir", type=click.Path(path_type=Path),
               default=Path("output"), show_default=True, help="Folder for the PDFs.")
-@click.option("--profile", type=click.Choice(["screen"]), default="screen", show_default=True,
-              help="screen: tagged PDF for phones, e-mail and screen readers.")
+@click.option("--profile", type=click.Choice(["screen", "print"]), default="screen",
+              show_default=True,
+              help="screen: tagged PDF for phones, e-mail and screen readers. print: bleed, "
+                   "crop marks and signatures of four, written as NAME-print.pdf.")
 @click.pass_context
 def build(ctx: click.Context, publications: tuple[Path, ...], output_dir: Path,
           profile: str) -> None:
@@ -73,6 +75,8 @@ def build(ctx: click.Context, publications: tuple[Path, ...], output_dir: Path,
         click.echo(
             f"{result.output}  {result.pages} pages  {size}  {result.seconds:.1f} s"
         )
+        for note in result.notes:
+            click.echo(f"  {note}")
         for warning in result.report.warnings:
             click.echo(f"  warning: {warning}", err=True)
     if failures:

@@ -26,6 +26,7 @@ class BuildResult:
     bytes: int
     seconds: float
     report: Report
+    notes: tuple[str, ...] = ()
 
 
 def build(folder: Path | str, output_dir: Path | str = "output",
@@ -52,18 +53,19 @@ def build(folder: Path | str, output_dir: Path | str = "output",
                 else publication.folder
             )
         raise
-    pdf = assemble(pages, publication, chosen)
+    assembled = assemble(pages, publication, chosen)
+    pdf = assembled.pdf
     report = check_pdf(pdf, publication.meta.page.millimetres)
     if report.errors:
         raise RenderError(
             f"the PDF of '{publication.name}' failed its checks: " + "; ".join(report.errors[:5]),
             hint="The previous PDF, if any, was left as it was",
         )
-    target = Path(output_dir) / f"{publication.name}.pdf"
+    target = Path(output_dir) / f"{publication.name}{chosen.suffix}.pdf"
     write_atomic(target, pdf)
     return BuildResult(
         publication=publication.name, output=target, pages=report.pages, bytes=len(pdf),
-        seconds=time.perf_counter() - started, report=report,
+        seconds=time.perf_counter() - started, report=report, notes=tuple(assembled.notes),
     )
 
 

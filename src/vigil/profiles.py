@@ -1,8 +1,9 @@
 """Output profiles: what differs between a PDF for screens, for a print shop and for an archive.
 
-Takes a profile name; gives a :class:`Profile`. Today vigil builds the ``screen`` profile (small,
-tagged, for phones and email); ``print`` (bleed, marks, signatures) and ``archive`` (PDF/A with
-its sources) are added beside it as separate entries of :data:`PROFILES`.
+Takes a profile name; gives a :class:`Profile`. ``screen`` (the default) is small and tagged,
+for phones, e-mail and screen readers; ``print`` has bleed, crop marks, TrimBox and BleedBox and
+a page count padded to signatures of four, for a print shop. The publication's ``print:``
+settings (bleed, marks, padding) refine the print profile.
 """
 
 from __future__ import annotations
@@ -17,9 +18,13 @@ class Profile:
     name: str
     description: str
     tagged: bool
-    bleed_mm: float = 0.0
-    crop_marks: bool = False
+    for_print: bool = False
     pad_to: int = 1
+
+    @property
+    def suffix(self) -> str:
+        """Added to the output file name: ``booklet.pdf`` for screen, ``booklet-print.pdf``."""
+        return "" if self.name == "screen" else f"-{self.name}"
 
 
 PROFILES: dict[str, Profile] = {
@@ -27,6 +32,13 @@ PROFILES: dict[str, Profile] = {
         name="screen",
         description="tagged PDF for phones, e-mail and screen readers",
         tagged=True,
+    ),
+    "print": Profile(
+        name="print",
+        description="bleed, crop marks and signatures of four, for a print shop",
+        tagged=False,
+        for_print=True,
+        pad_to=4,
     ),
 }
 

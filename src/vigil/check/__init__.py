@@ -34,7 +34,7 @@ def check_pdf(pdf: bytes, expected_size_mm: tuple[float, float] | None = None) -
     try:
         reader = PdfReader(io.BytesIO(pdf))
         pages = reader.pages
-        box = pages[0].mediabox
+        box = pages[0].trimbox
     except (PdfReadError, IndexError, ValueError) as exc:
         raise RenderError(f"the PDF produced cannot be read back: {exc}") from None
     size = (round(float(box.width) * POINT_MM, 1), round(float(box.height) * POINT_MM, 1))
@@ -48,8 +48,8 @@ def check_pdf(pdf: bytes, expected_size_mm: tuple[float, float] | None = None) -
             report.errors.append(f"font {name} is not embedded")
     if expected_size_mm:
         for number, page in enumerate(pages, start=1):
-            w = float(page.mediabox.width) * POINT_MM
-            h = float(page.mediabox.height) * POINT_MM
+            w = float(page.trimbox.width) * POINT_MM
+            h = float(page.trimbox.height) * POINT_MM
             if abs(w - expected_size_mm[0]) > 0.5 or abs(h - expected_size_mm[1]) > 0.5:
                 report.errors.append(
                     f"page {number} is {w:.1f}×{h:.1f} mm, not "

@@ -99,6 +99,11 @@ def compose_html(publication: Publication, profile: Profile) -> Composed:
         "page": {"size": meta.page.size, "width": meta.page.millimetres[0],
                  "height": meta.page.millimetres[1]},
         "profile": profile,
+        # Print: bleed around every page; pages reserved before the back cover so that the
+        # assemble stage can keep as many as the signatures of four need.
+        "bleed": meta.print.bleed if profile.for_print else 0.0,
+        "padding": meta.print.padding,
+        "pad_pages": profile.pad_to - 1 if profile.pad_to > 1 else 0,
         "fonts_url": f"{VIRTUAL_SCHEME}://fonts",
         "created": meta.date.isoformat(),
         "modified": _modified(meta.date),

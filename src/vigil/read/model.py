@@ -39,6 +39,16 @@ class Back(StrictModel):
     text: str | None = None
 
 
+class PrintSettings(StrictModel):
+    """How the ``print`` profile prepares the file for a print shop."""
+
+    bleed: Annotated[float, Field(ge=0, le=20)] = 3.0
+    marks: bool = True
+    padding: Literal["blank", "notes"] = "blank"
+    sheet: str | None = None
+    creep: Annotated[float, Field(ge=0, le=2)] = 0.0
+
+
 class SectionFile(StrictModel):
     """A section given as a mapping; today only ``file:``, later ``insert:`` too."""
 
@@ -63,6 +73,7 @@ class PublicationMeta(StrictModel):
     page: Page = Page()
     cover: Cover = Cover()
     back: Back | None = None
+    print: PrintSettings = PrintSettings()
     sections: Annotated[list[SectionEntry], Field(min_length=1)]
 
     @field_validator("language")

@@ -21,8 +21,11 @@ _font_config: Any = None
 
 @dataclass(frozen=True)
 class Typeset:
+    """The typeset PDF, its page count, and on which page (0-based) each element id lies."""
+
     pdf: bytes
     pages: int
+    anchors: dict[str, int]
 
 
 def _fonts() -> Any:
@@ -81,4 +84,7 @@ def typeset(composed: Composed, profile: Profile) -> Typeset:
             f"WeasyPrint reported: {shown}",
             hint="An SVG image may refer to a file outside the publication or on the network",
         )
-    return Typeset(pdf=pdf, pages=len(document.pages))
+    anchors = {
+        name: index for index, page in enumerate(document.pages) for name in page.anchors
+    }
+    return Typeset(pdf=pdf, pages=len(document.pages), anchors=anchors)
