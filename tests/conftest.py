@@ -217,14 +217,31 @@ def title_pattern(title: str) -> re.Pattern[str]:
     return re.compile(rf"(?:^|\n)\s*{words}\s*(?:\n|$)")
 
 
-def section_start_pages(pages: list[str], titles: list[str], first: int) -> list[int]:
+def section_markers(pdf: Path, publication: Any) -> list[str | int]:
+    """What finds each section's first page: its title, or for a PDF insert (whose pages carry
+    no text of vigil's) the page its named destination points at."""
+    reader = PdfReader(pdf)
+    destinations = reader.named_destinations
+    return [
+        section.title if section.insert is None
+        else reader.get_destination_page_number(destinations[section.id]) + 1
+        for section in publication.sections
+    ]
+
+
+def section_start_pages(pages: list[str], titles: list[str | int], first: int) -> list[int]:
     """1-based page where each title is first set as a heading, searching from page ``first``.
 
-    Titles are looked for in order; each is searched from the page of the one before.
+    Titles are looked for in order; each is searched from the page of the one before. A number
+    stands for a page already known (a PDF insert).
     """
     found: list[int] = []
     start = first
     for title in titles:
+        if isinstance(title, int):
+            found.append(title)
+            start = title
+            continue
         pattern = title_pattern(title)
         for index in range(start - 1, len(pages)):
             if pattern.search(pages[index]):

@@ -31,6 +31,7 @@ from conftest import (
     page_sizes_mm,
     pdf_fonts,
     pdf_reader,
+    section_markers,
     section_start_pages,
 )
 from vigil.compose import compose_html
@@ -101,7 +102,7 @@ def test_booklet_reading_order(booklet: Built) -> None:
     assert normalise(meta.title) in normalise(pages[0])
     contents_word = locale_for(meta.language).word("contents")
     assert pages[1].lstrip().startswith(contents_word)
-    titles = [section.title for section in booklet.publication.sections]
+    titles = section_markers(booklet.pdf, booklet.publication)
     starts = section_start_pages(pages, titles, first=3)
     assert starts[0] == 3
     for section, previous, start in zip(booklet.publication.sections[1:], starts[:-1], starts[1:],
@@ -115,7 +116,7 @@ def test_booklet_reading_order(booklet: Built) -> None:
 def test_contents_page_numbers_match_the_pages(booklet: Built) -> None:
     pages = booklet.pages
     sections = booklet.publication.sections
-    starts = section_start_pages(pages, [s.title for s in sections], first=3)
+    starts = section_start_pages(pages, section_markers(booklet.pdf, booklet.publication), first=3)
     contents = normalise(" ".join(pages[1 : starts[0] - 1]))
     listed = [(s, start) for s, start in zip(sections, starts, strict=True) if s.toc]
     assert listed
@@ -139,7 +140,7 @@ def test_section_bookmarks(built: Built) -> None:
     reader = pdf_reader(built.pdf)
     marks = outline(reader)
     sections = built.publication.sections
-    starts = section_start_pages(built.pages, [s.title for s in sections],
+    starts = section_start_pages(built.pages, section_markers(built.pdf, built.publication),
                                  first=3 if built.publication.meta.kind == "booklet" else 2)
     expected = [(s.title, start, 0) for s, start in zip(sections, starts, strict=True)]
     if built.publication.meta.kind == "booklet":

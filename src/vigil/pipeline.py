@@ -56,6 +56,13 @@ def build(folder: Path | str, output_dir: Path | str = "output",
     assembled = assemble(pages, publication, chosen)
     pdf = assembled.pdf
     report = check_pdf(pdf, publication.meta.page.millimetres)
+    report.warnings[:0] = publication.warnings
+    if not chosen.for_print:
+        # On screen a viewer substitutes an unembedded standard font (typically in an
+        # insert); a print shop cannot, so only print keeps it an error.
+        unembedded = [e for e in report.errors if e.endswith("is not embedded")]
+        report.errors = [e for e in report.errors if e not in unembedded]
+        report.warnings.extend(unembedded)
     if report.errors:
         raise RenderError(
             f"the PDF of '{publication.name}' failed its checks: " + "; ".join(report.errors[:5]),

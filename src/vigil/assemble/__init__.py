@@ -1,16 +1,18 @@
 """Stage 4, assemble: typeset pages become the final PDF.
 
 Takes the typeset PDF (bytes and where its anchors lie), the publication and the profile; gives
-an :class:`Assembled` PDF and notes for the build summary. For the screen profile the typeset
-document is final. For print, with pypdf: keep as many of the pages reserved before the back
-cover as make the count a multiple of four, set page labels, and add crop marks outside the
-bleed (TrimBox and BleedBox come from the layout).
+an :class:`Assembled` PDF and notes for the build summary. With pypdf: PDF inserts go into the
+pages reserved for them (any profile); for print, as many of the pages reserved before the back
+cover are kept as make the count a multiple of four, page labels are set, and crop marks are
+drawn outside the bleed (TrimBox and BleedBox come from the layout). A screen PDF without
+inserts is final as typeset.
 """
 
 from __future__ import annotations
 
 import io
 from dataclasses import dataclass, field
+from typing import Any
 
 from vigil.profiles import Profile
 from vigil.read import Publication
@@ -27,20 +29,29 @@ class Assembled:
 
 def assemble(typeset: Typeset, publication: Publication, profile: Profile) -> Assembled:
     """Return the final PDF for ``publication`` under ``profile``."""
-    if not profile.for_print:
+    has_inserts = any(section.insert for section in publication.sections)
+    if not profile.for_print and not has_inserts:
         return Assembled(typeset.pdf)
     from pypdf import PdfWriter
     from pypdf.constants import PageLabelStyle
 
+    from vigil.assemble.inserts import place_inserts
     from vigil.assemble.marks import add_crop_marks
     from vigil.assemble.padding import drop_unused_padding
 
     writer = PdfWriter(clone_from=io.BytesIO(typeset.pdf))
-    notes = drop_unused_padding(writer, typeset, publication, profile.pad_to)
+    notes = place_inserts(writer, typeset, publication)
+    if not profile.for_print:
+        return Assembled(_write(writer), notes)
+    notes += drop_unused_padding(writer, typeset, publication, profile.pad_to)
     writer.set_page_label(0, len(writer.pages) - 1, style=PageLabelStyle.DECIMAL, start=1)
     settings = publication.meta.print
     if settings.marks:
         add_crop_marks(writer, settings.bleed)
+    return Assembled(_write(writer), notes)
+
+
+def _write(writer: Any) -> bytes:
     output = io.BytesIO()
     writer.write(output)
-    return Assembled(output.getvalue(), notes)
+    return output.getvalue()

@@ -180,6 +180,8 @@ def _section_context(section: Section, markdown: Any, publication: Publication) 
         "body": markdown(source, language, section.markdown, first_line=section.markdown_line),
         "intro": markdown(source, language, section.intro),
         "blocks": blocks,
+        "insert_pages": len(section.insert.pages) if section.insert else 0,
+        "stamp": bool(section.insert and section.insert.options.stamp_page_number),
         "md": partial(markdown, source, language),
         "md_inline": partial(markdown, source, language, inline=True),
     }

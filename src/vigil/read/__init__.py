@@ -17,6 +17,7 @@ from typing import Any
 from vigil.errors import ContentError, Location
 from vigil.read.blocks import BLOCK_TYPES, Block, Catalogue, Names
 from vigil.read.images import verify_image
+from vigil.read.inserts import InsertOptions, inspect_insert
 from vigil.read.model import Publication, PublicationMeta, Section, SectionFile, SectionMeta
 from vigil.read.schema import suggest, validate
 from vigil.read.sourcefile import read_text
@@ -53,7 +54,7 @@ def read_publication(folder: Path | str) -> Publication:
     sections = tuple(
         reader.section(entry, index) for index, entry in enumerate(meta.sections)
     )
-    return Publication(folder, meta, sections, tuple(reader.sources))
+    return Publication(folder, meta, sections, tuple(reader.sources), tuple(reader.warnings))
 
 
 class _Reader:
@@ -66,6 +67,7 @@ class _Reader:
         self.positions = positions
         self.sources: list[Path] = [manifest]
         self.ids: set[str] = set()
+        self.warnings: list[str] = []
 
     def where(self, *path: str | int) -> Location:
         return self.positions.get(tuple(path), Location(self.manifest))
@@ -92,9 +94,15 @@ class _Reader:
                     hint="Add 'alt:' describing the picture for readers who cannot see it",
                 )
 
-    def section(self, entry: str | SectionFile, index: int) -> Section:
-        reference = entry if isinstance(entry, str) else entry.file
+    def section(self, entry: str | dict[str, Any], index: int) -> Section:
         location = self.where("sections", index)
+        base = ("sections", index)
+        if isinstance(entry, dict) and "insert" in entry:
+            return self.insert_section(entry, base, location)
+        if isinstance(entry, dict):
+            reference = validate(SectionFile, entry, self.manifest, self.positions, base).file
+        else:
+            reference = entry
         path = self.resource(reference, self.folder, location)
         suffix = path.suffix.lower()
         if suffix in (".md", ".markdown"):
@@ -107,6 +115,21 @@ class _Reader:
                 key="sections", hint="A section is a .md or .yaml file",
             )
         return section
+
+    def insert_section(
+        self, entry: dict[str, Any], base: tuple[str | int, ...], location: Location
+    ) -> Section:
+        options: InsertOptions = validate(
+            InsertOptions, entry, self.manifest, self.positions, base
+        )
+        at = self.positions.get((*base, "insert"), location)
+        path = self.resource(options.insert, self.folder, at)
+        insert = inspect_insert(path, options, self.meta.page.millimetres, at)
+        self.warnings.extend(insert.warnings)
+        return Section(
+            id=self.unique_id(path), title=options.title or "", language=self.meta.language,
+            source=path, toc=bool(options.title), insert=insert,
+        )
 
     def unique_id(self, path: Path) -> str:
         base = re.sub(r"[^a-z0-9]+", "-", path.stem.lower()).strip("-") or "section"

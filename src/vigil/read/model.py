@@ -8,13 +8,14 @@ from __future__ import annotations
 
 import datetime as dt
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Annotated, Any, Literal
 
 from pydantic import Field, field_validator
 
 from vigil.read.blocks import Block
+from vigil.read.inserts import Insert
 from vigil.read.schema import StrictModel
 
 PAGE_SIZES = {"A4": (210.0, 297.0), "A5": (148.0, 210.0), "A6": (105.0, 148.0)}
@@ -55,7 +56,9 @@ class SectionFile(StrictModel):
     file: Annotated[str, Field(min_length=1)]
 
 
-SectionEntry = Annotated[str, Field(min_length=1)] | SectionFile
+# A file name, or a mapping: ``file:`` (a section) or ``insert:`` (a PDF insert), which the read
+# stage validates with the right schema so that its errors name the right keys.
+SectionEntry = Annotated[str, Field(min_length=1)] | dict[str, Any]
 
 
 class PublicationMeta(StrictModel):
@@ -129,7 +132,7 @@ class Section:
     markdown_line: int = 1
     intro: str | None = None
     blocks: tuple[Block, ...] = ()
-    extra: dict[str, Any] = field(default_factory=dict)
+    insert: Insert | None = None
 
 
 @dataclass(frozen=True)
@@ -140,6 +143,7 @@ class Publication:
     meta: PublicationMeta
     sections: tuple[Section, ...]
     sources: tuple[Path, ...]
+    warnings: tuple[str, ...] = ()
 
     @property
     def name(self) -> str:

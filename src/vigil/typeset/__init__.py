@@ -55,8 +55,10 @@ def typeset(composed: Composed, profile: Profile) -> Typeset:
     """Lay out and draw the document; resource refusals become ResourceErrors."""
     from weasyprint import HTML
 
+    from vigil.hyphenation import register as register_hyphenation
     from vigil.typeset.fetcher import RefusedResource, SandboxFetcher
 
+    register_hyphenation()  # Azerbaijani, which Pyphen lacks
     fetcher = SandboxFetcher(composed.mounts)
     logger = logging.getLogger("weasyprint")
     collect = _Collect()

@@ -1,0 +1,213 @@
+"""PDF inserts: external PDF pages that become pages of the book.
+
+Takes an ``insert:`` section entry (options validated by :class:`InsertOptions`) and where it
+was written; gives an :class:`Insert`: the file, the pages chosen (0-based), their sizes and any
+warnings. Every insert is opened and checked before anything is rendered, under a time limit,
+so that a file that is not a PDF, empty, damaged, encrypted without its password, or of the
+wrong size is one clear error naming it; a damaged file never hangs or crashes the build.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import re
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field, replace
+from pathlib import Path
+from typing import Annotated, Literal
+
+from pydantic import Field, field_validator
+
+from vigil.errors import ContentError, Location
+from vigil.limits import TimeLimitExceeded, time_limit
+from vigil.read.schema import StrictModel
+
+PARSE_SECONDS = 5.0
+MM = 25.4 / 72
+
+
+class InsertOptions(StrictModel):
+    """The keys of an ``- insert: FILE.pdf`` section entry."""
+
+    insert: Annotated[str, Field(min_length=1)]
+    title: str | None = None
+    pages: str = "all"
+    size: Literal["scale", "keep", "refuse"] = "scale"
+    stamp_page_number: bool = False
+    password: str | None = None
+    password_env: str | None = None
+
+    @field_validator("pages")
+    @classmethod
+    def _page_list(cls, value: str) -> str:
+        if value != "all" and not re.fullmatch(r"\s*\d+(\s*-\s*\d+)?(\s*,\s*\d+(\s*-\s*\d+)?)*\s*",
+                                               value):
+            raise ValueError(f"expected 'all' or page numbers like '1-3, 5', found '{value}'")
+        return value
+
+
+@dataclass(frozen=True)
+class Insert:
+    path: Path
+    options: InsertOptions
+    pages: tuple[int, ...]
+    sizes_mm: tuple[tuple[float, float], ...]
+    password: str | None
+    warnings: tuple[str, ...] = field(default=())
+
+
+def inspect_insert(
+    path: Path, options: InsertOptions, trim_mm: tuple[float, float], location: Location
+) -> Insert:
+    """Open ``path`` with pypdf and check it can be used as the insert ``options`` describe."""
+    name = path.name
+    head = path.read_bytes()[:1024]
+    if not head:
+        raise ContentError(f"the insert '{name}' is an empty file", location=location)
+    if b"%PDF-" not in head:
+        raise ContentError(
+            f"the insert '{name}' is not a PDF file (it does not start with %PDF-)",
+            location=location, hint="Export the document as PDF and refer to that file",
+        )
+    password = options.password
+    if options.password_env:
+        password = os.environ.get(options.password_env)
+        if password is None:
+            raise ContentError(
+                f"the insert '{name}' takes its password from the environment variable "
+                f"{options.password_env}, which is not set", location=location,
+            )
+    try:
+        with time_limit(PARSE_SECONDS), capture_pypdf_messages() as repairs:
+            insert = _inspect(path, options, trim_mm, location, password)
+        if repairs:
+            insert = replace(insert, warnings=(
+                f"the insert '{name}' is damaged; it was repaired as it was read "
+                f"({len(repairs)} problem{'s' if len(repairs) > 1 else ''}, first: "
+                f"{repairs[0][:100]}); check its page in the PDF", *insert.warnings,
+            ))
+        return insert
+    except ContentError:
+        raise
+    except TimeLimitExceeded:
+        raise ContentError(
+            f"the insert '{name}' could not be read within {PARSE_SECONDS:g} s; it is probably "
+            "damaged", location=location,
+            hint="Open it in a PDF viewer and save or print it again as a new PDF",
+        ) from None
+    except RecursionError:
+        raise ContentError(
+            f"the insert '{name}' is damaged (its structure loops)", location=location,
+            hint="Open it in a PDF viewer and save or print it again as a new PDF",
+        ) from None
+    except Exception as exc:  # pypdf raises many kinds of errors on damaged files
+        detail = str(exc).strip().splitlines()[0][:160] if str(exc).strip() else ""
+        raise ContentError(
+            f"the insert '{name}' is damaged beyond repair ({type(exc).__name__}"
+            f"{': ' + detail if detail else ''})", location=location,
+            hint="Open it in a PDF viewer and save or print it again as a new PDF",
+        ) from None
+
+
+@contextmanager
+def capture_pypdf_messages() -> Iterator[list[str]]:
+    """Collect what pypdf logs while it repairs a file, instead of printing it."""
+    messages: list[str] = []
+
+    class Collect(logging.Handler):
+        def emit(self, record: logging.LogRecord) -> None:
+            messages.append(record.getMessage())
+
+    logger = logging.getLogger("pypdf")
+    handler, propagate = Collect(logging.WARNING), logger.propagate
+    logger.addHandler(handler)
+    logger.propagate = False
+    try:
+        yield messages
+    finally:
+        logger.removeHandler(handler)
+        logger.propagate = propagate
+
+
+def _inspect(
+    path: Path, options: InsertOptions, trim_mm: tuple[float, float], location: Location,
+    password: str | None,
+) -> Insert:
+    from pypdf import PdfReader
+    from pypdf.errors import DependencyError
+
+    name = path.name
+    warnings: list[str] = []
+    reader = PdfReader(path)
+    if reader.is_encrypted:
+        try:
+            result = reader.decrypt(password or "")
+        except DependencyError as exc:
+            raise ContentError(
+                f"the insert '{name}' uses an encryption vigil cannot open ({exc})",
+                location=location,
+            ) from None
+        if not result:
+            raise ContentError(
+                f"the insert '{name}' is protected by a password"
+                + (" and the password given is wrong" if password else ""),
+                location=location,
+                hint="Give it as 'password:' (or the name of an environment variable as "
+                     "'password_env:') in the insert's entry of publication.yaml",
+            )
+        if not password:
+            warnings.append(
+                f"the insert '{name}' carries owner restrictions (printing, copying); "
+                "they are dropped in the publication"
+            )
+    count = len(reader.pages)
+    if count == 0:
+        raise ContentError(f"the insert '{name}' has no pages", location=location)
+    chosen = _choose(options.pages, count, name, location)
+    sizes = []
+    for index in chosen:
+        box = reader.pages[index].cropbox
+        rotated = (int(reader.pages[index].get("/Rotate", 0) or 0) // 90) % 2 == 1
+        width, height = float(box.width) * MM, float(box.height) * MM
+        if rotated:
+            width, height = height, width
+        if width <= 0 or height <= 0:
+            raise ContentError(
+                f"page {index + 1} of the insert '{name}' has an empty page box",
+                location=location,
+            )
+        sizes.append((round(width, 1), round(height, 1)))
+        if abs(width - trim_mm[0]) > 1 or abs(height - trim_mm[1]) > 1:
+            message = (
+                f"page {index + 1} of the insert '{name}' is {width:.0f}×{height:.0f} mm, "
+                f"not the trim size {trim_mm[0]:g}×{trim_mm[1]:g} mm"
+            )
+            if options.size == "refuse":
+                raise ContentError(
+                    message, location=location,
+                    hint="Use 'size: scale' to fit it to the page, or make the insert the "
+                         "publication's page size",
+                )
+            action = "scaled to fit" if options.size == "scale" else "kept at its size, centred"
+            if options.size == "keep" and (width > trim_mm[0] + 1 or height > trim_mm[1] + 1):
+                action += " (its edges will be cut off)"
+            warnings.append(f"{message}; {action}")
+    return Insert(path, options, tuple(chosen), tuple(sizes), password, tuple(warnings))
+
+
+def _choose(spec: str, count: int, name: str, location: Location) -> list[int]:
+    if spec == "all":
+        return list(range(count))
+    chosen: list[int] = []
+    for part in spec.split(","):
+        first, _, last = part.strip().partition("-")
+        start, end = int(first), int(last or first)
+        if start < 1 or end > count or start > end:
+            raise ContentError(
+                f"the insert '{name}' has {count} page{'s' if count > 1 else ''}; "
+                f"'{part.strip()}' is not a range of them", location=location, key="pages",
+            )
+        chosen.extend(range(start - 1, end))
+    return chosen

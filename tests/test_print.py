@@ -1,0 +1,142 @@
+"""The print profile: bleed and boxes, crop marks, signatures of four, page labels."""
+
+from __future__ import annotations
+
+import subprocess
+from pathlib import Path
+
+import pytest
+from PIL import Image
+from pypdf import PdfReader
+from tests.conftest import (
+    POINT_MM,
+    Builds,
+    build_into,
+    pdf_text_pages,
+    run_cli,
+    sample_folder,
+    write_publication,
+)
+
+from vigil.scaffold import scaffold
+
+A5 = (148.0, 210.0)
+
+
+def _mm(value: float) -> float:
+    return float(value) * POINT_MM
+
+
+@pytest.fixture(scope="module")
+def print_booklet(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Path]:
+    """The scaffold booklet (11 pages on screen) built for print with ruled Notes pages."""
+    folder = tmp_path_factory.mktemp("print") / "booklet"
+    scaffold("booklet", folder)
+    manifest = folder / "publication.yaml"
+    manifest.write_text(manifest.read_text() + "print:\n  padding: notes\n", encoding="utf-8")
+    result = build_into(tmp_path_factory.mktemp("print-out"), folder, profile="print")
+    return folder, result.output
+
+
+def test_print_output_is_named_apart_from_the_screen_pdf(print_booklet: tuple[Path, Path]) -> None:
+    assert print_booklet[1].name == "booklet-print.pdf"
+
+
+def test_page_count_is_padded_to_a_multiple_of_four(print_booklet: tuple[Path, Path]) -> None:
+    pages = pdf_text_pages(print_booklet[1])
+    assert len(pages) % 4 == 0
+    assert len(pages) == 12  # 11 pages on screen, one Notes page before the back cover
+    assert "NOTES" in pages[-2].upper()
+    assert "This booklet was made with vigil" in pages[-1], "the back cover must stay last"
+
+
+def test_boxes_of_every_page(print_booklet: tuple[Path, Path]) -> None:
+    for page in PdfReader(print_booklet[1]).pages:
+        trim, bleed, media = page.trimbox, page.bleedbox, page.mediabox
+        assert (round(_mm(trim.width), 1), round(_mm(trim.height), 1)) == A5
+        assert round(_mm(bleed.width) - _mm(trim.width), 1) == 6.0  # 3 mm each side
+        assert round(_mm(bleed.height) - _mm(trim.height), 1) == 6.0
+        assert media.left < bleed.left < trim.left and trim.right < bleed.right < media.right
+        assert media.bottom < bleed.bottom and bleed.top < media.top
+
+
+def test_crop_marks_lie_outside_the_bleed(print_booklet: tuple[Path, Path]) -> None:
+    """Render page 2 with the marks area and look for ink in the margin beyond the bleed only
+    where the marks are, and none inside the bleed strip around the trim."""
+    pdf = print_booklet[1]
+    page = PdfReader(pdf).pages[1]
+    out = print_booklet[1].parent / "marks"
+    subprocess.run(["pdftoppm", "-r", "100", "-f", "2", "-l", "2", "-png", str(pdf), str(out)],
+                   check=True)
+    image = Image.open(next(out.parent.glob("marks*.png"))).convert("L")
+    scale = image.width / float(page.mediabox.width)
+
+    def px(points: float) -> int:
+        return round(points * scale)
+
+    media, trim = page.mediabox, page.trimbox
+    margin = float(trim.left) - float(media.left)
+    # A horizontal mark at the level of the trim's top edge, left of the page.
+    y = px(float(media.top) - float(trim.top))
+    mark = [image.getpixel((x, y)) for x in range(0, px(margin) - px(3 / POINT_MM) - 2)]
+    assert min(mark) < 128, "no crop mark beside the top-left trim corner"
+    # Nothing in the 3 mm bleed strip beside the mark.
+    strip = [image.getpixel((x, y)) for x in range(px(margin) - px(3 / POINT_MM) + 2, px(margin))]
+    assert min(strip) > 200
+
+
+def test_page_labels_give_the_printed_numbers(print_booklet: tuple[Path, Path]) -> None:
+    labels = PdfReader(print_booklet[1]).page_labels
+    assert labels == [str(n) for n in range(1, len(labels) + 1)]
+
+
+def test_blank_padding_pages_are_empty(tmp_path: Path) -> None:
+    folder = write_publication(tmp_path / "p")  # cover, contents, introduction, back: 4 pages
+    (folder / "two.md").write_text("# Two\n\nMore.\n", encoding="utf-8")
+    manifest = folder / "publication.yaml"
+    manifest.write_text(manifest.read_text() + "  - two.md\n", encoding="utf-8")
+    result = build_into(tmp_path / "out", folder, profile="print")
+    pages = pdf_text_pages(result.output)
+    assert len(pages) == 8
+    assert [page.strip() for page in pages[4:7]] == ["", "", ""]
+    assert any("padded 5 pages to 8 with 3 blank pages" in note for note in result.notes)
+
+
+def test_no_padding_when_the_count_is_already_a_multiple_of_four(tmp_path: Path) -> None:
+    result = build_into(tmp_path / "out", write_publication(tmp_path / "p"), profile="print")
+    assert result.pages == 4
+    assert not result.notes
+
+
+def test_screen_profile_does_not_pad(builds: Builds) -> None:
+    assert builds.scaffold("booklet").result.pages == 11
+
+
+def test_cover_background_runs_into_the_bleed(tmp_path: Path) -> None:
+    folder = sample_folder("eternal-return-2025")
+    result = build_into(tmp_path, folder, profile="print")
+    page = PdfReader(result.output).pages[0]
+    subprocess.run(["pdftoppm", "-r", "60", "-f", "1", "-l", "1", "-png", str(result.output),
+                    str(tmp_path / "cover")], check=True)
+    image = Image.open(next(tmp_path.glob("cover*.png"))).convert("L")
+    scale = image.width / float(page.mediabox.width)
+    bleed_x = round((float(page.bleedbox.left) - float(page.mediabox.left) + 3) * scale)
+    middle = image.height // 2
+    assert image.getpixel((bleed_x, middle)) < 80, "the dark cover stops at the trim"
+
+
+def test_print_build_is_reproducible(tmp_path: Path) -> None:
+    folder = write_publication(tmp_path / "p")
+    first = build_into(tmp_path / "a", folder, profile="print").output.read_bytes()
+    second = build_into(tmp_path / "b", folder, profile="print").output.read_bytes()
+    assert first == second
+
+
+def test_cli_prints_what_was_padded(tmp_path: Path) -> None:
+    folder = write_publication(tmp_path / "p", {"two.md": "# Two\n\nMore.\n"},
+                               manifest="kind: booklet\ntitle: T\ndate: 2025-02-25\n"
+                                        "sections:\n  - intro.md\n  - two.md\n")
+    code, out, _ = run_cli("build", "--profile", "print", folder, "-o", tmp_path / "out")
+    assert code == 0
+    assert "p-print.pdf  8 pages" in out
+    assert "padded 5 pages to 8 with 3 blank pages before the back cover" in out
