@@ -27,11 +27,14 @@ class BuildResult:
     seconds: float
     report: Report
     notes: tuple[str, ...] = ()
+    imposed: Path | None = None
 
 
 def build(folder: Path | str, output_dir: Path | str = "output",
-          profile: str = "screen") -> BuildResult:
-    """Build the publication in ``folder`` into ``output_dir/<folder name>.pdf``."""
+          profile: str = "screen", impose: bool = False) -> BuildResult:
+    """Build the publication in ``folder`` into ``output_dir/<folder name>.pdf``
+    (``<name>-print.pdf`` for print; with ``impose``, also ``<name>-print-imposed.pdf``, its
+    sheets for saddle stitching, on the sheet and with the creep of its ``print:`` settings)."""
     from vigil.assemble import assemble
     from vigil.check import check_pdf
     from vigil.compose import compose_html
@@ -68,11 +71,27 @@ def build(folder: Path | str, output_dir: Path | str = "output",
             f"the PDF of '{publication.name}' failed its checks: " + "; ".join(report.errors[:5]),
             hint="The previous PDF, if any, was left as it was",
         )
+    notes = list(assembled.notes)
+    imposed_target = None
+    imposed = None
+    if impose:
+        if not chosen.for_print:
+            raise VigilError("imposition needs the print profile", hint="Add --profile print")
+        from vigil.assemble.impose import impose as impose_pdf
+
+        settings = publication.meta.print
+        imposed = impose_pdf(pdf, settings.sheet, settings.creep, settings.marks)
+        plural = "s" if imposed.sheets > 1 else ""
+        notes += [f"imposed on {imposed.sheets} sheet{plural}", *imposed.notes]
+        imposed_target = Path(output_dir) / f"{publication.name}{chosen.suffix}-imposed.pdf"
     target = Path(output_dir) / f"{publication.name}{chosen.suffix}.pdf"
     write_atomic(target, pdf)
+    if imposed is not None and imposed_target is not None:
+        write_atomic(imposed_target, imposed.pdf)
     return BuildResult(
         publication=publication.name, output=target, pages=report.pages, bytes=len(pdf),
-        seconds=time.perf_counter() - started, report=report, notes=tuple(assembled.notes),
+        seconds=time.perf_counter() - started, report=report, notes=tuple(notes),
+        imposed=imposed_target,
     )
 
 
@@ -93,7 +112,8 @@ def find_publications(root: Path | None = None) -> list[Path]:
 
 
 def build_many(
-    folders: Iterable[Path], output_dir: Path | str = "output", profile: str = "screen"
+    folders: Iterable[Path], output_dir: Path | str = "output", profile: str = "screen",
+    impose: bool = False,
 ) -> Iterator[BuildResult | VigilError]:
     """Build each folder in turn in this process (fonts stay loaded); yield results or errors.
 
@@ -113,6 +133,6 @@ def build_many(
         names[name] = Path(folder).resolve()
     for folder in folders:
         try:
-            yield build(folder, output_dir, profile)
+            yield build(folder, output_dir, profile, impose)
         except VigilError as error:
             yield error
