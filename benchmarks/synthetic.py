@@ -11,11 +11,12 @@ import random
 from pathlib import Path
 
 WORDS = (
-    "memory remembrance evening gathered quietly names candles hall museum families return "
-    "village winter morning silence history witness painting sculpture exhibition students "
-    "teachers together stories archive photograph letter garden street river mountain "
-    "light stone bread house window door road"
-).split()
+    "memory", "remembrance", "evening", "gathered", "quietly", "names", "candles", "hall",
+    "museum", "families", "return", "village", "winter", "morning", "silence", "history",
+    "witness", "painting", "sculpture", "exhibition", "students", "teachers", "together",
+    "stories", "archive", "photograph", "letter", "garden", "street", "river", "mountain",
+    "light", "stone", "bread", "house", "window", "door", "road",
+)
 
 
 def _paragraph(rng: random.Random, words: int = 95) -> str:

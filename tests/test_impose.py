@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 from pypdf import PdfReader
 
-from tests.conftest import build_into, run_cli, user_error, write_publication
+from conftest import build_into, run_cli, user_error, write_publication
 from vigil.assemble.impose import impose, sheet_order
 
 MM = 72 / 25.4

@@ -9,7 +9,8 @@ from pathlib import Path
 
 import pytest
 from pypdf import PdfReader, PdfWriter
-from tests.conftest import (
+
+from conftest import (
     ROOT,
     build_into,
     outline,
@@ -18,7 +19,6 @@ from tests.conftest import (
     user_error,
     write_publication,
 )
-
 from vigil.errors import ContentError, Location
 from vigil.read.inserts import InsertOptions, inspect_insert
 

@@ -8,7 +8,8 @@ from pathlib import Path
 import pytest
 from PIL import Image
 from pypdf import PdfReader
-from tests.conftest import (
+
+from conftest import (
     POINT_MM,
     Builds,
     build_into,
@@ -17,7 +18,6 @@ from tests.conftest import (
     sample_folder,
     write_publication,
 )
-
 from vigil.scaffold import scaffold
 
 A5 = (148.0, 210.0)
