@@ -18,6 +18,7 @@ help:
 
 demo: setup
 	$(BIN)/vigil build
+	$(BIN)/vigil build --language az content/institute-programme-2025
 	@echo "PDFs are in $(CURDIR)/output/"
 
 test: setup test-deps
@@ -30,6 +31,7 @@ lint: setup
 bench: setup
 	$(BIN)/python benchmarks/build_overhead.py
 	$(BIN)/python benchmarks/cli_startup.py
+	$(BIN)/python benchmarks/screen_images.py
 
 setup: system-deps $(STAMP)
 

@@ -1,7 +1,7 @@
 """Wall time of `vigil --help` (a fresh process each run), and whether importing the CLI pulls
-in WeasyPrint or pypdf.
+in a heavy library (WeasyPrint, pypdf, Pillow, pydantic, Jinja2, rich, watchfiles...).
 
-Budget: under 0.3 s ("The first booklet"); 0.15 s is the later target ("Fast feedback").
+Budget: under 0.15 s (issue "Fast feedback"; it was 0.3 s in "The first booklet").
 Usage: python benchmarks/cli_startup.py [--runs 10]
 """
 
@@ -33,16 +33,16 @@ def main() -> int:
     heavy = subprocess.run(
         [sys.executable, "-c",
          "import sys, vigil.cli; print(sorted(m for m in ('weasyprint', 'pypdf', 'PIL', "
-         "'pydantic', 'jinja2') if m in sys.modules))"],
+         "'pydantic', 'jinja2', 'rich', 'watchfiles', 'fontTools', 'http.server') "
+         "if m in sys.modules))"],
         check=True, capture_output=True, text=True,
     ).stdout.strip()
     median = statistics.median(times)
     print(f"vigil --help: median {median * 1000:.0f} ms over {args.runs} runs "
           f"(bare python: {statistics.median(baseline) * 1000:.0f} ms)")
     print(f"heavy modules imported by vigil.cli: {heavy}")
-    print(f"budget < 300 ms: {'met' if median < 0.3 else 'NOT met'}; "
-          f"< 150 ms: {'met' if median < 0.15 else 'not yet'}")
-    return 0 if median < 0.3 else 1
+    print(f"budget < 150 ms: {'met' if median < 0.15 else 'NOT met'}")
+    return 0 if median < 0.15 and heavy == "[]" else 1
 
 
 if __name__ == "__main__":

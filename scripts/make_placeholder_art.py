@@ -10,7 +10,7 @@ Pillow build).
 
     .venv/bin/python scripts/make_placeholder_art.py [--out DIR]
 
-Writes placeholder-01.jpg ... placeholder-08.jpg (1200 x 1500 px) and cover.jpg (1748 x 2480 px)
+Writes placeholder-01.jpg ... placeholder-08.jpg (1200 x 1500 px) and cover.jpg (1819 x 2551 px: A5 with its bleed at 300 dpi)
 into content/eternal-return-2025/images/ unless --out says otherwise.
 """
 
@@ -26,7 +26,7 @@ ROOT = Path(__file__).resolve().parent.parent
 DEFAULT_OUT = ROOT / "content" / "eternal-return-2025" / "images"
 
 ARTWORK_SIZE = (1200, 1500)
-COVER_SIZE = (1748, 2480)
+COVER_SIZE = (1819, 2551)  # A5 plus 3 mm bleed on each side, at 300 dpi
 QUALITY = 85
 
 RGB = tuple[int, int, int]

@@ -57,7 +57,7 @@ def main() -> None:
     centred(draw, HEIGHT - 260, "Sample insert: a poster made by scripts/make_sample_insert.py",
             font("NotoSans-Italic.ttf", 34), muted)
     out.parent.mkdir(parents=True, exist_ok=True)
-    fixed = time.gmtime(dt.datetime(2025, 2, 25, tzinfo=dt.timezone.utc).timestamp())
+    fixed = time.gmtime(dt.datetime(2025, 2, 25, tzinfo=dt.UTC).timestamp())
     image.save(out, format="PDF", resolution=DPI, quality=88, title="Eternal Return (poster)",
                author="vigil sample content", creationDate=fixed, modDate=fixed)
     print(f"wrote {out} ({out.stat().st_size // 1024} KiB)")

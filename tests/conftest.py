@@ -35,7 +35,8 @@ ROOT = Path(__file__).resolve().parents[1]
 CONTENT = ROOT / "content"
 BOOKLET_SAMPLE = "eternal-return-2025"
 PROGRAMME_SAMPLE = "institute-programme-2025"
-PROGRAMME_SAMPLE_AZ = "institute-programme-2025-az"
+# An edition of a sample is named FOLDER.CODE: the Azerbaijani edition of the programme.
+PROGRAMME_SAMPLE_AZ = "institute-programme-2025.az"
 SAMPLES = (BOOKLET_SAMPLE, PROGRAMME_SAMPLE, PROGRAMME_SAMPLE_AZ)
 POINT_MM = 25.4 / 72
 
@@ -50,9 +51,15 @@ MINIMAL_FILES: dict[str, str | bytes] = {
 # ---------------------------------------------------------------- building
 
 
-def build_into(tmp: Path, folder: Path, profile: str = "screen") -> BuildResult:
-    """Build ``folder`` with the library into ``tmp`` and return the result."""
-    return vigil.build(folder, tmp, profile)
+def build_into(tmp: Path, folder: Path, profile: str = "screen",
+               language: str | None = None) -> BuildResult:
+    """Build ``folder`` (its ``language`` edition, if given) with the library into ``tmp``."""
+    return vigil.build(folder, tmp, profile, language=language)
+
+
+def output_files(folder: Path) -> list[str]:
+    """The names in an output folder, without the build cache's ``.vigil-cache`` folder."""
+    return sorted(p.name for p in folder.iterdir() if p.name != ".vigil-cache")
 
 
 def write_publication(folder: Path, files: dict[str, str | bytes | None] | None = None,
@@ -379,6 +386,7 @@ class Built:
     source: Path
     publication: Publication
     result: BuildResult
+    language: str | None = None  # the edition's language, None for the original
 
     @property
     def pdf(self) -> Path:
@@ -398,10 +406,17 @@ def _pages_cache(path: Path) -> list[str]:
     return _TEXT_CACHE[path]
 
 
+def sample_edition(name: str) -> tuple[str, str | None]:
+    """``institute-programme-2025.az`` → (``institute-programme-2025``, ``az``)."""
+    folder, _, language = name.partition(".")
+    return folder, language or None
+
+
 def sample_folder(name: str) -> Path:
-    folder = CONTENT / name
+    """The folder of a sample (or of the sample an edition ``FOLDER.CODE`` belongs to)."""
+    folder = CONTENT / sample_edition(name)[0]
     if not (folder / "publication.yaml").is_file():
-        pytest.skip(f"sample publication content/{name}/ is not there (yet)")
+        pytest.skip(f"sample publication content/{folder.name}/ is not there (yet)")
     return folder
 
 
@@ -415,9 +430,12 @@ class Builds:
     def sample(self, name: str) -> Built:
         if name not in self._built:
             folder = sample_folder(name)
+            language = sample_edition(name)[1]
             out = self._factory.mktemp(f"sample-{name}")
-            result = build_into(out, folder)
-            self._built[name] = Built(folder, read_publication(folder), result)
+            result = build_into(out, folder, language=language)
+            self._built[name] = Built(
+                folder, read_publication(folder, language), result, language
+            )
         return self._built[name]
 
     def scaffold(self, kind: str = "booklet") -> Built:
@@ -435,6 +453,20 @@ class Builds:
         if name.startswith("scaffold-"):
             return self.scaffold(name.removeprefix("scaffold-"))
         return self.sample(name)
+
+
+@pytest.fixture(scope="session", autouse=True)
+def image_cache(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path]:
+    """The cache of pictures reduced for the screen, one per session (VIGIL_CACHE), so that
+    tests neither read nor fill ``.vigil-cache`` in the working folder."""
+    folder = tmp_path_factory.mktemp("vigil-cache")
+    previous = os.environ.get("VIGIL_CACHE")
+    os.environ["VIGIL_CACHE"] = str(folder)
+    yield folder
+    if previous is None:
+        os.environ.pop("VIGIL_CACHE", None)
+    else:
+        os.environ["VIGIL_CACHE"] = previous
 
 
 @pytest.fixture(scope="session")

@@ -18,6 +18,7 @@ from conftest import (
     PROGRAMME_SAMPLE,
     Builds,
     manifest_with,
+    output_files,
     pdf_reader,
     run_cli,
     run_python,
@@ -60,12 +61,15 @@ def test_python_dash_m_vigil() -> None:
     assert version.stdout.strip() == f"vigil, version {vigil.__version__}"
 
 
+HEAVY_MODULES = ("weasyprint", "pypdf", "PIL", "pydantic", "jinja2", "rich", "watchfiles",
+                 "fontTools", "http.server")
+
+
 def test_importing_the_cli_stays_light() -> None:
     process = run_python("-c", "import sys, vigil, vigil.cli; "
-                               "print('weasyprint' in sys.modules, 'pypdf' in sys.modules, "
-                               "'PIL' in sys.modules)")
+                               f"print(sorted(set({HEAVY_MODULES!r}) & set(sys.modules)))")
     assert process.returncode == 0, process.stderr
-    assert process.stdout.split() == ["False", "False", "False"]
+    assert process.stdout.strip() == "[]"
 
 
 @pytest.mark.parametrize(("args", "words"), [
@@ -101,7 +105,7 @@ def test_several_folders_continue_after_a_failure(tmp_path: Path) -> None:
     assert "broken/publication.yaml, line 5, column 5" in message.text
     assert "'intro.md' does not exist" in message.text
     assert err.strip().endswith("vigil: 1 of 3 publications failed")
-    assert sorted(p.name for p in output.iterdir()) == ["first.pdf", "last.pdf"]
+    assert output_files(output) == ["first.pdf", "last.pdf"]
     assert [RESULT_LINE.match(line) is not None for line in out.splitlines()] == [True, True]
 
 
@@ -113,7 +117,7 @@ def test_build_without_folders_builds_everything_under_content(in_tmp_cwd: Path)
     (content / "empty-folder").mkdir()
     code, out, err = run_cli("build")
     assert code == 0, err
-    assert sorted(p.name for p in (in_tmp_cwd / "output").iterdir()) == ["alpha.pdf", "beta.pdf"]
+    assert output_files(in_tmp_cwd / "output") == ["alpha.pdf", "beta.pdf"]
     assert len(out.splitlines()) == 2
 
 

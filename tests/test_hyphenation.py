@@ -19,7 +19,8 @@ from conftest import build_into, manifest_with, pdf_text_pages, write_publicatio
 from vigil.hyphenation import AZ_DICTIONARY, AzerbaijaniDictionary, azerbaijani_lower, register
 from vigil.hyphenation.generate import CONSONANTS, VOWELS, render
 
-# Words of the Azerbaijani sample programme (content/institute-programme-2025-az), in syllables.
+# Words of the Azerbaijani edition of the sample programme (content/institute-programme-2025,
+# its *.az.yaml files), in syllables.
 SAMPLE_TEXT = """
 a-şa-ğı-da-kı rə-qəm-lər təd-bir haq-qın-da fev-ral ta-rix-li mə-lu-mat-da ve-ril-miş-dir di-gər
 mən-bə-lər-də on-la-rın bə-zi-lə-ri fərq-li gös-tə-ri-lir hə-lak ol-muş sa-kin on-lar-dan u-şaq

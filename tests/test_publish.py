@@ -16,6 +16,7 @@ from conftest import (
     ROOT,
     build_into,
     manifest_with,
+    output_files,
     pdf_text_pages,
     run_cli,
     user_error,
@@ -34,14 +35,14 @@ BREAKAGES: dict[str, tuple[dict[str, str | bytes | None], str, str]] = {
                 "'undefined_name' is undefined"),
     "typeset": ({"templates/back.html": '<img src="http://example.com/a.png" alt="">'},
                 "resource error", "does not reach the network"),
-    "check": ({"templates/style.css": MEMORIAL_CSS + "\n@page { size: A4; }\n"}, "render error",
+    "check": ({"templates/style.css": MEMORIAL_CSS + "\n@page { size: A4; }\n"}, "check error",
               "failed its checks"),
 }
 
 
 def leftovers(folder: Path) -> list[str]:
-    return sorted(p.name for p in folder.iterdir() if p.name.endswith(".part") or
-                  p.name.startswith("."))
+    return sorted(p.name for p in folder.rglob("*") if p.name.endswith(".part") or
+                  (p.name.startswith(".") and p.name != ".vigil-cache"))
 
 
 @pytest.mark.parametrize("stage", BREAKAGES, ids=BREAKAGES.keys())
@@ -57,14 +58,15 @@ def test_failed_build_keeps_the_previous_pdf(tmp_path: Path, stage: str) -> None
     assert message.kind == kind
     assert words in message.text
     assert first.output.read_bytes() == before
-    assert sorted(p.name for p in output.iterdir()) == ["pub.pdf"], leftovers(output)
+    assert output_files(output) == ["pub.pdf"], leftovers(output)
+    assert not leftovers(output)
 
 
 def test_check_failure_names_the_page_size(tmp_path: Path) -> None:
     folder = write_publication(tmp_path / "pub", BREAKAGES["check"][0])
     code, out, err = run_cli("build", folder, "-o", tmp_path / "out")
     message = user_error(code, out, err)
-    assert "page 1 is 210.0×297.0 mm, not 148×210 mm" in message.text
+    assert "page 1: the page is 210×297 mm, not the trim size 148×210 mm" in message.text
     assert "The previous PDF, if any, was left as it was" in message.text
     assert not (tmp_path / "out" / "pub.pdf").exists()
 
@@ -77,7 +79,7 @@ def test_successful_build_replaces_the_pdf(tmp_path: Path) -> None:
     second = build_into(output, folder)
     assert second.output.read_bytes() != first
     assert "A different paragraph." in "".join(pdf_text_pages(second.output))
-    assert sorted(p.name for p in output.iterdir()) == ["pub.pdf"]
+    assert output_files(output) == ["pub.pdf"]
 
 
 def test_write_atomic_creates_and_replaces(tmp_path: Path) -> None:

@@ -43,20 +43,36 @@ def main(ctx: click.Context, debug: bool) -> None:
 @click.argument("publications", nargs=-1, type=click.Path(path_type=Path))
 @click.option("-o", "--output", "output_dir", type=click.Path(path_type=Path),
               default=Path("output"), show_default=True, help="Folder for the PDFs.")
-@click.option("--profile", type=click.Choice(["screen", "print"]), default="screen",
+@click.option("--profile", type=click.Choice(["screen", "print", "archive"]), default="screen",
               show_default=True,
               help="screen: tagged PDF for phones, e-mail and screen readers. print: bleed, "
-                   "crop marks and signatures of four, written as NAME-print.pdf.")
+                   "crop marks and signatures of four, written as NAME-print.pdf. archive: "
+                   "PDF/A-3u carrying its sources, written as NAME-archive.pdf.")
 @click.option("--impose", is_flag=True,
               help="With --profile print: also write NAME-print-imposed.pdf, the sheets for "
                    "saddle stitching (sheet and creep from the publication's print: settings).")
+@click.option("--strict", is_flag=True,
+              help="For screen: an image without alternative text fails the build.")
+@click.option("--language", metavar="CODE", default=None,
+              help="Build the translated edition in this language (az, en, ru, tr), written as "
+                   "NAME.CODE.pdf: sections from NAME.CODE.md / NAME.CODE.yaml, the rest in "
+                   "the original language (with a warning).")
+@click.option("--force", is_flag=True,
+              help="Build even if nothing changed since the last build (else its PDF is "
+                   "reused and marked '(unchanged)').")
+@click.option("-q", "--quiet", is_flag=True, help="Print only errors.")
+@click.option("--json", "as_json", is_flag=True,
+              help="Print one JSON object per publication (for scripts).")
 @click.pass_context
 def build(ctx: click.Context, publications: tuple[Path, ...], output_dir: Path,
-          profile: str, impose: bool) -> None:
+          profile: str, impose: bool, strict: bool, language: str | None, force: bool,
+          quiet: bool, as_json: bool) -> None:
     """Build PUBLICATIONS (folders holding publication.yaml) into PDF files.
 
     With no folder given, builds every publication under ./content (or vigil's samples).
-    Prints pages, size and time for each; exits 1 if any publication failed.
+    Prints pages, size and time for each; exits 1 if any publication failed. A publication
+    whose sources, theme, fonts and options did not change since its last build into the same
+    folder is not built again: its PDF is reused, marked '(unchanged)'.
     """
     from vigil.pipeline import build_many, find_publications
 
@@ -65,30 +81,80 @@ def build(ctx: click.Context, publications: tuple[Path, ...], output_dir: Path,
         folders = list(publications) or find_publications()
     except VigilError as error:
         _fail(error, debug)
-    failures = 0
     if impose and profile != "print":
         _fail(VigilError("--impose needs --profile print"), debug)
-    for result in build_many(folders, output_dir, profile, impose):
-        if isinstance(result, VigilError):
-            if debug:
-                raise result
-            failures += 1
-            click.echo(f"vigil: {result.kind}: {result}", err=True)
-            continue
-        size = f"{result.bytes / 1024:.0f} KiB" if result.bytes < 2**20 else \
-            f"{result.bytes / 2**20:.1f} MiB"
-        click.echo(
-            f"{result.output}  {result.pages} pages  {size}  {result.seconds:.1f} s"
-        )
-        for note in result.notes:
-            click.echo(f"  {note}")
-        if result.imposed:
-            click.echo(f"{result.imposed}  sheets for saddle stitching")
-        for warning in result.report.warnings:
-            click.echo(f"  warning: {warning}", err=True)
-    if failures:
-        click.echo(f"vigil: {failures} of {len(folders)} publications failed", err=True)
+    from vigil.console import BuildPrinter
+
+    with BuildPrinter("json" if as_json else "quiet" if quiet else "text", folders) as printer:
+        try:
+            for result in build_many(folders, output_dir, profile, impose, strict, language,
+                                     force=force):
+                if isinstance(result, VigilError):
+                    if debug:
+                        raise result
+                    printer.error(result)
+                else:
+                    printer.result(result)
+        except VigilError as error:  # refused before building (two outputs of one name)
+            printer.close()
+            _fail(error, debug)
+    printer.summary()
+    if printer.failures:
         sys.exit(1)
+
+
+def _size(text: str | None) -> int | None:
+    from vigil.check.expectations import parse_size
+
+    if text is None:
+        return None
+    try:
+        return parse_size(text)
+    except ValueError as exc:
+        raise click.BadParameter(str(exc), param_hint="--max-size") from None
+
+
+@main.command()
+@click.argument("pdf", type=click.Path(path_type=Path, dir_okay=False))
+@click.option("--profile", type=click.Choice(["screen", "print", "archive"]), default="screen",
+              show_default=True,
+              help="What the file is for. screen: tagged, 150 dpi, 1.5 MB. print: trim and "
+                   "bleed boxes, pages in fours, 300 dpi. archive: PDF/A, nothing forbidden.")
+@click.option("--json", "as_json", is_flag=True, help="Print the report as JSON.")
+@click.option("--max-size", metavar="SIZE", default=None,
+              help="File size budget, e.g. 1.5MB, 800KB, 2MiB; over it is an error "
+                   "[default: 1.5MB for screen (a warning), none otherwise].")
+@click.option("--strict", is_flag=True,
+              help="screen, archive: a figure without alternative text is an error.")
+@click.option("--password", default=None, help="The password of an encrypted file.")
+@click.option("--timeout", type=click.FloatRange(min=0.1), default=30.0, show_default=True,
+              help="Seconds before a file that takes too long to read is given up as damaged.")
+@click.pass_context
+def check(ctx: click.Context, pdf: Path, profile: str, as_json: bool, max_size: str | None,
+          strict: bool, password: str | None, timeout: float) -> None:
+    """Check that PDF is ready for its use: fonts embedded (with all their glyphs), pages and
+    boxes, image resolution, metadata, tagging, PDF/A, links, bookmarks and file size.
+
+    Prints one line per finding (severity, page, code, message), then a summary. Exits 0 when
+    there is no error, 1 when there are errors, 2 when the file cannot be read (damaged,
+    encrypted, not a PDF).
+    """
+    import json
+
+    from vigil.check import check_file
+
+    budget = _size(max_size)
+    try:
+        report = check_file(pdf, profile, strict=strict, max_bytes=budget, password=password,
+                            seconds=timeout)
+    except VigilError as error:
+        if as_json:
+            click.echo(json.dumps({"file": str(pdf), "profile": profile, "ok": False,
+                                   "readable": False, "message": str(error)},
+                                  ensure_ascii=False, indent=2))
+        _fail(error, ctx.obj["debug"])
+    click.echo(report.json() if as_json else report.text())
+    sys.exit(0 if report.ok else 1)
 
 
 @main.command()
@@ -147,3 +213,25 @@ def new(ctx: click.Context, kind: str, path: Path) -> None:
         _fail(error, ctx.obj["debug"])
     click.echo(f"Created {kind} in {path}/ ({len(written)} files). Build it with:")
     click.echo(f"  vigil build {path}")
+
+
+def _add_archive_commands() -> None:
+    """vigil export, verify and rebuild (vigil.archive.commands: click only, nothing heavy)."""
+    from vigil.archive.commands import export_command, rebuild_command, verify_command
+
+    for command in (export_command, verify_command, rebuild_command):
+        main.add_command(command)
+
+
+_add_archive_commands()
+
+
+def _add_feedback_commands() -> None:
+    """vigil watch and serve (vigil.feedback: click only, nothing heavy)."""
+    from vigil.feedback import COMMANDS
+
+    for command in COMMANDS:
+        main.add_command(command)
+
+
+_add_feedback_commands()

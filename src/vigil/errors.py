@@ -113,3 +113,16 @@ class OutputError(VigilError):
     """The result cannot be written where it was asked to go."""
 
     kind = "output error"
+
+
+class CheckError(VigilError):
+    """A PDF failed its checks (preflight), or the sources would not be set as written
+    (a character in none of the fonts): the findings say what and where."""
+
+    kind = "check error"
+
+
+class UnreadableError(CheckError):
+    """A PDF given to be checked cannot be read: not a PDF, damaged, or encrypted."""
+
+    exit_code = 2

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import signal
 import threading
+import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from types import FrameType
@@ -21,17 +22,27 @@ class TimeLimitExceeded(BaseException):
 
 @contextmanager
 def time_limit(seconds: float) -> Iterator[None]:
+    """Interrupt the work after ``seconds``. Limits nest: an inner limit never extends an outer
+    one, and the outer limit's remaining time is restored when the inner one ends."""
     if threading.current_thread() is not threading.main_thread():
         yield
         return
 
+    outer_remaining, _ = signal.getitimer(signal.ITIMER_REAL)
+    started = time.monotonic()
+    limit = min(seconds, outer_remaining) if outer_remaining > 0 else seconds
+
     def interrupt(signum: int, frame: FrameType | None) -> None:
-        raise TimeLimitExceeded(f"gave up after {seconds:g} s")
+        raise TimeLimitExceeded(f"gave up after {limit:g} s")
 
     previous = signal.signal(signal.SIGALRM, interrupt)
-    signal.setitimer(signal.ITIMER_REAL, seconds)
+    signal.setitimer(signal.ITIMER_REAL, limit)
     try:
         yield
     finally:
         signal.setitimer(signal.ITIMER_REAL, 0)
         signal.signal(signal.SIGALRM, previous)
+        if outer_remaining > 0:
+            # At least a moment, so that an outer limit already due still fires.
+            left = max(outer_remaining - (time.monotonic() - started), 0.001)
+            signal.setitimer(signal.ITIMER_REAL, left)

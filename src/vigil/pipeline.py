@@ -12,8 +12,9 @@ from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
+from vigil.cache import BuildCache
 from vigil.check import Report
-from vigil.errors import Location, RenderError, ResourceError, VigilError
+from vigil.errors import Location, ResourceError, VigilError
 from vigil.profiles import get_profile
 from vigil.resources import content_dir
 
@@ -28,26 +29,52 @@ class BuildResult:
     report: Report
     notes: tuple[str, ...] = ()
     imposed: Path | None = None
+    unchanged: bool = False  # reused from the build cache: the inputs had not changed
 
 
 def build(folder: Path | str, output_dir: Path | str = "output",
-          profile: str = "screen", impose: bool = False) -> BuildResult:
+          profile: str = "screen", impose: bool = False, strict: bool = False,
+          language: str | None = None, *, force: bool = False) -> BuildResult:
     """Build the publication in ``folder`` into ``output_dir/<folder name>.pdf``
     (``<name>-print.pdf`` for print; with ``impose``, also ``<name>-print-imposed.pdf``, its
-    sheets for saddle stitching, on the sheet and with the creep of its ``print:`` settings)."""
+    sheets for saddle stitching, on the sheet and with the creep of its ``print:`` settings).
+    With ``language`` (other than its own), its translated edition: ``<name>.ru.pdf``,
+    ``<name>-print.ru.pdf``, ``<name>-print-imposed.ru.pdf``.
+
+    If nothing the build depends on changed since the last build into ``output_dir`` and the
+    PDF written then is intact, that PDF is reused (``unchanged``), unless ``force``."""
+    # Every argument but these is an input of the build cache (vigil.cache): new ones too.
+    options = {k: v for k, v in locals().items() if k not in ("folder", "output_dir", "force")}
+    started = time.perf_counter()
+    cache = BuildCache(folder, output_dir, options)
+    reused = cache.reuse(force)
+    if reused is not None:
+        return BuildResult(
+            publication=reused.publication, output=reused.output, pages=reused.pages,
+            bytes=reused.bytes, seconds=time.perf_counter() - started, report=reused.report,
+            notes=reused.notes, imposed=reused.imposed, unchanged=True,
+        )
     from vigil.assemble import assemble
-    from vigil.check import check_pdf
+    from vigil.check import check_build, check_sources, failure
     from vigil.compose import compose_html
     from vigil.publish import write_atomic
     from vigil.read import read_publication
     from vigil.typeset import typeset
 
-    started = time.perf_counter()
     chosen = get_profile(profile)
-    publication = read_publication(Path(folder))
+    publication = read_publication(Path(folder), language)
+    edition = f".{publication.edition}" if publication.edition else ""
     composed = compose_html(publication, chosen)
+    preflight = check_sources(publication, composed, chosen, strict)
+    if preflight.failed:  # before layout: a character in no font can make it take a minute
+        raise failure(publication.name, preflight.findings)
+    embed = None
+    if chosen.embed_sources:  # archive: the sources ride along inside the PDF (PDF/A-3)
+        from vigil.archive.embed import embedding
+
+        embed = embedding(publication, composed, chosen)
     try:
-        pages = typeset(composed, chosen)
+        pages = typeset(composed, chosen, embed)
     except VigilError as error:
         if error.location.file is None:
             # Resources requested during layout come from templates, stylesheets or SVG files.
@@ -58,20 +85,12 @@ def build(folder: Path | str, output_dir: Path | str = "output",
         raise
     assembled = assemble(pages, publication, chosen)
     pdf = assembled.pdf
-    report = check_pdf(pdf, publication.meta.page.millimetres)
-    report.warnings[:0] = publication.warnings
-    if not chosen.for_print:
-        # On screen a viewer substitutes an unembedded standard font (typically in an
-        # insert); a print shop cannot, so only print keeps it an error.
-        unembedded = [e for e in report.errors if e.endswith("is not embedded")]
-        report.errors = [e for e in report.errors if e not in unembedded]
-        report.warnings.extend(unembedded)
-    if report.errors:
-        raise RenderError(
-            f"the PDF of '{publication.name}' failed its checks: " + "; ".join(report.errors[:5]),
-            hint="The previous PDF, if any, was left as it was",
-        )
-    notes = list(assembled.notes)
+    # On screen an unembedded standard font (typically in an insert) is a warning; a print
+    # shop cannot substitute it, so print keeps it an error (see vigil.check.expectations).
+    report = check_build(pdf, publication, chosen, preflight, pages, strict)
+    if not report.ok:
+        raise failure(publication.name, report.findings)
+    notes = [*composed.notes, *assembled.notes]
     imposed_target = None
     imposed = None
     if impose:
@@ -83,16 +102,19 @@ def build(folder: Path | str, output_dir: Path | str = "output",
         imposed = impose_pdf(pdf, settings.sheet, settings.creep, settings.marks)
         plural = "s" if imposed.sheets > 1 else ""
         notes += [f"imposed on {imposed.sheets} sheet{plural}", *imposed.notes]
-        imposed_target = Path(output_dir) / f"{publication.name}{chosen.suffix}-imposed.pdf"
-    target = Path(output_dir) / f"{publication.name}{chosen.suffix}.pdf"
+        imposed_name = f"{publication.name}{chosen.suffix}-imposed{edition}.pdf"
+        imposed_target = Path(output_dir) / imposed_name
+    target = Path(output_dir) / f"{publication.name}{chosen.suffix}{edition}.pdf"
     write_atomic(target, pdf)
     if imposed is not None and imposed_target is not None:
         write_atomic(imposed_target, imposed.pdf)
-    return BuildResult(
+    result = BuildResult(
         publication=publication.name, output=target, pages=report.pages, bytes=len(pdf),
         seconds=time.perf_counter() - started, report=report, notes=tuple(notes),
         imposed=imposed_target,
     )
+    cache.store(result, publication.sources, composed.theme_folders)
+    return result
 
 
 def find_publications(root: Path | None = None) -> list[Path]:
@@ -113,7 +135,8 @@ def find_publications(root: Path | None = None) -> list[Path]:
 
 def build_many(
     folders: Iterable[Path], output_dir: Path | str = "output", profile: str = "screen",
-    impose: bool = False,
+    impose: bool = False, strict: bool = False, language: str | None = None, *,
+    force: bool = False,
 ) -> Iterator[BuildResult | VigilError]:
     """Build each folder in turn in this process (fonts stay loaded); yield results or errors.
 
@@ -133,6 +156,6 @@ def build_many(
         names[name] = Path(folder).resolve()
     for folder in folders:
         try:
-            yield build(folder, output_dir, profile, impose)
+            yield build(folder, output_dir, profile, impose, strict, language, force=force)
         except VigilError as error:
             yield error

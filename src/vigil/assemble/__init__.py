@@ -40,6 +40,8 @@ def assemble(typeset: Typeset, publication: Publication, profile: Profile) -> As
     from vigil.assemble.padding import drop_unused_padding
 
     writer = PdfWriter(clone_from=io.BytesIO(typeset.pdf))
+    # Keep WeasyPrint's version (1.7: tags, PDF/A-3); pypdf would write %PDF-1.3.
+    writer.pdf_header = typeset.pdf[: typeset.pdf.index(b"\n")]
     notes = place_inserts(writer, typeset, publication)
     if not profile.for_print:
         return Assembled(_write(writer), notes)

@@ -114,7 +114,7 @@ def impose(pdf: bytes, sheet: str | None = None, creep_mm: float = 0.0,
             _add_sheet_side(writer, sheet_w, sheet_h, placed,
                             _marks(x0, y0, page_w, page_h, gap) if marks and room else b"")
     for index in range(total - 1, -1, -1):
-        del writer.pages[index]
+        writer.remove_page(index)
     writer.compress_identical_objects(remove_duplicates=False, remove_unreferenced=True)
     if marks and not room:
         notes.append(f"no room for crop and fold marks on a {name} sheet")

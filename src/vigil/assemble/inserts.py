@@ -27,6 +27,7 @@ def place_inserts(writer: Any, typeset: Typeset, publication: Publication) -> li
         insert = section.insert
         if insert is None:
             continue
+        dropped = 0
         try:
             with time_limit(MERGE_SECONDS), capture_pypdf_messages():
                 reader = PdfReader(insert.path)
@@ -43,6 +44,7 @@ def place_inserts(writer: Any, typeset: Typeset, publication: Publication) -> li
                         source, _placement(source, target, insert.options.size, Transformation),
                         over=False,
                     )
+                    dropped += _drop_internal_links(target)
         except TimeLimitExceeded:
             raise ContentError(
                 f"the insert '{insert.path.name}' could not be merged within "
@@ -57,10 +59,37 @@ def place_inserts(writer: Any, typeset: Typeset, publication: Publication) -> li
                 hint="Open it in a PDF viewer and save or print it again as a new PDF",
             ) from None
         count = len(insert.pages)
-        notes.append(
-            f"inserted {count} page{'s' if count > 1 else ''} of {insert.path.name}"
-        )
+        note = f"inserted {count} page{'s' if count > 1 else ''} of {insert.path.name}"
+        if dropped:
+            note += (f" (without its {dropped} internal link{'s' if dropped > 1 else ''}, "
+                     "which led to its own pages)")
+        notes.append(note)
     return notes
+
+
+def _drop_internal_links(page: Any) -> int:
+    """Remove the links an insert brought that lead inside the insert's own document (their
+    targets are not pages of the book) and its form fields; keep links to web addresses."""
+    from pypdf.generic import ArrayObject, NameObject
+
+    annotations = page.get("/Annots")
+    if annotations is None:
+        return 0
+    kept, dropped = ArrayObject(), 0
+    for reference in annotations.get_object():
+        annotation = reference.get_object()
+        action = annotation.get("/A")
+        action = action.get_object() if action is not None else None
+        internal = annotation.get("/Subtype") == "/Widget" or (
+            annotation.get("/Subtype") == "/Link"
+            and ("/Dest" in annotation or (action is not None and action.get("/S") == "/GoTo"))
+        )
+        if internal:
+            dropped += 1
+        else:
+            kept.append(reference)
+    page[NameObject("/Annots")] = kept
+    return dropped
 
 
 def _placement(source: Any, target: Any, size: str, transformation: Any) -> Any:

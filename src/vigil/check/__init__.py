@@ -1,86 +1,180 @@
-"""Stage 5, check: read back the PDF that was produced and report what a user would verify.
+"""Stage 5, check: is a PDF ready for its use (screen, print, archive), and will the sources
+be set as written?
 
-Takes PDF bytes; gives a :class:`Report` with the page count, page size in millimetres, the
-embedded and unembedded fonts, the bookmarks, and findings (errors and warnings) that make a
-build fail or are listed after it.
+Before rendering, :func:`check_sources` takes the publication and its composed HTML and gives
+findings: every character of the text is in the fonts that will set it, in the styles it is set
+in (:mod:`~vigil.check.coverage`), and every image has alternative text
+(:mod:`~vigil.check.images`). After rendering, :func:`check_pdf` takes the PDF bytes and gives a
+:class:`Report` on the file actually written (:mod:`~vigil.check.pdf`): pages and boxes, fonts
+embedded with their glyphs, image resolution at the placed size, metadata, tagging, PDF/A, links,
+bookmarks and file size. :func:`check_file` does the same for any PDF on disk (``vigil
+check``), refusing damaged files (:mod:`~vigil.check.structure`) under a time limit.
+
+Heavy libraries (pypdf, fontTools) are imported inside the functions.
 """
 
 from __future__ import annotations
 
-import io
+import dataclasses
+import time
+from collections.abc import Sequence
 from dataclasses import dataclass, field
-from typing import Any
+from pathlib import Path
+from typing import TYPE_CHECKING
 
-from vigil.errors import RenderError
+from vigil.check.expectations import EXPECTATIONS, Expectations, expectations_for, parse_size
+from vigil.check.findings import ERROR, WARNING, Finding, Report, Severity
+from vigil.errors import CheckError, Location, UnreadableError
 
-POINT_MM = 25.4 / 72
+if TYPE_CHECKING:
+    from vigil.compose import Composed
+    from vigil.profiles import Profile
+    from vigil.read import Publication
+    from vigil.typeset import Typeset
+
+__all__ = [
+    "ERROR", "EXPECTATIONS", "WARNING", "Expectations", "Finding", "Preflight", "Report",
+    "Severity", "check_build", "check_file", "check_pdf", "check_sources", "expectations_for",
+    "failure", "parse_size",
+]
+
+CHECK_SECONDS = 30.0
 
 
-@dataclass
-class Report:
-    pages: int
-    page_size_mm: tuple[float, float]
-    fonts: dict[str, bool] = field(default_factory=dict)
-    bookmarks: list[str] = field(default_factory=list)
-    errors: list[str] = field(default_factory=list)
-    warnings: list[str] = field(default_factory=list)
+def check_pdf(pdf: bytes, expected_size_mm: tuple[float, float] | None = None, *,
+              expect: Expectations | None = None, titles: Sequence[str] | None = None,
+              families: tuple[str, ...] | None = None,
+              image_sources: dict[tuple[int, int], str] | None = None,
+              name: str | Path | None = None, structure: bool = False,
+              password: str | None = None,
+              insert_pages: frozenset[int] = frozenset(), figures: bool = True) -> Report:
+    """Check the PDF ``pdf``; ``expect`` defaults to the screen profile.
 
+    A build passes its trim size, section titles, font families and image files (by pixel
+    size), so that findings can be exact; a standalone check passes none of them.
+    Raises :class:`~vigil.errors.UnreadableError` when the PDF cannot be read.
+    """
+    from vigil.check.pdf import check_document
+    from vigil.check.structure import open_pdf, quiet_pypdf
 
-def check_pdf(pdf: bytes, expected_size_mm: tuple[float, float] | None = None) -> Report:
-    """Inspect ``pdf`` with pypdf."""
-    from pypdf import PdfReader
-    from pypdf.errors import PdfReadError
-
-    try:
-        reader = PdfReader(io.BytesIO(pdf))
-        pages = reader.pages
-        box = pages[0].trimbox
-    except (PdfReadError, IndexError, ValueError) as exc:
-        raise RenderError(f"the PDF produced cannot be read back: {exc}") from None
-    size = (round(float(box.width) * POINT_MM, 1), round(float(box.height) * POINT_MM, 1))
-    report = Report(pages=len(pages), page_size_mm=size)
-    seen: set[int] = set()
-    for page in pages:
-        _collect_fonts(page.get("/Resources"), report.fonts, seen)
-    report.bookmarks = [str(item.title) for item in reader.outline if not isinstance(item, list)]
-    for name, embedded in sorted(report.fonts.items()):
-        if not embedded:
-            report.errors.append(f"font {name} is not embedded")
-    if expected_size_mm:
-        for number, page in enumerate(pages, start=1):
-            w = float(page.trimbox.width) * POINT_MM
-            h = float(page.trimbox.height) * POINT_MM
-            if abs(w - expected_size_mm[0]) > 0.5 or abs(h - expected_size_mm[1]) > 0.5:
-                report.errors.append(
-                    f"page {number} is {w:.1f}×{h:.1f} mm, not "
-                    f"{expected_size_mm[0]:g}×{expected_size_mm[1]:g} mm"
-                )
+    started = time.perf_counter()
+    expect = expect or expectations_for("screen")
+    label = name if name is not None else "the PDF"
+    reader = open_pdf(pdf, label, password=password, structure=structure)
+    with quiet_pypdf():
+        report = check_document(
+            reader, pdf, expect, name=str(name) if name is not None else None,
+            expected_size_mm=expected_size_mm, titles=titles, families=families,
+            image_sources=image_sources, insert_pages=insert_pages, figures=figures,
+        )
+    report.seconds = time.perf_counter() - started
     return report
 
 
-def _collect_fonts(resources: Any, fonts: dict[str, bool], seen: set[int], depth: int = 0) -> None:
-    """Record each font of ``resources`` (and of its form XObjects) once, by object number."""
-    if resources is None or depth > 8:
-        return
-    resources = resources.get_object()
-    for reference in (resources.get("/Font") or {}).values():
-        number = getattr(reference, "idnum", None)
-        if number is not None:
-            if number in seen:
-                continue
-            seen.add(number)
-        font = reference.get_object()
-        name = str(font.get("/BaseFont", "?")).lstrip("/")
-        descriptor = font.get("/FontDescriptor")
-        if font.get("/Subtype") == "/Type0":
-            descendant = font["/DescendantFonts"][0].get_object()
-            descriptor = descendant.get("/FontDescriptor")
-        embedded = font.get("/Subtype") == "/Type3" or (
-            descriptor is not None
-            and any(k in descriptor.get_object() for k in ("/FontFile", "/FontFile2", "/FontFile3"))
-        )
-        fonts[name] = fonts.get(name, True) and embedded
-    for xobject in (resources.get("/XObject") or {}).values():
-        xobject = xobject.get_object()
-        if xobject.get("/Subtype") == "/Form":
-            _collect_fonts(xobject.get("/Resources"), fonts, seen, depth + 1)
+def check_file(path: Path, profile: str = "screen", *, strict: bool = False,
+               max_bytes: int | None = None, password: str | None = None,
+               seconds: float = CHECK_SECONDS) -> Report:
+    """Check the PDF file at ``path`` against ``profile``, within ``seconds``.
+
+    Raises :class:`~vigil.errors.UnreadableError` (exit code 2) when the file cannot be read,
+    is damaged or encrypted, or takes longer than ``seconds``.
+    """
+    from vigil.check.structure import unreadable
+    from vigil.limits import TimeLimitExceeded, time_limit
+
+    expect = expectations_for(profile, strict=strict, max_bytes=max_bytes)
+    try:
+        data = path.read_bytes()
+    except OSError as exc:
+        raise UnreadableError(
+            f"cannot read '{path}' ({exc.strerror or exc})", location=Location(path)
+        ) from None
+    try:
+        with time_limit(seconds):
+            return check_pdf(data, expect=expect, name=path, structure=True, password=password)
+    except TimeLimitExceeded:
+        raise unreadable(path, f"reading it took longer than {seconds:g} s; it is probably "
+                         "damaged (a loop in its structure)") from None
+    except UnreadableError:
+        raise
+    except RecursionError:
+        raise unreadable(path, "its structure is nested too deeply (a loop?)") from None
+    except Exception as exc:  # pypdf and fontTools raise many kinds of errors on odd files
+        # Chained, so that --debug shows where it came from.
+        raise unreadable(path, f"it could not be read to the end ({type(exc).__name__}: "
+                         f"{str(exc)[:160]})") from exc
+
+
+@dataclass
+class Preflight:
+    """What the checks before rendering found, and what they learnt for the PDF check."""
+
+    findings: list[Finding] = field(default_factory=list)
+    families: tuple[str, ...] = ()
+    image_sources: dict[tuple[int, int], str] = field(default_factory=dict)
+
+    @property
+    def failed(self) -> bool:
+        return any(f.severity == ERROR for f in self.findings)
+
+
+def check_sources(publication: Publication, composed: Composed, profile: str | Profile,
+                  strict: bool = False) -> Preflight:
+    """Before rendering: font coverage of the text and alternative text of the images."""
+    from vigil.check.coverage import check_coverage, font_families
+    from vigil.check.images import check_alt_text, find_images, image_sources
+
+    name = profile if isinstance(profile, str) else profile.name
+    expect = expectations_for(name, strict=strict)
+    images = find_images(composed.html)
+    findings = check_coverage(publication, composed)
+    findings += check_alt_text(publication, composed, expect, images)
+    return Preflight(findings, font_families(composed),
+                     image_sources(publication, composed, images))
+
+
+def check_build(pdf: bytes, publication: Publication, profile: Profile, preflight: Preflight,
+                typeset: Typeset | None = None, strict: bool = False) -> Report:
+    """The check of a build's PDF: the publication's trim size and bleed, its section titles
+    (each a bookmark), its fonts (no other), its image files; the preflight's findings and the
+    read stage's warnings come first in the report."""
+    expect = expectations_for(profile.name, profile, strict=strict)
+    if profile.for_print:
+        expect = dataclasses.replace(expect, bleed_mm=publication.meta.print.bleed)
+    inserts = {f"{s.id}-page-" for s in publication.sections if s.insert is not None}
+    insert_pages = frozenset(
+        index + 1 for name, index in (typeset.anchors.items() if typeset else ())
+        if any(name.startswith(prefix) for prefix in inserts)
+    )
+    report = check_pdf(
+        pdf, publication.meta.page.millimetres, expect=expect,
+        titles=[s.title for s in publication.sections if s.title],
+        families=preflight.families or None, image_sources=preflight.image_sources,
+        insert_pages=insert_pages, figures=False,  # the preflight located missing alt text
+    )
+    notes = [Finding(WARNING, None, "read-warning", text) for text in publication.warnings]
+    report.findings[:0] = [*preflight.findings, *notes]
+    return report
+
+
+def failure(publication: str, findings: Sequence[Finding]) -> CheckError:
+    """One error for a build whose checks failed: the first problem located, the rest named."""
+    errors = [f for f in findings if f.severity == ERROR]
+    first = errors[0]
+    text = first.message if first.page is None else f"page {first.page}: {first.message}"
+    if len(errors) > 1:
+        others = [_brief(f) for f in errors[1:4]]
+        more = f" and {len(errors) - 4} more" if len(errors) > 4 else ""
+        text += f" (also: {'; '.join(others)}{more})"
+    return CheckError(
+        f"'{publication}' failed its checks: {text}",
+        location=Location(first.file, first.line) if first.file else None,
+        hint="The previous PDF, if any, was left as it was",
+    )
+
+
+def _brief(finding: Finding) -> str:
+    where = f"page {finding.page}: " if finding.page is not None else (
+        f"{finding.file.name}, line {finding.line}: " if finding.file and finding.line else "")
+    message = finding.message if len(finding.message) <= 90 else finding.message[:89] + "…"
+    return where + message

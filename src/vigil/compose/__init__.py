@@ -11,7 +11,7 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import os
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from functools import partial
 from pathlib import Path
 from types import TracebackType
@@ -42,6 +42,12 @@ class Composed:
     base_url: str
     mounts: dict[str, Path]
     theme_folders: tuple[Path, ...]
+    # Pictures served in place of the author's files (reduced for the screen), by unquoted
+    # virtual URL; the PDF variant to write (the profile's, unless the document cannot keep
+    # PDF/UA's promise); notes for the build summary.
+    substitutes: dict[str, Path] = field(default_factory=dict)
+    pdf_variant: str | None = None
+    notes: tuple[str, ...] = ()
 
     @property
     def roots(self) -> tuple[Path, ...]:
@@ -94,7 +100,8 @@ def compose_html(publication: Publication, profile: Profile) -> Composed:
         "language": meta.language,
         "date_text": locale.date(meta.date),
         "cover_image": _uri(publication.folder, publication.folder, meta.cover.image),
-        "back_html": markdown(manifest, meta.language, meta.back.text if meta.back else None),
+        "back_html": markdown(manifest, _field_language(publication, "back.text"),
+                              meta.back.text if meta.back else None),
         "sections": sections,
         "page": {"size": meta.page.size, "width": meta.page.millimetres[0],
                  "height": meta.page.millimetres[1]},
@@ -110,6 +117,7 @@ def compose_html(publication: Publication, profile: Profile) -> Composed:
         "vigil_version": __version__,
         "t": locale.word,
         "format_date": locale.date,
+        "format_number": locale.number,
         "locale": _locale_context(locale),
     }
     template_name = f"{meta.kind}.html"
@@ -135,8 +143,42 @@ def compose_html(publication: Publication, profile: Profile) -> Composed:
         ) from None
     mounts = {"publication": publication.folder, "fonts": fonts_dir()}
     mounts.update({f"theme{index}": folder for index, folder in enumerate(folders)})
+    substitutes: dict[str, Path] = {}
+    if profile.image_dpi:
+        from vigil.compose.images import prepare_images
+
+        prepared = prepare_images(html, publication.folder, meta.page.millimetres,
+                                  profile.image_dpi, profile.jpeg_quality)
+        substitutes = prepared.substitutes
+        if substitutes:
+            mounts["cache"] = prepared.folder
+    variant, notes = pdf_variant(profile, publication, html)
     return Composed(html=html, base_url=publication.folder.as_uri() + "/", mounts=mounts,
-                    theme_folders=folders)
+                    theme_folders=folders, substitutes=substitutes, pdf_variant=variant,
+                    notes=notes)
+
+
+def pdf_variant(profile: Profile, publication: Publication,
+                html: str) -> tuple[str | None, tuple[str, ...]]:
+    """The profile's PDF variant, but for PDF/UA only when the document keeps its promise:
+    every picture has alternative text and no section is an inserted PDF (whose pages carry
+    no tags). Otherwise plain tags, and a note saying why."""
+    variant = profile.pdf_variant
+    if not variant or not variant.startswith("pdf/ua"):
+        return variant, ()
+    from vigil.compose.images import images_of
+
+    reasons = []
+    missing = sum(1 for use in images_of(html) if not (use.alt or "").strip())
+    if missing:
+        reasons.append(f"{missing} picture{'s have' if missing > 1 else ' has'} no "
+                       "alternative text")
+    inserts = [s.source.name for s in publication.sections if s.insert is not None]
+    if inserts:
+        reasons.append(f"inserted PDF pages carry no tags ({', '.join(inserts)})")
+    if not reasons:
+        return variant, ()
+    return None, (f"tagged, but not {variant.upper()}: " + "; ".join(reasons),)
 
 
 def _modified(default: dt.date) -> str:
@@ -155,6 +197,14 @@ def _uri(publication: Path, folder: Path, reference: str | None) -> str | None:
     return virtual_url("publication", publication, folder / reference)
 
 
+def _field_language(publication: Publication, field: str) -> str:
+    """The language a field of publication.yaml is written in: the original's when a
+    translated edition has no translation of it."""
+    if publication.original_language and field in publication.untranslated:
+        return publication.original_language
+    return publication.language
+
+
 def _locale_context(locale: Locale) -> dict[str, str]:
     quotes = locale.quotes
     return {"open_quote": quotes[0], "close_quote": quotes[1], "language": locale.language}
@@ -166,6 +216,11 @@ def _section_context(section: Section, markdown: Any, publication: Publication) 
     blocks = []
     for block in section.blocks:
         data = block.model_dump()
+        if block.type == "figures" and data["format_numbers"]:
+            # A whole number is written the way of the section's language: 1,275 / 1 275.
+            numbers = locale_for(language)
+            for item in data["items"]:
+                item["value"] = numbers.localise_number(item["value"])
         if getattr(block, "items", None) is not None and block.type == "catalogue":
             for item in data["items"]:
                 item["image_uri"] = _uri(publication.folder, source.parent, item.get("image"))

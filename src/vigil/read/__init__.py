@@ -1,9 +1,15 @@
 """Stage 1, read: a publication folder becomes a validated :class:`Publication`.
 
-Takes the folder holding ``publication.yaml``; gives a :class:`Publication` with its metadata
-and sections in reading order, every referenced file checked (inside the folder, present, and
-for images decodable). Any problem is a :class:`~vigil.errors.ContentError` (or one of its
-relatives) naming the file, line and key; nothing is rendered before all of it validates.
+Takes the folder holding ``publication.yaml`` and, for a translated edition, a language; gives
+a :class:`Publication` with its metadata and sections in reading order, every referenced file
+checked (inside the folder, present, and for images decodable). Any problem is a
+:class:`~vigil.errors.ContentError` (or one of its relatives) naming the file, line and key;
+nothing is rendered before all of it validates.
+
+A translated edition (``language="ru"``) takes each section from the file of the same name with
+the language code before its extension (``foreword.ru.md`` beside ``foreword.md``), and the text
+of ``publication.yaml`` from its ``translations: ru:`` mapping; what has no translation stays in
+the original language, keeps that language's ``lang``, and is named in a warning.
 """
 
 from __future__ import annotations
@@ -14,11 +20,18 @@ import re
 from pathlib import Path
 from typing import Any
 
-from vigil.errors import ContentError, Location
+from vigil.errors import ContentError, Location, VigilError
 from vigil.read.blocks import BLOCK_TYPES, Block, Catalogue, Names
 from vigil.read.images import verify_image
 from vigil.read.inserts import InsertOptions, inspect_insert
-from vigil.read.model import Publication, PublicationMeta, Section, SectionFile, SectionMeta
+from vigil.read.model import (
+    Publication,
+    PublicationMeta,
+    Section,
+    SectionFile,
+    SectionMeta,
+    check_language,
+)
 from vigil.read.schema import suggest, validate
 from vigil.read.sourcefile import read_text
 from vigil.read.yamlfile import Positions, load_yaml
@@ -31,8 +44,9 @@ _FRONT_MATTER = re.compile(r"\A---[ \t]*\n(.*?\n)?---[ \t]*(\n|\Z)", re.S)
 _HEADING = re.compile(r"\A\s*#[ \t]+(.+?)[ \t#]*(\n|\Z)")
 
 
-def read_publication(folder: Path | str) -> Publication:
-    """Read and validate the publication in ``folder`` (or its ``publication.yaml``)."""
+def read_publication(folder: Path | str, language: str | None = None) -> Publication:
+    """Read and validate the publication in ``folder`` (or its ``publication.yaml``); with
+    ``language`` (other than the publication's own), its translated edition in that language."""
     folder = Path(folder).resolve()
     if folder.name == MANIFEST and folder.is_file():
         folder = folder.parent
@@ -49,17 +63,66 @@ def read_publication(folder: Path | str) -> Publication:
         )
     data, positions = load_yaml(read_text(manifest), manifest)
     meta: PublicationMeta = validate(PublicationMeta, data, manifest, positions)
-    reader = _Reader(folder, meta, manifest, positions)
+    edition = _edition(language, meta)
+    reader = _Reader(folder, meta, manifest, positions, edition and language)
     reader.check_cover()
     sections = tuple(
         reader.section(entry, index) for index, entry in enumerate(meta.sections)
     )
-    return Publication(folder, meta, sections, tuple(reader.sources), tuple(reader.warnings))
+    if edition is None or language is None:
+        return Publication(folder, meta, sections, tuple(reader.sources), tuple(reader.warnings))
+    translated, untranslated = meta.translated(language)
+    if untranslated:
+        reader.warnings.insert(0, (
+            f"{MANIFEST} has no {edition} translation of {', '.join(untranslated)}: "
+            f"{'they are' if len(untranslated) > 1 else 'it is'} printed in "
+            f"{_language_name(meta.language)} (add {'them' if len(untranslated) > 1 else 'it'} "
+            f"under 'translations: {edition}:')"
+        ))
+    if reader.untranslated:
+        files = ", ".join(f"{name} (no {twin})" for name, twin in reader.untranslated)
+        reader.warnings.append(
+            f"the {edition} edition has no translation of {len(reader.untranslated)} "
+            f"section{'s' if len(reader.untranslated) > 1 else ''}, printed in "
+            f"{_language_name(meta.language)}: {files}"
+        )
+    return Publication(
+        folder, translated, sections, tuple(reader.sources), tuple(reader.warnings),
+        edition=edition, original_language=meta.language, untranslated=untranslated,
+    )
+
+
+def _edition(language: str | None, meta: PublicationMeta) -> str | None:
+    """The language code of the edition asked for, or None for the original."""
+    if language is None:
+        return None
+    try:
+        check_language(language)
+    except ValueError as exc:
+        raise VigilError(str(exc), hint="Give --language one of the accepted codes") from None
+    code = language.split("-")[0].lower()
+    return None if code == meta.language.split("-")[0].lower() else code
+
+
+def _language_name(language: str) -> str:
+    from babel import Locale
+
+    try:
+        return str(Locale.parse(language.split("-")[0].lower()).get_display_name("en"))
+    except (ValueError, LookupError):
+        return f"'{language}'"
+
+
+def translation_of(path: Path, code: str) -> Path:
+    """The translation of the section file ``path`` into ``code``: ``foreword.md`` →
+    ``foreword.ru.md`` in the same folder."""
+    return path.with_name(f"{path.stem}.{code}{path.suffix}")
 
 
 class _Reader:
     def __init__(
-        self, folder: Path, meta: PublicationMeta, manifest: Path, positions: Positions
+        self, folder: Path, meta: PublicationMeta, manifest: Path, positions: Positions,
+        edition: str | None = None,
     ) -> None:
         self.folder = folder
         self.meta = meta
@@ -68,6 +131,27 @@ class _Reader:
         self.sources: list[Path] = [manifest]
         self.ids: set[str] = set()
         self.warnings: list[str] = []
+        self.edition = edition  # the language tag of a translated edition
+        self.code = edition.split("-")[0].lower() if edition else None
+        self.untranslated: list[tuple[str, str]] = []  # (section file, its missing translation)
+
+    def translated(self, path: Path) -> Path | None:
+        """The edition's translation of ``path`` if it exists (checked like any file)."""
+        if self.code is None:
+            return None
+        twin = translation_of(path, self.code)
+        if not (twin.exists() or twin.is_symlink()):
+            return None
+        return self.resource(twin.name, path.parent, Location(twin))
+
+    def missing(self, path: Path, language: str) -> None:
+        """Record a section left in the original language, unless it is already written in
+        the edition's language."""
+        if self.code is None or language.split("-")[0].lower() == self.code:
+            return
+        shown = path.relative_to(self.folder).as_posix()
+        twin = translation_of(path, self.code).relative_to(self.folder).as_posix()
+        self.untranslated.append((shown, twin))
 
     def where(self, *path: str | int) -> Location:
         return self.positions.get(tuple(path), Location(self.manifest))
@@ -105,15 +189,18 @@ class _Reader:
             reference = entry
         path = self.resource(reference, self.folder, location)
         suffix = path.suffix.lower()
-        if suffix in (".md", ".markdown"):
-            section = self.markdown_section(path)
-        elif suffix in (".yaml", ".yml"):
-            section = self.yaml_section(path)
-        else:
+        if suffix not in (".md", ".markdown", ".yaml", ".yml"):
             raise ContentError(
                 f"'{reference}' is neither Markdown (.md) nor YAML (.yaml)", location=location,
                 key="sections", hint="A section is a .md or .yaml file",
             )
+        read = self.markdown_section if suffix in (".md", ".markdown") else self.yaml_section
+        translation = self.translated(path)
+        if translation is not None:
+            assert self.edition is not None
+            return read(translation, self.edition, path)
+        section = read(path, self.meta.language, path)
+        self.missing(path, section.language)
         return section
 
     def insert_section(
@@ -123,12 +210,29 @@ class _Reader:
             InsertOptions, entry, self.manifest, self.positions, base
         )
         at = self.positions.get((*base, "insert"), location)
-        path = self.resource(options.insert, self.folder, at)
+        original = self.resource(options.insert, self.folder, at)
+        path = self.translated(original) or original
+        language = self.meta.language
+        title = options.title
+        if self.code is not None:
+            translation = options.translations.get(self.code)
+            if path != original:
+                language = self.edition or language
+            else:
+                self.missing(original, language)
+            if translation is not None and translation.title is not None:
+                title = translation.title
+            elif options.title and path != original:
+                self.warnings.append(
+                    f"{MANIFEST}: the insert {options.insert} has no {self.code} title "
+                    f"(add 'translations: {{{self.code}: {{title: ...}}}}' to its entry): "
+                    f"'{options.title}' is printed"
+                )
         insert = inspect_insert(path, options, self.meta.page.millimetres, at)
         self.warnings.extend(insert.warnings)
         return Section(
-            id=self.unique_id(path), title=options.title or "", language=self.meta.language,
-            source=path, toc=bool(options.title), insert=insert,
+            id=self.unique_id(original), title=title or "", language=language,
+            source=path, toc=bool(title), insert=insert,
         )
 
     def unique_id(self, path: Path) -> str:
@@ -139,7 +243,9 @@ class _Reader:
         self.ids.add(candidate)
         return candidate
 
-    def markdown_section(self, path: Path) -> Section:
+    def markdown_section(self, path: Path, language: str, original: Path) -> Section:
+        """The Markdown section in ``path``; ``language`` unless it sets its own; its id from
+        the name of ``original`` (the file it translates, or itself)."""
         text = read_text(path)
         meta = SectionMeta()
         body = text
@@ -160,12 +266,12 @@ class _Reader:
                 hint="Start the file with a '# Heading' line or give 'title:' in front matter",
             )
         return Section(
-            id=self.unique_id(path), title=title, language=meta.language or self.meta.language,
+            id=self.unique_id(original), title=title, language=meta.language or language,
             source=path, new_page=meta.new_page, toc=meta.toc, markdown=body, intro=meta.intro,
             markdown_line=first_line,
         )
 
-    def yaml_section(self, path: Path) -> Section:
+    def yaml_section(self, path: Path, language: str, original: Path) -> Section:
         data, positions = load_yaml(read_text(path), path)
         if not isinstance(data, dict):
             raise ContentError(
@@ -197,7 +303,7 @@ class _Reader:
                 hint="Add 'title:' at the top of the file",
             )
         return Section(
-            id=self.unique_id(path), title=title, language=meta.language or self.meta.language,
+            id=self.unique_id(original), title=title, language=meta.language or language,
             source=path, new_page=meta.new_page, toc=meta.toc, intro=meta.intro, blocks=parsed,
         )
 

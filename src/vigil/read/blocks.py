@@ -66,9 +66,12 @@ class Figure(StrictModel):
 
 
 class Figures(Block):
-    """Numbers with their labels, attributed to a source."""
+    """Numbers with their labels, attributed to a source. A value that is a whole number
+    (``1275``, ``1,275``) is written the way of its section's language unless
+    ``format_numbers`` is false; see :meth:`vigil.i18n.Locale.whole_number`."""
 
     source: str | None = None
+    format_numbers: bool = True
     note: str | None = None
     items: Annotated[list[Figure], Field(min_length=1)]
 

@@ -22,10 +22,16 @@ from pydantic import Field, field_validator
 
 from vigil.errors import ContentError, Location
 from vigil.limits import TimeLimitExceeded, time_limit
-from vigil.read.schema import StrictModel
+from vigil.read.schema import StrictModel, check_translation_languages
 
 PARSE_SECONDS = 5.0
 MM = 25.4 / 72
+
+
+class InsertTranslation(StrictModel):
+    """An insert's title in another language (its file is ``NAME.CODE.pdf`` beside it)."""
+
+    title: str | None = None
 
 
 class InsertOptions(StrictModel):
@@ -38,6 +44,15 @@ class InsertOptions(StrictModel):
     stamp_page_number: bool = False
     password: str | None = None
     password_env: str | None = None
+    translations: dict[str, InsertTranslation] = Field(default_factory=dict)
+
+    @field_validator("translations")
+    @classmethod
+    def _translation_languages(
+        cls, value: dict[str, InsertTranslation]
+    ) -> dict[str, InsertTranslation]:
+        check_translation_languages(value)
+        return value
 
     @field_validator("pages")
     @classmethod

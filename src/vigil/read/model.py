@@ -12,11 +12,11 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Annotated, Any, Literal
 
-from pydantic import Field, field_validator
+from pydantic import Field, ValidationInfo, field_validator
 
 from vigil.read.blocks import Block
 from vigil.read.inserts import Insert
-from vigil.read.schema import StrictModel
+from vigil.read.schema import StrictModel, check_translation_languages
 
 PAGE_SIZES = {"A4": (210.0, 297.0), "A5": (148.0, 210.0), "A6": (105.0, 148.0)}
 
@@ -61,6 +61,35 @@ class SectionFile(StrictModel):
 SectionEntry = Annotated[str, Field(min_length=1)] | dict[str, Any]
 
 
+class CoverTranslation(StrictModel):
+    kicker: str | None = None
+    note: str | None = None
+    alt: str | None = None
+
+
+class BackTranslation(StrictModel):
+    text: str | None = None
+
+
+class Translation(StrictModel):
+    """The text of ``publication.yaml`` in another language, under ``translations: CODE:``."""
+
+    title: Annotated[str, Field(min_length=1)] | None = None
+    subtitle: str | None = None
+    organiser: str | None = None
+    author: str | None = None
+    place: str | None = None
+    description: str | None = None
+    keywords: tuple[str, ...] | None = None
+    cover: CoverTranslation = CoverTranslation()
+    back: BackTranslation = BackTranslation()
+
+
+# The translatable text of publication.yaml, by the name a warning gives it.
+TRANSLATABLE = ("title", "subtitle", "organiser", "author", "place", "description", "keywords",
+                "cover.kicker", "cover.note", "cover.alt", "back.text")
+
+
 class PublicationMeta(StrictModel):
     kind: Literal["booklet", "programme"]
     title: Annotated[str, Field(min_length=1)]
@@ -78,11 +107,43 @@ class PublicationMeta(StrictModel):
     back: Back | None = None
     print: PrintSettings = PrintSettings()
     sections: Annotated[list[SectionEntry], Field(min_length=1)]
+    translations: dict[str, Translation] = Field(default_factory=dict)
 
     @field_validator("language")
     @classmethod
     def _known_language(cls, value: str) -> str:
         return check_language(value)
+
+    @field_validator("translations")
+    @classmethod
+    def _translation_languages(
+        cls, value: dict[str, Translation], info: ValidationInfo
+    ) -> dict[str, Translation]:
+        check_translation_languages(value, info.data.get("language"))
+        return value
+
+    def translated(self, language: str) -> tuple[PublicationMeta, tuple[str, ...]]:
+        """This publication's text in ``language`` (a tag whose primary code has a
+        translation, or not), and the names of the fields left in the original language."""
+        translation = self.translations.get(language.split("-")[0].lower(), Translation())
+        update: dict[str, Any] = {"language": language}
+        cover: dict[str, Any] = {}
+        back: dict[str, Any] = {}
+        untranslated = []
+        for name in TRANSLATABLE:
+            group, _, key = name.rpartition(".")
+            source = getattr(self, group) if group else self
+            original = getattr(source, key) if source is not None else None
+            value = getattr(getattr(translation, group) if group else translation, key)
+            if value is not None:
+                {"": update, "cover": cover, "back": back}[group][key] = value
+            elif original:
+                untranslated.append(name)
+        if cover:
+            update["cover"] = self.cover.model_copy(update=cover)
+        if back:
+            update["back"] = (self.back or Back()).model_copy(update=back)
+        return self.model_copy(update=update), tuple(untranslated)
 
     @field_validator("date", mode="before")
     @classmethod
@@ -144,6 +205,11 @@ class Publication:
     sections: tuple[Section, ...]
     sources: tuple[Path, ...]
     warnings: tuple[str, ...] = ()
+    # A translated edition: its language code (``ru``), the original's language, and the
+    # fields of publication.yaml left in the original language (see PublicationMeta.translated).
+    edition: str | None = None
+    original_language: str | None = None
+    untranslated: tuple[str, ...] = ()
 
     @property
     def name(self) -> str:

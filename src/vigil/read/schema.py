@@ -134,3 +134,22 @@ def validate(
     except ValidationError as error:
         raise_validation_error(error, file, positions, base)
         raise AssertionError("unreachable") from None
+
+
+def check_translation_languages(value: dict[str, Any], own: str | None = None) -> None:
+    """Keys of a ``translations:`` mapping are bare language codes vigil has words for."""
+    from vigil.i18n import available_languages
+
+    accepted = available_languages()
+    for code in value:
+        if code not in accepted:
+            hint = " (write the language code alone, such as 'az')" if "-" in str(code) else ""
+            raise ValueError(
+                f"unsupported language '{code}'{hint} "
+                f"(accepted: {', '.join(accepted)})"
+            )
+        if own is not None and code == own.split("-")[0].lower():
+            raise ValueError(
+                f"'{code}' is the publication's own language; translations are "
+                "for the other languages"
+            )

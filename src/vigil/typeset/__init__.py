@@ -9,7 +9,9 @@ result: the PDF bytes and the page count. WeasyPrint reads files only through
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
 from vigil.compose import Composed
@@ -51,7 +53,13 @@ def _readable(message: str, composed: Composed) -> str:
     return message.replace("vigil://publication/", "").replace("vigil://", "")
 
 
-def typeset(composed: Composed, profile: Profile) -> Typeset:
+# Given the files WeasyPrint read while laying out, more options for ``write_pdf``: the
+# archive profile's attachments (the sources) and finisher (XMP metadata); see vigil.archive.
+WriteOptions = Callable[[Sequence[Path]], dict[str, Any]]
+
+
+def typeset(composed: Composed, profile: Profile,
+            write_options: WriteOptions | None = None) -> Typeset:
     """Lay out and draw the document; resource refusals become ResourceErrors."""
     from weasyprint import HTML
 
@@ -59,19 +67,22 @@ def typeset(composed: Composed, profile: Profile) -> Typeset:
     from vigil.typeset.fetcher import RefusedResource, SandboxFetcher
 
     register_hyphenation()  # Azerbaijani, which Pyphen lacks
-    fetcher = SandboxFetcher(composed.mounts)
+    fetcher = SandboxFetcher(composed.mounts, composed.substitutes)
     logger = logging.getLogger("weasyprint")
     collect = _Collect()
     logger.addHandler(collect)
     try:
+        variant = {"pdf_variant": composed.pdf_variant} if composed.pdf_variant else {}
         document = HTML(
             string=composed.html, base_url=composed.base_url, url_fetcher=fetcher
-        ).render(font_config=_fonts())
+        ).render(font_config=_fonts(), **variant)
         identifier = composed.fingerprint[:32].encode()
+        extra = write_options(fetcher.fetched) if write_options else {}
         pdf = document.write_pdf(
             pdf_identifier=identifier,
             pdf_tags=profile.tagged,
             uncompressed_pdf=False,
+            **variant, **extra,
         )
     except RefusedResource as refused:
         raise refused.error from None

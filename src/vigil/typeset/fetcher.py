@@ -1,9 +1,11 @@
 """The only way WeasyPrint can read a file while typesetting: a sandboxed URL fetcher.
 
-Takes the folders a document may read from (publication, theme, fonts); gives a WeasyPrint
-``URLFetcher`` that serves ``file:`` URLs inside them and small ``data:`` URLs, and refuses
-everything else (network, other files, symbolic links leading out). A refusal stops the build
-with a :class:`~vigil.errors.ResourceError` naming the resource.
+Takes the folders a document may read from (publication, theme, fonts, the image cache) and
+the pictures to serve in place of the author's files (reduced for the screen, see
+:mod:`vigil.compose.images`); gives a WeasyPrint ``URLFetcher`` that serves ``file:`` URLs
+inside those folders and small ``data:`` URLs, and refuses everything else (network, other
+files, symbolic links leading out). A refusal stops the build with a
+:class:`~vigil.errors.ResourceError` naming the resource.
 """
 
 from __future__ import annotations
@@ -32,11 +34,13 @@ class RefusedResource(FatalURLFetchingError):  # type: ignore[misc]
 
 
 class SandboxFetcher(URLFetcher):  # type: ignore[misc]
-    def __init__(self, mounts: dict[str, Path]) -> None:
+    def __init__(self, mounts: dict[str, Path],
+                 substitutes: dict[str, Path] | None = None) -> None:
         super().__init__(fail_on_errors=True)
         self.mounts = {name: root.resolve() for name, root in mounts.items()}
         self.roots = tuple(self.mounts.values())
-        self.fetched: list[Path] = []
+        self.substitutes = substitutes or {}  # unquoted virtual URL -> file served instead
+        self.fetched: list[Path] = []  # the files read (for a substitute, the author's file)
 
     def fetch(self, url: str, headers: Any = None) -> URLFetcherResponse:
         try:
@@ -53,7 +57,13 @@ class SandboxFetcher(URLFetcher):  # type: ignore[misc]
             root = self.mounts.get(parts.netloc)
             if root is None:
                 raise ResourceError(f"the document refers to '{url}', which names no known folder")
-            return self._file(url, (root / unquote(parts.path).lstrip("/")).resolve())
+            path = (root / unquote(parts.path).lstrip("/")).resolve()
+            substitute = self.substitutes.get(unquote(url))
+            if substitute is not None and path.is_file():
+                response = self._file(url, substitute.resolve())
+                self.fetched[-1] = path
+                return response
+            return self._file(url, path)
         if scheme != "file":
             shown = url if len(url) < 120 else url[:117] + "..."
             raise ResourceError(

@@ -1,0 +1,291 @@
+"""The build cache: a build whose inputs did not change reuses the PDF it wrote last time.
+
+Takes a publication folder, the output folder and the build's options; gives the result of the
+last build with the same inputs if its PDF is still there, byte for byte (else nothing), and
+records a build's result for next time. Nothing heavy is imported: a no-op ``vigil build``
+answers in a fraction of a second.
+
+The inputs are everything a build can read or depend on, hashed by content:
+
+- every file of the publication folder (its sources, images, inserts, its own templates and
+  theme, translated editions), but the output folder and the cache when they lie inside it;
+- vigil's themes and fonts (``templates/``, ``fonts/``) and vigil's own code and data;
+- the installed Python packages (names and versions: WeasyPrint, pypdf, ...), Python's version,
+  and the versions of the system libraries that lay out text (Pango, HarfBuzz, fontconfig,
+  FreeType);
+- the options of the build (profile, imposition, strictness, language...), the publication
+  folder's location (messages name it), ``SOURCE_DATE_EPOCH`` and ``VIGIL_HOME``.
+
+An entry lives beside the output, in ``<output>/.vigil-cache/<name>.<options>.json``, with the
+SHA-256 of each file written. It is trusted only if those files still have those hashes, and it
+is written only when the files the build read all lie in what was hashed and did not change while
+it ran. Builds are reproducible (the same inputs give the same bytes), so a reused PDF is the
+PDF a new build would write.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import hashlib
+import json
+import os
+import stat
+import sys
+from collections.abc import Iterable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from vigil import __version__
+from vigil.resources import fonts_dir, themes_dir
+
+if TYPE_CHECKING:
+    from vigil.check import Report
+    from vigil.pipeline import BuildResult
+
+__all__ = ["CACHE_FOLDER", "BuildCache", "Reused"]
+
+CACHE_FOLDER = ".vigil-cache"
+FORMAT = 1
+# Folders never part of a publication's inputs (version control, Python's byte code, caches).
+SKIPPED_FOLDERS = frozenset({CACHE_FOLDER, ".git", ".hg", ".svn", "__pycache__"})
+# The system libraries whose version changes how text is laid out and written.
+SYSTEM_LIBRARIES = ("libpango-1.0.", "libpangoft2-1.0.", "libharfbuzz.", "libharfbuzz-subset.",
+                    "libfontconfig.", "libfreetype.")
+_CHUNK = 1 << 20
+
+
+@dataclass(frozen=True)
+class Reused:
+    """What the last build with the same inputs wrote."""
+
+    publication: str
+    output: Path
+    pages: int
+    bytes: int
+    report: Report
+    notes: tuple[str, ...]
+    imposed: Path | None
+
+
+class BuildCache:
+    """The cache entry of one publication built with given options into one output folder."""
+
+    def __init__(self, folder: Path | str, output_dir: Path | str,
+                 options: dict[str, Any]) -> None:
+        self.output_dir = Path(output_dir)
+        folder = Path(folder).resolve()
+        if folder.name == "publication.yaml" and folder.is_file():
+            folder = folder.parent
+        self.folder = folder
+        self.options = {key: repr(value) for key, value in sorted(options.items())}
+        key = hashlib.sha256(json.dumps(self.options).encode()).hexdigest()[:12]
+        self.entry = self.output_dir / CACHE_FOLDER / f"{folder.name}.{key}.json"
+        self._before: str | None = None
+        self._hashed: set[Path] = set()
+
+    # ------------------------------------------------------------------ inputs
+
+    def fingerprint(self) -> str | None:
+        """The hash of every input, or None when there is no publication folder to hash."""
+        if not self.folder.is_dir():
+            return None
+        hashed: set[Path] = set()
+        digest = hashlib.sha256()
+
+        def add(label: str, value: str) -> None:
+            digest.update(f"{label}\0{value}\n".encode("utf-8", "surrogateescape"))
+
+        add("format", str(FORMAT))
+        add("vigil", __version__)
+        add("python", sys.version)
+        add("folder", str(self.folder))
+        for name in ("SOURCE_DATE_EPOCH", "VIGIL_HOME"):
+            add(f"env {name}", os.environ.get(name, "\0unset"))
+        for key, value in self.options.items():
+            add(f"option {key}", value)
+        for name in _packages():
+            add("package", name)
+        for name in _system_libraries():
+            add("library", name)
+        output = self.output_dir.resolve()
+        import vigil
+
+        trees = {
+            "publication": self.folder, "themes": themes_dir(), "fonts": fonts_dir(),
+            "code": Path(vigil.__file__).resolve().parent,
+        }
+        for label, root in trees.items():
+            for relative, file_digest in _tree(root, output, hashed):
+                add(f"{label} {relative}", file_digest)
+        self._hashed = hashed
+        return digest.hexdigest()
+
+    # ------------------------------------------------------------------ reuse
+
+    def reuse(self, force: bool = False) -> Reused | None:
+        """Hash the inputs (for :meth:`store`, later); give the last build's result if its
+        inputs were these and the files it wrote are intact, unless ``force``."""
+        self._before = self.fingerprint()
+        if force or self._before is None:
+            return None
+        try:
+            entry = json.loads(self.entry.read_text(encoding="utf-8"))
+            if entry.get("format") != FORMAT or entry.get("inputs") != self._before:
+                return None
+            recorded = entry["outputs"]
+            output = self._intact(recorded["pdf"])
+            imposed = self._intact(recorded["imposed"]) if "imposed" in recorded else None
+            if output is None or ("imposed" in recorded and imposed is None):
+                return None
+            return Reused(
+                publication=str(entry["publication"]), output=output, pages=int(entry["pages"]),
+                bytes=int(entry["bytes"]), report=_report(entry["report"]),
+                notes=tuple(str(note) for note in entry["notes"]), imposed=imposed,
+            )
+        except (OSError, KeyError, TypeError, ValueError, AttributeError):
+            return None
+
+    def _intact(self, recorded: dict[str, str]) -> Path | None:
+        """The recorded file of the output folder, if it still has the recorded hash."""
+        name = recorded["name"]
+        if Path(name).name != name or name in ("", ".", ".."):
+            return None
+        path = self.output_dir / name
+        try:
+            return path if _file_digest(path) == recorded["sha256"] else None
+        except OSError:
+            return None
+
+    # ------------------------------------------------------------------ store
+
+    def store(self, result: BuildResult, read: Iterable[Path],
+              folders: Iterable[Path] = ()) -> bool:
+        """Record ``result`` for the inputs hashed before the build, if the files it ``read``
+        and the template ``folders`` it used were all hashed and nothing changed meanwhile.
+        Returns whether an entry was written; a cache that cannot be written is no error."""
+        before = self._before
+        if before is None:  # reuse() was not called before the build, or found no folder
+            return False
+        used = [Path(path) for path in read]
+        for folder in folders:
+            used += [Path(root, name) for root, _, names in os.walk(folder, followlinks=True)
+                     for name in names]
+        if any(path.resolve() not in self._hashed for path in used):
+            return False
+        if self.fingerprint() != before:  # a file changed while the build ran
+            return False
+        outputs: dict[str, dict[str, str]] = {}
+        for role, path in (("pdf", result.output), ("imposed", result.imposed)):
+            if path is None:
+                continue
+            if Path(path).resolve().parent != self.output_dir.resolve():
+                return False
+            try:
+                outputs[role] = {"name": Path(path).name, "sha256": _file_digest(Path(path))}
+            except OSError:
+                return False
+        entry = {
+            "format": FORMAT, "inputs": before, "publication": result.publication,
+            "outputs": outputs, "pages": result.pages, "bytes": result.bytes,
+            "notes": list(result.notes), "report": _report_data(result.report),
+            "options": self.options,
+        }
+        from vigil.errors import VigilError
+        from vigil.publish import write_atomic
+
+        try:
+            write_atomic(self.entry, json.dumps(entry, ensure_ascii=False, indent=1).encode())
+        except VigilError:
+            return False
+        return True
+
+
+def _tree(root: Path, skip: Path, hashed: set[Path]) -> list[tuple[str, str]]:
+    """(relative path, digest) of every regular file below ``root`` in a stable order,
+    following symbolic links (once per folder), leaving out ``skip`` and SKIPPED_FOLDERS."""
+    if not root.is_dir():
+        return [("", "missing")]
+    found: list[tuple[str, str]] = []
+    seen: set[str] = set()
+    for current, folders, names in os.walk(root, followlinks=True):
+        real = os.path.realpath(current)
+        if real in seen or Path(real) == skip:
+            folders[:] = []
+            continue
+        seen.add(real)
+        folders[:] = sorted(name for name in folders if name not in SKIPPED_FOLDERS)
+        relative_folder = Path(current).relative_to(root)
+        for name in sorted(names):
+            path = Path(current, name)
+            relative = (relative_folder / name).as_posix()
+            try:
+                if not stat.S_ISREG(path.stat().st_mode):
+                    continue  # fifos, sockets and devices are never read
+                digest = _file_digest(path)
+            except OSError:
+                digest = "unreadable"
+            hashed.add(path.resolve())
+            found.append((relative, digest))
+    return found
+
+
+def _file_digest(path: Path) -> str:
+    digest = hashlib.sha256()
+    with path.open("rb") as stream:
+        while chunk := stream.read(_CHUNK):
+            digest.update(chunk)
+    return digest.hexdigest()
+
+
+def _packages() -> list[str]:
+    """The installed distributions (``weasyprint-70.0.dist-info``...) of Python's package
+    folders: installing, upgrading or removing any of them changes the inputs."""
+    found: list[str] = []
+    for entry in sys.path:
+        if os.path.basename(entry) not in ("site-packages", "dist-packages"):
+            continue
+        try:
+            found += [f"{entry}/{name}" for name in os.listdir(entry)
+                      if name.endswith((".dist-info", ".egg-info", ".egg-link", ".pth"))]
+        except OSError:
+            continue
+    return sorted(found)
+
+
+def _system_libraries() -> list[str]:
+    """The real file names (with their versions) of the text libraries WeasyPrint loads."""
+    folders = ["/usr/lib", "/usr/lib64", "/usr/local/lib", "/opt/homebrew/lib"]
+    multiarch = getattr(sys.implementation, "_multiarch", None)
+    if multiarch:
+        folders.insert(0, f"/usr/lib/{multiarch}")
+    found: set[str] = set()
+    for folder in folders:
+        try:
+            names = os.listdir(folder)
+        except OSError:
+            continue
+        for name in names:
+            if name.startswith(SYSTEM_LIBRARIES):
+                found.add(os.path.realpath(os.path.join(folder, name)))
+    return sorted(found)
+
+
+def _report_data(report: Report) -> dict[str, Any]:
+    data = dataclasses.asdict(report)
+    data["findings"] = [
+        {**finding, "file": None if finding["file"] is None else str(finding["file"])}
+        for finding in data["findings"]
+    ]
+    return data
+
+
+def _report(data: dict[str, Any]) -> Report:
+    from vigil.check import Finding, Report
+
+    findings = [
+        Finding(**{**finding, "file": None if finding["file"] is None else Path(finding["file"])})
+        for finding in data["findings"]
+    ]
+    values = {**data, "findings": findings, "page_size_mm": tuple(data["page_size_mm"])}
+    return Report(**values)
