@@ -1,12 +1,12 @@
 # vigil: two commands do everything on a fresh Debian 12 machine.
 #   make demo   set up (system libraries, .venv, vigil) and build every sample into output/
-#   make test   set up the same way (plus poppler-utils) and run the whole test suite
+#   make test   set up the same way (plus poppler-utils and chromium) and run the whole test suite
 PYTHON ?= python3
 VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 SYSTEM_PACKAGES := libpango-1.0-0 libpangoft2-1.0-0 libharfbuzz-subset0 libjpeg62-turbo libopenjp2-7 libffi8
-TEST_PACKAGES   := poppler-utils
+TEST_PACKAGES   := poppler-utils chromium
 
 .PHONY: demo test setup system-deps test-deps lint bench clean help
 
@@ -31,6 +31,7 @@ lint: setup
 bench: setup
 	$(BIN)/python benchmarks/build_overhead.py
 	$(BIN)/python benchmarks/cli_startup.py
+	$(BIN)/python benchmarks/rebuild_speed.py
 	$(BIN)/python benchmarks/screen_images.py
 
 setup: system-deps $(STAMP)

@@ -42,7 +42,7 @@ def main() -> int:
 
     with tempfile.TemporaryDirectory() as out:
         def vigil_build() -> None:
-            vigil.build(args.publication, out)
+            vigil.build(args.publication, out, force=True)  # not the build cache's answer
 
         vigil_build()  # warm both: imports, font loading, caches
         weasyprint_alone()

@@ -1,6 +1,7 @@
 """What reducing pictures for the screen costs: the screen build of a publication with an empty
 picture cache (every picture reduced), with a full one (reused), and with no reduction at all,
-measured in one process, alternating, as ratios of the fastest runs; and the screen PDF's size against its budget.
+measured in one process, alternating, as ratios of the fastest runs; and the screen PDF's size
+against its budget.
 
 Budgets (issue "Schools"): with the cache full, reducing costs at most 5 % (ratio <= 1.05 against
 no reduction); the sample booklet's screen PDF is under 1.5 MB.

@@ -10,7 +10,8 @@ Pillow build).
 
     .venv/bin/python scripts/make_placeholder_art.py [--out DIR]
 
-Writes placeholder-01.jpg ... placeholder-08.jpg (1200 x 1500 px) and cover.jpg (1819 x 2551 px: A5 with its bleed at 300 dpi)
+Writes placeholder-01.jpg ... placeholder-08.jpg (1200 x 1500 px) and cover.jpg
+(1819 x 2551 px: A5 with its bleed at 300 dpi)
 into content/eternal-return-2025/images/ unless --out says otherwise.
 """
 

@@ -121,6 +121,11 @@ def test_archive_pdf_is_pdfa_3u_with_its_sources(sample_bag: Path) -> None:
                      "<dc:description>", "<dc:subject>", "<vigil:version>",
                      "pdfaExtension:schemas"):
         assert fragment in xmp, fragment
+    from xml.etree import ElementTree
+
+    ElementTree.fromstring(xmp[xmp.index("<x:xmpmeta"):xmp.rindex("</x:xmpmeta>") + 12])
+    info = reader.metadata
+    assert info is not None and f"<rdf:li xml:lang=\"x-default\">{info.title}</rdf:li>" in xmp
     intents = reader.trailer["/Root"]["/OutputIntents"]
     assert intents[0].get_object()["/DestOutputProfile"].get_object().get_data()
     embedded = {f.name: f for f in read_embedded(reader)}
@@ -423,3 +428,21 @@ def test_archive_build_records_hash_of_sources(tmp_path: Path) -> None:
     lines = "".join(f"{f.sha256}  {f.name}\n" for f in sorted(read_embedded(reader),
                                                                key=lambda f: f.name))
     assert facts.sources_sha256 == hashlib.sha256(lines.encode()).hexdigest()
+
+
+def test_progress_bar_draws_on_a_terminal(monkeypatch: pytest.MonkeyPatch) -> None:
+    import io
+
+    from vigil.archive import commands
+
+    class Terminal(io.StringIO):
+        def isatty(self) -> bool:
+            return True
+
+    terminal = Terminal()
+    monkeypatch.setattr(commands.sys, "stderr", terminal)
+    with commands._bar(2, "Exporting", quiet=False) as advance:
+        advance()
+        advance()
+    with commands._bar(2, "Exporting", quiet=True) as advance:
+        advance()

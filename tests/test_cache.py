@@ -26,6 +26,7 @@ from conftest import (
     user_error,
     write_publication,
 )
+from vigil.cache import BuildCache
 from vigil.errors import VigilError
 from vigil.pipeline import BuildResult
 
@@ -251,3 +252,42 @@ def test_a_noop_build_of_the_sample_booklet_is_fast(tmp_path: Path) -> None:
     again = built(booklet, tmp_path)
     assert again.unchanged
     assert time.perf_counter() - started < 0.5
+
+
+def test_linked_folders_are_inputs_and_loops_end(tmp_path: Path) -> None:
+    shared = tmp_path / "shared-templates"
+    shared.mkdir()
+    (shared / "back.html").write_text("<section>Back</section>")
+    folder = write_publication(tmp_path / "pub")
+    (folder / "templates").symlink_to(shared, target_is_directory=True)
+    (folder / "loop").symlink_to(folder, target_is_directory=True)
+    output = tmp_path / "out"
+    assert not built(folder, output).unchanged
+    assert built(folder, output).unchanged
+    (shared / "back.html").write_text("<section>Another back</section>")
+    assert not built(folder, output).unchanged
+
+
+def test_other_files_a_build_wrote_must_be_intact_too(
+        first: tuple[Path, Path, BuildResult]) -> None:
+    folder, output, result = first
+    listing = output / "pub-copies.csv"
+    listing.write_text("file\npub-1.pdf\n")
+    cache = BuildCache(folder, output, {"copies": True})
+    assert cache.reuse() is None
+    assert cache.store(result, [folder / "publication.yaml", folder / "intro.md"],
+                       also=[listing])
+    assert BuildCache(folder, output, {"copies": True}).reuse() is not None
+    listing.write_text("file\npub-2.pdf\n")
+    assert BuildCache(folder, output, {"copies": True}).reuse() is None
+
+
+def test_nothing_is_recorded_for_a_file_read_outside_the_inputs(
+        first: tuple[Path, Path, BuildResult], tmp_path: Path) -> None:
+    folder, output, result = first
+    elsewhere = tmp_path / "elsewhere.md"
+    elsewhere.write_text("# Not an input\n")
+    cache = BuildCache(folder, output, {"other": True})
+    assert cache.reuse() is None
+    assert not cache.store(result, [folder / "publication.yaml", elsewhere])
+    assert BuildCache(folder, output, {"other": True}).reuse() is None

@@ -37,11 +37,13 @@ def test_json_prints_one_object_per_publication(tmp_path: Path,
     assert first["output"] == str(output / "first.pdf")
     assert first["pages"] == 4 and first["bytes"] == (output / "first.pdf").stat().st_size
     assert isinstance(first["seconds"], float)
-    assert first["notes"] == [] and first["warnings"] == [] and first["unchanged"] is False
+    assert first["notes"] == [] and first["unchanged"] is False
+    assert "the document names no author in its metadata" in first["warnings"]
     assert broken["kind"] == "content error"
     assert broken["message"].startswith("unknown key 'titel'")
     assert broken["file"] == str((three[1] / "publication.yaml").resolve())
-    assert broken["line"] == 6
+    manifest = (three[1] / "publication.yaml").read_text().splitlines()
+    assert manifest[broken["line"] - 1] == "titel: x"
     assert "unknown key 'titel'" in broken["text"]
     assert "vigil: content error:" in err and "1 of 3 publications failed" in err
     code, out, _ = run_cli("build", "--json", three[0], "-o", output)
@@ -62,7 +64,7 @@ def test_quiet_prints_only_errors(tmp_path: Path, three: tuple[Path, Path, Path]
 def test_two_outputs_of_one_name_are_refused_without_a_traceback(tmp_path: Path) -> None:
     one = write_publication(tmp_path / "a" / "pub")
     other = write_publication(tmp_path / "b" / "pub")
-    code, out, err = run_cli("build", one, other, "-o", tmp_path / "out")
+    code, _, err = run_cli("build", one, other, "-o", tmp_path / "out")
     assert code == 1
     assert "would both be written to pub.pdf" in err
 

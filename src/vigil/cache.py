@@ -134,10 +134,11 @@ class BuildCache:
             if entry.get("format") != FORMAT or entry.get("inputs") != self._before:
                 return None
             recorded = entry["outputs"]
-            output = self._intact(recorded["pdf"])
-            imposed = self._intact(recorded["imposed"]) if "imposed" in recorded else None
-            if output is None or ("imposed" in recorded and imposed is None):
+            intact = {role: self._intact(file) for role, file in recorded.items()}
+            output = intact.get("pdf")
+            if output is None or None in intact.values():
                 return None
+            imposed = intact.get("imposed")
             return Reused(
                 publication=str(entry["publication"]), output=output, pages=int(entry["pages"]),
                 bytes=int(entry["bytes"]), report=_report(entry["report"]),
@@ -160,23 +161,26 @@ class BuildCache:
     # ------------------------------------------------------------------ store
 
     def store(self, result: BuildResult, read: Iterable[Path],
-              folders: Iterable[Path] = ()) -> bool:
+              folders: Iterable[Path] = (), also: Iterable[Path] = ()) -> bool:
         """Record ``result`` for the inputs hashed before the build, if the files it ``read``
         and the template ``folders`` it used were all hashed and nothing changed meanwhile.
-        Returns whether an entry was written; a cache that cannot be written is no error."""
+        ``also``: other files the build wrote into the output folder, which must be intact
+        too for the result to be reused. Returns whether an entry was written; a cache that
+        cannot be written is no error."""
         before = self._before
         if before is None:  # reuse() was not called before the build, or found no folder
             return False
         used = [Path(path) for path in read]
         for folder in folders:
-            used += [Path(root, name) for root, _, names in os.walk(folder, followlinks=True)
-                     for name in names]
+            used += _walk(Path(folder))
         if any(path.resolve() not in self._hashed for path in used):
             return False
         if self.fingerprint() != before:  # a file changed while the build ran
             return False
         outputs: dict[str, dict[str, str]] = {}
-        for role, path in (("pdf", result.output), ("imposed", result.imposed)):
+        written = [("pdf", result.output), ("imposed", result.imposed)]
+        written += [(f"file {number}", path) for number, path in enumerate(also, start=1)]
+        for role, path in written:
             if path is None:
                 continue
             if Path(path).resolve().parent != self.output_dir.resolve():
@@ -201,32 +205,37 @@ class BuildCache:
         return True
 
 
-def _tree(root: Path, skip: Path, hashed: set[Path]) -> list[tuple[str, str]]:
-    """(relative path, digest) of every regular file below ``root`` in a stable order,
-    following symbolic links (once per folder), leaving out ``skip`` and SKIPPED_FOLDERS."""
-    if not root.is_dir():
-        return [("", "missing")]
-    found: list[tuple[str, str]] = []
+def _walk(root: Path, skip: Path | None = None) -> list[Path]:
+    """Every file below ``root`` in a stable order, following symbolic links (each folder
+    once: no loops), leaving out the folder ``skip`` and SKIPPED_FOLDERS."""
+    found: list[Path] = []
     seen: set[str] = set()
     for current, folders, names in os.walk(root, followlinks=True):
         real = os.path.realpath(current)
-        if real in seen or Path(real) == skip:
+        if real in seen or (skip is not None and Path(real) == skip):
             folders[:] = []
             continue
         seen.add(real)
         folders[:] = sorted(name for name in folders if name not in SKIPPED_FOLDERS)
-        relative_folder = Path(current).relative_to(root)
-        for name in sorted(names):
-            path = Path(current, name)
-            relative = (relative_folder / name).as_posix()
-            try:
-                if not stat.S_ISREG(path.stat().st_mode):
-                    continue  # fifos, sockets and devices are never read
-                digest = _file_digest(path)
-            except OSError:
-                digest = "unreadable"
-            hashed.add(path.resolve())
-            found.append((relative, digest))
+        found += [Path(current, name) for name in sorted(names)]
+    return found
+
+
+def _tree(root: Path, skip: Path, hashed: set[Path]) -> list[tuple[str, str]]:
+    """(path relative to ``root``, SHA-256) of every regular file below ``root`` (see
+    :func:`_walk`); the real path of each goes into ``hashed``."""
+    if not root.is_dir():
+        return [("", "missing")]
+    found: list[tuple[str, str]] = []
+    for path in _walk(root, skip):
+        try:
+            if not stat.S_ISREG(path.stat().st_mode):
+                continue  # fifos, sockets and devices are never read
+            digest = _file_digest(path)
+        except OSError:
+            digest = "unreadable"
+        hashed.add(path.resolve())
+        found.append((path.relative_to(root).as_posix(), digest))
     return found
 
 

@@ -12,7 +12,7 @@ import click
 
 from vigil.errors import VigilError
 
-_PUBLICATION = click.argument("publication", type=click.Path(path_type=Path))
+_PUBLICATION = click.argument("publication", type=click.Path(exists=True, path_type=Path))
 _OUTPUT = click.option("-o", "--output", "output_dir", type=click.Path(path_type=Path),
                        default=Path("output"), show_default=True, help="Folder for the PDF.")
 _PROFILE = click.option("--profile", type=click.Choice(["screen", "print"]), default="screen",
@@ -48,7 +48,11 @@ def watch_command(ctx: click.Context, publication: Path, output_dir: Path, profi
     from vigil.watch import Watcher
 
     _stop_on_terminate()
-    sys.exit(Watcher(publication, output_dir, profile, debug=_debug(ctx)).run())
+    try:
+        code = Watcher(publication, output_dir, profile, debug=_debug(ctx)).run()
+    except KeyboardInterrupt:  # before the loop had started
+        code = 0
+    sys.exit(code)
 
 
 @click.command()
@@ -79,6 +83,8 @@ def serve_command(ctx: click.Context, publication: Path, output_dir: Path, profi
             raise
         click.echo(f"vigil: {error.kind}: {error}", err=True)
         sys.exit(error.exit_code)
+    except KeyboardInterrupt:  # before the loop had started
+        code = 0
     sys.exit(code)
 
 

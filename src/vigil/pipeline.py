@@ -11,6 +11,7 @@ import time
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 from vigil.cache import BuildCache
 from vigil.check import Report
@@ -105,6 +106,12 @@ def build(folder: Path | str, output_dir: Path | str = "output",
         imposed_name = f"{publication.name}{chosen.suffix}-imposed{edition}.pdf"
         imposed_target = Path(output_dir) / imposed_name
     target = Path(output_dir) / f"{publication.name}{chosen.suffix}{edition}.pdf"
+    if publication.variants and not edition:
+        write_atomic(target, pdf)
+        return _build_copies(publication, chosen, pdf, report, strict, Path(output_dir),
+                             notes, started)
+    if publication.variants:
+        notes.append("personalised copies are made for the original language only")
     write_atomic(target, pdf)
     if imposed is not None and imposed_target is not None:
         write_atomic(imposed_target, imposed.pdf)
@@ -115,6 +122,53 @@ def build(folder: Path | str, output_dir: Path | str = "output",
     )
     cache.store(result, publication.sources, composed.theme_folders)
     return result
+
+
+def _build_copies(publication: Any, profile: Any, base: bytes, report: Report, strict: bool,
+                  output_dir: Path, notes: list[str], started: float) -> BuildResult:
+    """One PDF per row of the variants CSV, beside the publication's own PDF (``base``, built
+    and checked in full): each copy shares its pages and gets its own cover and back cover,
+    all typeset together in one document, then swapped in (see vigil.assemble.copies).
+    Writes an index of the copies (CSV)."""
+    import csv
+    import hashlib
+    import io
+
+    from vigil.assemble.copies import copies
+    from vigil.check import check_sources, failure
+    from vigil.compose import compose_html
+    from vigil.publish import write_atomic
+    from vigil.typeset import typeset
+
+    variants = publication.variants
+    composed = compose_html(publication, profile, copies=variants)
+    preflight = check_sources(publication, composed, profile, strict)
+    if preflight.failed:  # a character of a CSV value in no font
+        raise failure(publication.name, preflight.findings)
+    covers = typeset(composed, profile).pdf
+    bleed = publication.meta.print.bleed if profile.for_print and \
+        publication.meta.print.marks else None
+    outputs = list(zip(variants, copies(base, covers, len(variants), bleed), strict=True))
+    index = io.StringIO()
+    columns = list(variants[0].fields)
+    writer = csv.writer(index, lineterminator="\n")
+    writer.writerow(["file", "csv_line", *columns, "pages", "sha256"])
+    total = 0
+    for variant, pdf in outputs:
+        name = f"{variant.stem}{profile.suffix}.pdf"
+        write_atomic(output_dir / name, pdf)
+        total += len(pdf)
+        writer.writerow([name, variant.line, *(variant.fields.get(c, "") for c in columns),
+                         report.pages, hashlib.sha256(pdf).hexdigest()])
+    listing = output_dir / f"{publication.name}{profile.suffix}-copies.csv"
+    write_atomic(listing, index.getvalue().encode("utf-8"))
+    notes = [*notes, f"{len(outputs)} personalised copies ({outputs[0][0].stem}{profile.suffix}"
+             f".pdf ...), listed in {listing}"]
+    return BuildResult(
+        publication=publication.name, output=output_dir / f"{publication.name}{profile.suffix}.pdf",
+        pages=report.pages, bytes=len(base), seconds=time.perf_counter() - started,
+        report=report, notes=tuple(notes),
+    )
 
 
 def find_publications(root: Path | None = None) -> list[Path]:

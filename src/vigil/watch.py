@@ -11,6 +11,7 @@ next save tries again. Ctrl-C ends it cleanly. ``vigil serve`` runs the same loo
 
 from __future__ import annotations
 
+import contextlib
 import sys
 import time
 import traceback
@@ -131,8 +132,12 @@ class Watcher:
 
     def run(self, stop_event: Any = None) -> int:
         """Build, then build again after every change until Ctrl-C (or ``stop_event``)."""
+        import logging
+
         import watchfiles
 
+        # It would say "KeyboardInterrupt caught, stopping watch" on Ctrl-C: vigil says it.
+        logging.getLogger("watchfiles.main").setLevel(logging.ERROR)
         paths = watched_paths(self.root)
         # Empty sets every 200 ms: the first one says the watcher is live, so that nothing
         # saved during the first build is missed; the next ones let a stop_event end it.
@@ -142,8 +147,7 @@ class Watcher:
         try:
             if next(changes_seen, None) is None:  # stopped already
                 return 0
-            self.build()
-            warm_up()
+            warm_up(self.build(), self.folder, self.profile)
             shown = ", ".join(_shown(path) for path in paths)
             self.echo(f"Watching {shown} for changes (Ctrl-C to stop).", False)
             for changes in changes_seen:
@@ -193,12 +197,27 @@ def _watch_filter(output_dir: Path) -> Any:
                          ignore_paths=[output_dir.resolve()])
 
 
-def warm_up() -> None:
-    """Load what a build needs (WeasyPrint, pypdf, the fonts) now, so that the first rebuild
-    after a change is as quick as the next ones even when the first build was reused."""
-    import pypdf  # noqa: F401
-    import weasyprint
+def warm_up(first: Outcome, folder: Path, profile: str) -> None:
+    """Make the first build after a change as quick as the next ones.
 
-    from vigil.typeset import _fonts
+    A first build that was the cache's answer loaded nothing: build once more, for nothing,
+    into a scratch folder (templates compiled, fonts and hyphenation loaded, the checks' font
+    tables read). A first build that failed may have stopped before typesetting: load
+    WeasyPrint, pypdf and the fonts. A first real build warmed everything already.
+    """
+    if first.result is not None and first.result.unchanged:
+        import tempfile
 
-    weasyprint.HTML(string="<p>vigil</p>").render(font_config=_fonts())
+        from vigil.pipeline import build
+
+        with tempfile.TemporaryDirectory(prefix="vigil-warm-") as scratch, \
+                contextlib.suppress(Exception):  # only a head start: never fatal
+            build(folder, scratch, profile, force=True)
+    elif first.error is not None:
+        with contextlib.suppress(Exception):
+            import pypdf  # noqa: F401
+            import weasyprint
+
+            from vigil.typeset import _fonts
+
+            weasyprint.HTML(string="<p>vigil</p>").render(font_config=_fonts())

@@ -142,7 +142,7 @@ def source_files(publication: Publication, theme_folders: Sequence[Path],
     for overrides in theme_folders[:-1]:
         for path in _theme_files(overrides):
             resolved = path.resolve()
-            if resolved.is_relative_to(folder):
+            if resolved.is_relative_to(folder) and not resolved.is_relative_to(theme):
                 add(resolved.relative_to(folder).as_posix(), resolved)
     for path in (*publication.sources, *fetched):
         resolved = Path(path).resolve()

@@ -28,6 +28,7 @@ from vigil.i18n import Locale, locale_for
 from vigil.profiles import Profile
 from vigil.read import Publication, Section
 from vigil.read.images import verify_image
+from vigil.read.model import Variant
 from vigil.resources import fonts_dir
 from vigil.sandbox import VIRTUAL_SCHEME, resolve_inside, virtual_url
 
@@ -64,8 +65,12 @@ class Composed:
         return hashlib.sha256(html.encode("utf-8")).hexdigest()
 
 
-def compose_html(publication: Publication, profile: Profile) -> Composed:
-    """Render the publication's theme templates into one HTML document."""
+def compose_html(publication: Publication, profile: Profile,
+                 copies: tuple[Variant, ...] = ()) -> Composed:
+    """Render the publication's theme templates into one HTML document.
+
+    With ``copies`` (personalised copies, ``variants:``), the document is instead the cover and
+    back cover of each copy in turn (``copies.html``), to be swapped into the shared pages."""
     manifest = publication.folder / "publication.yaml"
     folders = theme_folders(publication.folder, publication.meta.theme, manifest)
     env = make_environment(folders)
@@ -119,8 +124,10 @@ def compose_html(publication: Publication, profile: Profile) -> Composed:
         "format_date": locale.date,
         "format_number": locale.number,
         "locale": _locale_context(locale),
+        "variant": None,
+        "copies": copies,
     }
-    template_name = f"{meta.kind}.html"
+    template_name = "copies.html" if copies else f"{meta.kind}.html"
     try:
         template = env.get_template(template_name)
         html = template.render(context)

@@ -30,10 +30,12 @@ from vigil.read.model import (
     Section,
     SectionFile,
     SectionMeta,
+    Variant,
     check_language,
 )
 from vigil.read.schema import suggest, validate
 from vigil.read.sourcefile import read_text
+from vigil.read.variants import read_variants
 from vigil.read.yamlfile import Positions, load_yaml
 from vigil.sandbox import resolve_inside
 
@@ -69,8 +71,10 @@ def read_publication(folder: Path | str, language: str | None = None) -> Publica
     sections = tuple(
         reader.section(entry, index) for index, entry in enumerate(meta.sections)
     )
+    variants = reader.variants()
     if edition is None or language is None:
-        return Publication(folder, meta, sections, tuple(reader.sources), tuple(reader.warnings))
+        return Publication(folder, meta, sections, tuple(reader.sources), tuple(reader.warnings),
+                           variants=variants)
     translated, untranslated = meta.translated(language)
     if untranslated:
         reader.warnings.insert(0, (
@@ -89,6 +93,7 @@ def read_publication(folder: Path | str, language: str | None = None) -> Publica
     return Publication(
         folder, translated, sections, tuple(reader.sources), tuple(reader.warnings),
         edition=edition, original_language=meta.language, untranslated=untranslated,
+        variants=variants,
     )
 
 
@@ -202,6 +207,14 @@ class _Reader:
         section = read(path, self.meta.language, path)
         self.missing(path, section.language)
         return section
+
+    def variants(self) -> tuple[Variant, ...]:
+        settings = self.meta.variants
+        if settings is None:
+            return ()
+        at = self.where("variants", "csv")
+        path = self.resource(settings.csv, self.folder, at)
+        return read_variants(settings, path, self.folder.name, self.where("variants"))
 
     def insert_section(
         self, entry: dict[str, Any], base: tuple[str | int, ...], location: Location

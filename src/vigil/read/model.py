@@ -50,6 +50,16 @@ class PrintSettings(StrictModel):
     creep: Annotated[float, Field(ge=0, le=2)] = 0.0
 
 
+class VariantSettings(StrictModel):
+    """Personalised copies: one PDF per row of a CSV file (a school, a class...)."""
+
+    csv: Annotated[str, Field(min_length=1)]
+    file: Annotated[str, Field(min_length=1)] = "{name}-{row}"
+    cover: str | None = None
+    back: str | None = None
+    required: tuple[str, ...] = ()
+
+
 class SectionFile(StrictModel):
     """A section given as a mapping; today only ``file:``, later ``insert:`` too."""
 
@@ -106,6 +116,7 @@ class PublicationMeta(StrictModel):
     cover: Cover = Cover()
     back: Back | None = None
     print: PrintSettings = PrintSettings()
+    variants: VariantSettings | None = None
     sections: Annotated[list[SectionEntry], Field(min_length=1)]
     translations: dict[str, Translation] = Field(default_factory=dict)
 
@@ -197,6 +208,17 @@ class Section:
 
 
 @dataclass(frozen=True)
+class Variant:
+    """One personalised copy: its CSV row's fields, where the row is, and its file name."""
+
+    fields: dict[str, str]
+    line: int
+    stem: str
+    cover: str | None = None
+    back: str | None = None
+
+
+@dataclass(frozen=True)
 class Publication:
     """A validated publication: its folder, metadata, sections and every file it read."""
 
@@ -210,6 +232,7 @@ class Publication:
     edition: str | None = None
     original_language: str | None = None
     untranslated: tuple[str, ...] = ()
+    variants: tuple[Variant, ...] = ()
 
     @property
     def name(self) -> str:

@@ -130,9 +130,15 @@ class PreviewServer:
             return
         result = outcome.result
         folder = self._scratch / str(version)
-        folder.mkdir()
         pdf = folder / "preview.pdf"
-        shutil.copyfile(result.output, pdf)  # the output may be replaced while it is shown
+        try:
+            folder.mkdir(exist_ok=True)
+            shutil.copyfile(result.output, pdf)  # the output may be replaced while shown
+        except OSError as exc:
+            self.built(Outcome(error=VigilError(f"cannot read the PDF {result.output} "
+                                                f"({exc.strerror or exc})"),
+                               changed=outcome.changed))
+            return
         width, height = result.report.page_size_mm
         pixels = (round(width / 25.4 * RESOLUTION), round(height / 25.4 * RESOLUTION))
         with self._lock:
