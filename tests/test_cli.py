@@ -223,6 +223,6 @@ def test_real_process_build_matches_the_library(tmp_path: Path, builds: Builds) 
     shutil.copytree(CONTENT / PROGRAMME_SAMPLE, copy)
     process = run_vigil("build", copy, "-o", tmp_path / "out", cwd=tmp_path)
     assert process.returncode == 0, process.stderr
-    assert RESULT_LINE.match(process.stdout.strip()), process.stdout
+    assert RESULT_LINE.match(process.stdout.splitlines()[0].strip()), process.stdout
     built = tmp_path / "out" / f"{PROGRAMME_SAMPLE}.pdf"
     assert built.read_bytes() == library.pdf.read_bytes()
