@@ -255,10 +255,10 @@ def test_a_noop_build_of_the_sample_booklet_is_fast(tmp_path: Path) -> None:
 
 
 def test_linked_folders_are_inputs_and_loops_end(tmp_path: Path) -> None:
-    shared = tmp_path / "shared-templates"
+    folder = write_publication(tmp_path / "pub")
+    shared = folder / "shared-templates"  # a link inside the publication is allowed
     shared.mkdir()
     (shared / "back.html").write_text("<section>Back</section>")
-    folder = write_publication(tmp_path / "pub")
     (folder / "templates").symlink_to(shared, target_is_directory=True)
     (folder / "loop").symlink_to(folder, target_is_directory=True)
     output = tmp_path / "out"

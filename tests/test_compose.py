@@ -345,3 +345,14 @@ def test_theme_error_type_for_library_users(tmp_path: Path) -> None:
         compose(folder)
     assert caught.value.location.file == folder.resolve() / "templates" / "cover.html"
     assert caught.value.location.line == 1
+
+
+def test_templates_folder_linked_outside_is_refused(tmp_path: Path) -> None:
+    outside = tmp_path / "elsewhere"
+    outside.mkdir()
+    (outside / "back.html").write_text("OUTSIDE-TEMPLATE-TEXT\n", encoding="utf-8")
+    folder = write_publication(tmp_path / "p")
+    (folder / "templates").symlink_to(outside, target_is_directory=True)
+    code, _, err = run_cli("build", folder, "-o", tmp_path / "out")
+    assert code == 1
+    assert "templates folder is a link to a folder outside the publication" in err

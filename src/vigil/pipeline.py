@@ -108,8 +108,10 @@ def build(folder: Path | str, output_dir: Path | str = "output",
     target = Path(output_dir) / f"{publication.name}{chosen.suffix}{edition}.pdf"
     if publication.variants and not edition:
         write_atomic(target, pdf)
-        return _build_copies(publication, chosen, pdf, report, strict, Path(output_dir),
-                             notes, started)
+        result, written = _build_copies(publication, chosen, pdf, report, strict,
+                                        Path(output_dir), notes, started)
+        cache.store(result, publication.sources, composed.theme_folders, also=written)
+        return result
     if publication.variants:
         notes.append("personalised copies are made for the original language only")
     write_atomic(target, pdf)
@@ -125,11 +127,12 @@ def build(folder: Path | str, output_dir: Path | str = "output",
 
 
 def _build_copies(publication: Any, profile: Any, base: bytes, report: Report, strict: bool,
-                  output_dir: Path, notes: list[str], started: float) -> BuildResult:
+                  output_dir: Path, notes: list[str],
+                  started: float) -> tuple[BuildResult, list[Path]]:
     """One PDF per row of the variants CSV, beside the publication's own PDF (``base``, built
     and checked in full): each copy shares its pages and gets its own cover and back cover,
     all typeset together in one document, then swapped in (see vigil.assemble.copies).
-    Writes an index of the copies (CSV)."""
+    Writes an index of the copies (CSV). Gives the result and the files written."""
     import csv
     import hashlib
     import io
@@ -153,22 +156,22 @@ def _build_copies(publication: Any, profile: Any, base: bytes, report: Report, s
     columns = list(variants[0].fields)
     writer = csv.writer(index, lineterminator="\n")
     writer.writerow(["file", "csv_line", *columns, "pages", "sha256"])
-    total = 0
+    written = []
     for variant, pdf in outputs:
         name = f"{variant.stem}{profile.suffix}.pdf"
-        write_atomic(output_dir / name, pdf)
-        total += len(pdf)
+        written.append(write_atomic(output_dir / name, pdf))
         writer.writerow([name, variant.line, *(variant.fields.get(c, "") for c in columns),
                          report.pages, hashlib.sha256(pdf).hexdigest()])
     listing = output_dir / f"{publication.name}{profile.suffix}-copies.csv"
     write_atomic(listing, index.getvalue().encode("utf-8"))
     notes = [*notes, f"{len(outputs)} personalised copies ({outputs[0][0].stem}{profile.suffix}"
              f".pdf ...), listed in {listing}"]
-    return BuildResult(
+    result = BuildResult(
         publication=publication.name, output=output_dir / f"{publication.name}{profile.suffix}.pdf",
         pages=report.pages, bytes=len(base), seconds=time.perf_counter() - started,
         report=report, notes=tuple(notes),
     )
+    return result, [*written, listing]
 
 
 def find_publications(root: Path | None = None) -> list[Path]:

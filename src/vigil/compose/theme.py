@@ -39,11 +39,16 @@ def theme_folders(publication: Path, theme: str, manifest: Path) -> tuple[Path, 
     folders = [theme_dir]
     overrides = publication / "templates"
     if overrides.is_dir():
+        if not overrides.resolve().is_relative_to(publication.resolve()):
+            raise ThemeError(
+                "the templates folder is a link to a folder outside the publication",
+                location=Location(overrides),
+                hint="Copy the templates into the publication instead of linking to them",
+            )
         folders.insert(0, overrides)
     return tuple(folders)
 
 
-@functools.cache
 class _ContainedLoader(FileSystemLoader):
     """A file-system loader that refuses templates whose real path (after symbolic links)
     lies outside its folder: a template cannot be a door to other files."""
@@ -63,6 +68,7 @@ class _ContainedLoader(FileSystemLoader):
         return source
 
 
+@functools.cache
 def make_environment(folders: tuple[Path, ...]) -> ImmutableSandboxedEnvironment:
     """One environment per set of folders and process: templates compile once, and are
     compiled again when their file changes (Jinja checks modification times)."""
