@@ -19,7 +19,9 @@ help:
 demo: setup
 	$(BIN)/vigil build
 	$(BIN)/vigil build --language az content/institute-programme-2025
-	@echo "PDFs are in $(CURDIR)/output/"
+	$(BIN)/vigil build --profile print --impose
+	@echo "PDFs are in $(CURDIR)/output/ (NAME.pdf for screens, NAME-print.pdf and"
+	@echo "NAME-print-imposed.pdf for a print shop, NAME.az.pdf the Azerbaijani edition)"
 
 test: setup test-deps
 	$(BIN)/python -m pytest $(PYTEST_ARGS)

@@ -106,33 +106,31 @@ def build(folder: Path | str, output_dir: Path | str = "output",
         imposed_name = f"{publication.name}{chosen.suffix}-imposed{edition}.pdf"
         imposed_target = Path(output_dir) / imposed_name
     target = Path(output_dir) / f"{publication.name}{chosen.suffix}{edition}.pdf"
-    if publication.variants and not edition:
-        write_atomic(target, pdf)
-        result, written = _build_copies(publication, chosen, pdf, report, strict,
-                                        Path(output_dir), notes, started)
-        cache.store(result, publication.sources, composed.theme_folders, also=written)
-        return result
-    if publication.variants:
-        notes.append("personalised copies are made for the original language only")
     write_atomic(target, pdf)
     if imposed is not None and imposed_target is not None:
         write_atomic(imposed_target, imposed.pdf)
+    copies_written: list[Path] = []
+    if publication.variants and not edition:
+        copy_notes, copies_written = _build_copies(
+            publication, chosen, pdf, report.pages, strict, Path(output_dir))
+        notes += copy_notes
+    elif publication.variants:
+        notes.append("personalised copies are made for the original language only")
     result = BuildResult(
         publication=publication.name, output=target, pages=report.pages, bytes=len(pdf),
         seconds=time.perf_counter() - started, report=report, notes=tuple(notes),
         imposed=imposed_target,
     )
-    cache.store(result, publication.sources, composed.theme_folders)
+    cache.store(result, publication.sources, composed.theme_folders, also=copies_written)
     return result
 
 
-def _build_copies(publication: Any, profile: Any, base: bytes, report: Report, strict: bool,
-                  output_dir: Path, notes: list[str],
-                  started: float) -> tuple[BuildResult, list[Path]]:
+def _build_copies(publication: Any, profile: Any, base: bytes, pages: int, strict: bool,
+                  output_dir: Path) -> tuple[list[str], list[Path]]:
     """One PDF per row of the variants CSV, beside the publication's own PDF (``base``, built
     and checked in full): each copy shares its pages and gets its own cover and back cover,
     all typeset together in one document, then swapped in (see vigil.assemble.copies).
-    Writes an index of the copies (CSV). Gives the result and the files written."""
+    Writes an index of the copies (CSV). Gives notes for the summary and the files written."""
     import csv
     import hashlib
     import io
@@ -161,17 +159,12 @@ def _build_copies(publication: Any, profile: Any, base: bytes, report: Report, s
         name = f"{variant.stem}{profile.suffix}.pdf"
         written.append(write_atomic(output_dir / name, pdf))
         writer.writerow([name, variant.line, *(variant.fields.get(c, "") for c in columns),
-                         report.pages, hashlib.sha256(pdf).hexdigest()])
+                         pages, hashlib.sha256(pdf).hexdigest()])
     listing = output_dir / f"{publication.name}{profile.suffix}-copies.csv"
     write_atomic(listing, index.getvalue().encode("utf-8"))
-    notes = [*notes, f"{len(outputs)} personalised copies ({outputs[0][0].stem}{profile.suffix}"
-             f".pdf ...), listed in {listing}"]
-    result = BuildResult(
-        publication=publication.name, output=output_dir / f"{publication.name}{profile.suffix}.pdf",
-        pages=report.pages, bytes=len(base), seconds=time.perf_counter() - started,
-        report=report, notes=tuple(notes),
-    )
-    return result, [*written, listing]
+    note = (f"{len(outputs)} personalised copies ({outputs[0][0].stem}{profile.suffix}.pdf ...), "
+            f"listed in {listing}")
+    return [note], [*written, listing]
 
 
 def find_publications(root: Path | None = None) -> list[Path]:
