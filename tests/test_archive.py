@@ -91,6 +91,8 @@ def test_export_writes_a_bag_with_every_sample(sample_bag: Path) -> None:
     listed = entries(sample_bag)
     expected = {f"{name}-archive.pdf" for name in SAMPLES if (CONTENT / name).is_dir()}
     assert expected <= set(listed)
+    edition = listed.get("institute-programme-2025-archive.az.pdf")  # a translated edition
+    assert edition is not None and edition["edition"] == "az" and edition["language"] == "az"
     assert sorted(p.name for p in (sample_bag / "data").glob("*.pdf")) == sorted(listed)
     manifest = (sample_bag / "manifest-sha256.txt").read_text(encoding="utf-8")
     for name, entry in listed.items():

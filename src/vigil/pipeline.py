@@ -110,11 +110,11 @@ def build(folder: Path | str, output_dir: Path | str = "output",
     if imposed is not None and imposed_target is not None:
         write_atomic(imposed_target, imposed.pdf)
     copies_written: list[Path] = []
-    if publication.variants and not edition:
+    if publication.variants and not edition and not chosen.embed_sources:
         copy_notes, copies_written = _build_copies(
             publication, chosen, pdf, report.pages, strict, Path(output_dir))
         notes += copy_notes
-    elif publication.variants:
+    elif publication.variants and not chosen.embed_sources:
         notes.append("personalised copies are made for the original language only")
     result = BuildResult(
         publication=publication.name, output=target, pages=report.pages, bytes=len(pdf),

@@ -339,11 +339,24 @@ def _entry(publication: Publication, report: Report, pdf: Path,
         "checks": {
             "profile": report.profile,
             "passed": passed_checks(report, sources_ok),
-            "warnings": report.warnings,
+            "warnings": [_portable(text, publication.folder) for text in report.warnings],
         },
         "sources": {"sha256": digest, "files": sources},
         "build": key,
     }
+
+
+def _portable(text: str, folder: Path) -> str:
+    """A message without the folders' places on this machine (as in the PDF: names relative
+    to the publication), so that the catalogue does not depend on where the sources were."""
+    from vigil.errors import Location
+
+    for root in {folder.absolute(), folder.resolve()}:
+        text = text.replace(str(root) + os.sep, "").replace(str(root), folder.name)
+        shown = str(Location(root))  # as messages show it: relative to the working folder
+        if shown not in ("", "."):
+            text = text.replace(shown + os.sep, "")
+    return text
 
 
 # ---------------------------------------------------------------- the whole export
@@ -407,9 +420,9 @@ def export(folders: Sequence[Path | str], to: Path | str, *, jobs: int | None = 
             ]
             results = list(_run(tasks, jobs, progress))
             outcomes = [outcome for result in results for outcome in result.outcomes]
-            exported = {path.resolve().name for path in paths}
             if not prune and previous is not None:
-                outcomes += _keep_others(previous_entries, exported, staging, previous_data)
+                produced = {outcome.file for outcome in outcomes}
+                outcomes += _keep_others(previous_entries, produced, staging, previous_data)
             entries = sorted((o.entry for o in outcomes if o.entry is not None),
                              key=lambda entry: str(entry["file"]))
             if not entries:
@@ -491,14 +504,14 @@ def watch_parent() -> None:
     threading.Thread(target=watch, name="vigil-watch-parent", daemon=True).start()
 
 
-def _keep_others(entries: Iterable[dict[str, Any]], exported: set[str], staging: Path,
+def _keep_others(entries: Iterable[dict[str, Any]], produced: set[str], staging: Path,
                  previous_data: str | None) -> list[Outcome]:
-    """The previous bag's publications that this export did not name stay in the bag (if
-    their PDF is intact: else they are reported as failed and left out)."""
+    """The previous bag's PDFs that this export did not make (publications not named, editions
+    no longer translated) stay in the bag, if intact (else they are reported and left out)."""
     kept = []
     task = FolderTask("", str(staging), "", {}, previous_data)
     for entry in entries:
-        if entry.get("publication") in exported:
+        if entry.get("file") in produced:
             continue
         file = str(entry["file"])
         if _link_previous(task, entry):
