@@ -39,6 +39,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from vigil import __version__
+from vigil.archive import workers
 from vigil.errors import Location, OutputError, VigilError
 
 if TYPE_CHECKING:
@@ -461,47 +462,8 @@ def _refuse_duplicates(paths: Sequence[Path]) -> None:
 
 def _run(tasks: list[FolderTask], jobs: int,
          progress: Progress | None) -> Iterator[FolderOutcome]:
-    """Run the tasks here (one job, or one task) or in ``jobs`` worker processes."""
-    total = len(tasks)
-    if jobs == 1 or total <= 1:
-        for done, task in enumerate(tasks, start=1):
-            result = export_folder(task)
-            if progress:
-                progress(result, done, total)
-            yield result
-        return
-    import multiprocessing
-    from concurrent.futures import ProcessPoolExecutor, as_completed
-
-    # spawn, not fork: the parent may run threads (the progress bar), and a forked child
-    # would inherit their locks.
-    context = multiprocessing.get_context("spawn")
-    executor = ProcessPoolExecutor(max_workers=min(jobs, total), mp_context=context,
-                                   initializer=watch_parent)
-    try:
-        futures = [executor.submit(export_folder, task) for task in tasks]
-        for done, future in enumerate(as_completed(futures), start=1):
-            result = future.result()
-            if progress:
-                progress(result, done, total)
-            yield result
-    finally:
-        executor.shutdown(wait=True, cancel_futures=True)
-
-
-def watch_parent() -> None:
-    """In a worker process: exit when the process that started it is gone (killed), so that
-    no worker outlives an interrupted export."""
-    import threading
-
-    parent = os.getppid()
-
-    def watch() -> None:
-        while os.getppid() == parent:
-            time.sleep(0.5)
-        os._exit(1)
-
-    threading.Thread(target=watch, name="vigil-watch-parent", daemon=True).start()
+    """Export the folders here (one job, or one task) or in ``jobs`` worker processes."""
+    return workers.run(export_folder, tasks, jobs, progress)
 
 
 def _keep_others(entries: Iterable[dict[str, Any]], produced: set[str], staging: Path,

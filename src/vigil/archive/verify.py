@@ -24,6 +24,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from vigil.archive import workers
 from vigil.errors import Location, OutputError, UnreadableError, VigilError
 
 THEME_NAME = re.compile(r"^[A-Za-z0-9_-]+$")
@@ -334,25 +335,4 @@ def _verify_task(task: tuple[str, dict[str, Any], bool]) -> FileCheck:
 
 def _run(tasks: Sequence[tuple[str, dict[str, Any], bool]], jobs: int,
          progress: Progress | None) -> Iterator[FileCheck]:
-    total = len(tasks)
-    if jobs == 1 or total <= 1:
-        for done, task in enumerate(tasks, start=1):
-            result = _verify_task(task)
-            if progress:
-                progress(result, done, total)
-            yield result
-        return
-    import multiprocessing
-    from concurrent.futures import ProcessPoolExecutor, as_completed
-
-    from vigil.archive.export import watch_parent
-
-    context = multiprocessing.get_context("spawn")
-    with ProcessPoolExecutor(max_workers=min(jobs, total), mp_context=context,
-                             initializer=watch_parent) as executor:
-        futures = [executor.submit(_verify_task, task) for task in tasks]
-        for done, future in enumerate(as_completed(futures), start=1):
-            result = future.result()
-            if progress:
-                progress(result, done, total)
-            yield result
+    return workers.run(_verify_task, tasks, jobs, progress)
