@@ -30,11 +30,16 @@ lint: setup
 	$(BIN)/ruff check src tests benchmarks scripts
 	$(BIN)/mypy
 
+# Each benchmark prints its budget and exits 1 when it is not met; all of them run (the "-").
 bench: setup
-	$(BIN)/python benchmarks/build_overhead.py
-	$(BIN)/python benchmarks/cli_startup.py
-	$(BIN)/python benchmarks/rebuild_speed.py
-	$(BIN)/python benchmarks/screen_images.py
+	-$(BIN)/python benchmarks/cli_startup.py
+	-$(BIN)/python benchmarks/build_overhead.py
+	-$(BIN)/python benchmarks/rebuild_speed.py
+	-$(BIN)/python benchmarks/screen_images.py
+	-$(BIN)/python benchmarks/check_speed.py
+	-$(BIN)/python benchmarks/print_assembly.py
+	-$(BIN)/python benchmarks/copies_speed.py
+	-$(BIN)/python benchmarks/export_speed.py
 
 setup: system-deps $(STAMP)
 
