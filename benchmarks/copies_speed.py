@@ -49,7 +49,8 @@ def main() -> int:
         vigil.build(folder, Path(tmp) / "many", force=True)
         many = time.perf_counter() - started
 
-        # The naive way: each copy typeset in full (measured on 10, scaled to the count).
+        # The naive way: each copy typeset in full, the publication and its lines (measured
+        # on 10, scaled to the count).
         profile = get_profile("screen")
         publication = read_publication(folder)
         started = time.perf_counter()

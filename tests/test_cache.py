@@ -62,8 +62,11 @@ def test_an_unchanged_publication_is_not_built_again(
     assert result.output.read_bytes() == pdf
     assert result.output.stat().st_mtime_ns == mtime  # not even rewritten
     assert output_files(output) == ["pub.pdf"]
-    entries = list((output / ".vigil-cache").iterdir())
+    entries = [entry for entry in (output / ".vigil-cache").iterdir() if entry.is_file()]
     assert len(entries) == 1 and entries[0].name.startswith("pub.")
+    # beside it, the sections laid out (vigil.typeset.sections)
+    assert sorted(entry.name for entry in (output / ".vigil-cache").iterdir()
+                  if entry.is_dir()) == ["chunks", "sections"]
 
 
 def test_the_command_says_unchanged(first: tuple[Path, Path, BuildResult]) -> None:
@@ -154,7 +157,7 @@ def test_a_changed_or_missing_pdf_is_built_again(
 
 def test_a_damaged_cache_entry_is_ignored(first: tuple[Path, Path, BuildResult]) -> None:
     folder, output, _ = first
-    (entry,) = (output / ".vigil-cache").iterdir()
+    (entry,) = (entry for entry in (output / ".vigil-cache").iterdir() if entry.is_file())
     for damage in ("{not json", json.dumps({"format": 1, "inputs": None}), "[]"):
         entry.write_text(damage)
         assert not built(folder, output).unchanged
@@ -226,20 +229,20 @@ def test_library_versions_and_vigil_are_inputs(first: tuple[Path, Path, BuildRes
 
 def test_a_file_changed_during_the_build_is_not_cached(
         tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    import vigil.typeset
+    import vigil.typeset.sections
 
     folder = write_publication(tmp_path / "pub")
     output = tmp_path / "out"
-    real = vigil.typeset.typeset
+    real = vigil.typeset.sections.typeset_sections
 
     def typeset_and_edit(*args: object, **kwargs: object) -> object:
         typeset = real(*args, **kwargs)  # type: ignore[arg-type]
         (folder / "intro.md").write_text("# Introduction\n\nEdited while building.\n")
         return typeset
 
-    monkeypatch.setattr(vigil.typeset, "typeset", typeset_and_edit)
+    monkeypatch.setattr(vigil.typeset.sections, "typeset_sections", typeset_and_edit)
     assert not built(folder, output).unchanged
-    monkeypatch.setattr(vigil.typeset, "typeset", real)
+    monkeypatch.setattr(vigil.typeset.sections, "typeset_sections", real)
     again = built(folder, output)
     assert not again.unchanged
     assert "Edited while building." in "".join(pdf_text_pages(again.output))

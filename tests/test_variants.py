@@ -109,3 +109,132 @@ def test_the_sample_programme_makes_three_school_copies(tmp_path: Path) -> None:
     copies = sorted(tmp_path.glob("institute-programme-2025-school-*.pdf"))
     assert len(copies) == 3
     assert result.output.name == "institute-programme-2025.pdf"
+
+
+def _words(pdf: Path, page: int) -> list[tuple[str, float, float, float]]:
+    """The words of a page, from pdftotext -bbox: (word, yMin, yMax, page height)."""
+    import re
+    import subprocess
+
+    html = subprocess.run(["pdftotext", "-f", str(page), "-l", str(page), "-bbox", pdf, "-"],
+                          capture_output=True, text=True, check=True).stdout
+    height = float(re.search(r'<page width="[\d.]+" height="([\d.]+)"', html).group(1))
+    return [(w, float(y0), float(y1), height) for y0, y1, w in re.findall(
+        r'<word xMin="[\d.]+" yMin="([\d.]+)" xMax="[\d.]+" yMax="([\d.]+)">([^<]*)</word>',
+        html)]
+
+
+def _line_below_the_rest(pdf: Path, page: int, first_word: str) -> None:
+    words = _words(pdf, page)
+    start = next(i for i, (w, *_) in enumerate(words) if w == first_word)
+    line, rest = words[start:], words[:start]
+    assert rest, "the page's own text is there"
+    assert min(y0 for _, y0, _, _ in line) > max(y1 for _, _, y1, _ in rest), \
+        "the copy's line sits under the page's own text, overlapping nothing"
+    assert max(y1 for _, _, y1, _ in line) < line[0][3], "and inside the page"
+
+
+def test_copies_are_the_plain_pdf_plus_an_update_read_cleanly(tmp_path: Path) -> None:
+    import logging
+    import subprocess
+    import warnings
+
+    build_into(tmp_path / "out", _publication(tmp_path / "p"))
+    plain = (tmp_path / "out" / "p.pdf").read_bytes()
+    copy = tmp_path / "out" / "p-2.pdf"
+    data = copy.read_bytes()
+    assert data.startswith(plain.rstrip()), "an incremental update of the plain PDF"
+    assert len(data) - len(plain) < 40_000, "the update holds the lines, not the publication"
+    records: list[logging.LogRecord] = []
+    handler = logging.Handler()
+    handler.emit = records.append  # type: ignore[method-assign]
+    logging.getLogger("pypdf").addHandler(handler)
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("error")
+            reader = PdfReader(copy, strict=True)
+            text = [page.extract_text() for page in reader.pages]
+    finally:
+        logging.getLogger("pypdf").removeHandler(handler)
+    assert not [r for r in records if r.levelno >= logging.WARNING]
+    assert "A copy for School Two, class 11B" in text[0]
+    for tool in (["pdftotext", copy, "-"], ["pdftoppm", "-r", "20", "-png", copy,
+                                             tmp_path / "page"]):
+        run = subprocess.run(tool, capture_output=True, text=True, check=True)
+        assert run.stderr == "", run.stderr
+    assert len(list(tmp_path.glob("page-*.png"))) == len(text)
+
+
+def test_screen_copy_passes_the_check_and_its_lines_are_tagged(tmp_path: Path) -> None:
+    import subprocess
+
+    build_into(tmp_path / "out", _publication(tmp_path / "p"))
+    copy = tmp_path / "out" / "p-3.pdf"
+    code, out, err = run_cli("check", copy, "--profile", "screen")
+    assert code == 0, out + err
+    assert "0 errors" in out
+    _, plain, _ = run_cli("check", tmp_path / "out" / "p.pdf", "--profile", "screen")
+    findings = [line.split()[2] for line in out.splitlines() if line.startswith("warning")]
+    assert findings == [line.split()[2] for line in plain.splitlines()
+                        if line.startswith("warning")], "the same findings as the plain PDF"
+    # What a screen reader reads: the structure tree's text, lines included, in order.
+    tree = subprocess.run(["pdfinfo", "-struct-text", copy], capture_output=True, text=True,
+                          check=True).stdout
+    assert '"A copy for School Three, class 9C"' in tree
+    assert '"For the students of Quba"' in tree
+    assert tree.index("Copies Test") < tree.index("A copy for") < tree.index("Introduction")
+    # The parent tree leads from each line's marked content back to its paragraph.
+    reader = PdfReader(copy)
+    tree_root = reader.trailer["/Root"]["/StructTreeRoot"]
+    nums = tree_root["/ParentTree"]["/Nums"]
+    parents = {int(nums[i]): nums[i + 1] for i in range(0, len(nums), 2)}
+    for page in (reader.pages[0], reader.pages[-1]):
+        for ref in page["/Resources"]["/XObject"].values():
+            form = ref.get_object()
+            if "/StructParents" not in form:
+                continue
+            element = parents[int(form["/StructParents"])][0].get_object()
+            assert element["/S"] == "/P"
+            assert element["/K"][0].raw_get("/Stm").idnum == ref.idnum
+
+
+def test_plain_pdf_keeps_its_layout_and_copies_put_the_line_under_it(tmp_path: Path) -> None:
+    folder = _publication(tmp_path / "p")
+    build_into(tmp_path / "out", folder)
+    plain = _words(tmp_path / "out" / "p.pdf", 1)
+    copy = _words(tmp_path / "out" / "p-1.pdf", 1)
+    assert copy[: len(plain)] == plain, "the cover's own text does not move"
+    _line_below_the_rest(tmp_path / "out" / "p-1.pdf", 1, "A")
+    _line_below_the_rest(tmp_path / "out" / "p-1.pdf", 3, "For")
+
+
+def test_a_long_name_wraps_in_its_slot_and_a_longer_one_is_refused(tmp_path: Path) -> None:
+    long = ("Secondary School No. 132 named after the Heroes of the Patriotic War of the "
+            "Khatai District")
+    csv_text = f"school,class,city\n{long},11B,Baku\nSchool Two,11B,Ganja\n"
+    build_into(tmp_path / "out", _publication(tmp_path / "p", csv_text), profile="print")
+    copy = tmp_path / "out" / "p-1-print.pdf"
+    words = _words(copy, 1)
+    assert len({round(y0) for w, y0, _, _ in words if w in ("A", "Khatai")}) == 2, \
+        "two lines"
+    _line_below_the_rest(copy, 1, "A")
+    assert f"A copy for {long}, class 11B" in " ".join(pdf_text_pages(copy)[0].split())
+
+    longer = long + " of the City of Baku of the Republic of Azerbaijan and its many great heroes"
+    folder = _publication(tmp_path / "q", f"school,class,city\nOne,1A,Baku\n{longer},2B,Baku\n")
+    message = user_error(*run_cli("build", folder, "-o", tmp_path / "out"))
+    assert "schools.csv, line 3" in message.text
+    assert "takes 3 lines" in message.text and "holds 2" in message.text
+
+
+def test_impose_builds_the_print_copies_too(tmp_path: Path) -> None:
+    folder = _publication(tmp_path / "p")
+    code, out, err = run_cli("build", folder, "-o", tmp_path / "out", "--profile", "print",
+                             "--impose")
+    assert code == 0, out + err
+    assert (tmp_path / "out" / "p-print-imposed.pdf").is_file()
+    for row, school in enumerate(("School One", "School Two", "School Three"), start=1):
+        copy = tmp_path / "out" / f"p-{row}-print.pdf"
+        assert f"A copy for {school}" in pdf_text_pages(copy)[0]
+        code, out, err = run_cli("check", copy, "--profile", "print")
+        assert code == 0, out + err

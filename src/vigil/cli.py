@@ -60,13 +60,18 @@ def main(ctx: click.Context, debug: bool) -> None:
 @click.option("--force", is_flag=True,
               help="Build even if nothing changed since the last build (else its PDF is "
                    "reused and marked '(unchanged)').")
+@click.option("-j", "--jobs", type=click.IntRange(min=1), default=None, metavar="N",
+              help="Lay out sections in N processes at once [default: one per core].")
+@click.option("--whole", is_flag=True,
+              help="Lay out each document in one piece, in this process, instead of section "
+                   "by section (slower; the section cache is not used).")
 @click.option("-q", "--quiet", is_flag=True, help="Print only errors.")
 @click.option("--json", "as_json", is_flag=True,
               help="Print one JSON object per publication (for scripts).")
 @click.pass_context
 def build(ctx: click.Context, publications: tuple[Path, ...], output_dir: Path,
           profile: str, impose: bool, strict: bool, language: str | None, force: bool,
-          quiet: bool, as_json: bool) -> None:
+          jobs: int | None, whole: bool, quiet: bool, as_json: bool) -> None:
     """Build PUBLICATIONS (folders holding publication.yaml) into PDF files.
 
     With no folder given, builds every publication under ./content (or vigil's samples).
@@ -88,7 +93,7 @@ def build(ctx: click.Context, publications: tuple[Path, ...], output_dir: Path,
     with BuildPrinter("json" if as_json else "quiet" if quiet else "text", folders) as printer:
         try:
             for result in build_many(folders, output_dir, profile, impose, strict, language,
-                                     force=force):
+                                     force=force, whole=whole, jobs=jobs):
                 if isinstance(result, VigilError):
                     if debug:
                         raise result

@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from vigil.cache import BuildCache
+from vigil.cache import CACHE_FOLDER, BuildCache
 from vigil.check import Report
 from vigil.errors import Location, ResourceError, VigilError
 from vigil.profiles import get_profile
@@ -35,7 +35,8 @@ class BuildResult:
 
 def build(folder: Path | str, output_dir: Path | str = "output",
           profile: str = "screen", impose: bool = False, strict: bool = False,
-          language: str | None = None, *, force: bool = False) -> BuildResult:
+          language: str | None = None, *, force: bool = False, whole: bool = False,
+          jobs: int | None = None) -> BuildResult:
     """Build the publication in ``folder`` into ``output_dir/<folder name>.pdf``
     (``<name>-print.pdf`` for print; with ``impose``, also ``<name>-print-imposed.pdf``, its
     sheets for saddle stitching, on the sheet and with the creep of its ``print:`` settings).
@@ -43,9 +44,16 @@ def build(folder: Path | str, output_dir: Path | str = "output",
     ``<name>-print.ru.pdf``, ``<name>-print-imposed.ru.pdf``.
 
     If nothing the build depends on changed since the last build into ``output_dir`` and the
-    PDF written then is intact, that PDF is reused (``unchanged``), unless ``force``."""
+    PDF written then is intact, that PDF is reused (``unchanged``), unless ``force``.
+
+    The sections are laid out one by one, in up to ``jobs`` processes (default: one per core),
+    and kept in ``output_dir/.vigil-cache/`` so that a change lays out again only what it
+    changed (see vigil.typeset.sections); ``whole`` lays the document out in one piece, in
+    this process, as the archive profile always does."""
     # Every argument but these is an input of the build cache (vigil.cache): new ones too.
-    options = {k: v for k, v in locals().items() if k not in ("folder", "output_dir", "force")}
+    # (``jobs`` changes how fast, never what: the same bytes come out.)
+    options = {k: v for k, v in locals().items()
+               if k not in ("folder", "output_dir", "force", "jobs")}
     started = time.perf_counter()
     cache = BuildCache(folder, output_dir, options)
     reused = cache.reuse(force)
@@ -69,13 +77,26 @@ def build(folder: Path | str, output_dir: Path | str = "output",
     preflight = check_sources(publication, composed, chosen, strict)
     if preflight.failed:  # before layout: a character in no font can make it take a minute
         raise failure(publication.name, preflight.findings)
+    composed_notes: list[str] = []
     embed = None
     if chosen.embed_sources:  # archive: the sources ride along inside the PDF (PDF/A-3)
         from vigil.archive.embed import embedding
 
         embed = embedding(publication, composed, chosen)
     try:
-        pages = typeset(composed, chosen, embed)
+        if embed is None and not whole:
+            from vigil.typeset.sections import typeset_sections
+
+            laid = typeset_sections(composed, chosen, Path(output_dir) / CACHE_FOLDER, jobs,
+                                    name=f"{publication.name}{edition}")
+        else:
+            laid = "asked for" if whole else "the archive profile"
+        if isinstance(laid, str):
+            if not whole and embed is None:
+                composed_notes.append(f"laid out as one document: {laid}")
+            pages = typeset(composed, chosen, embed)
+        else:
+            pages = laid
     except VigilError as error:
         if error.location.file is None:
             # Resources requested during layout come from templates, stylesheets or SVG files.
@@ -91,7 +112,7 @@ def build(folder: Path | str, output_dir: Path | str = "output",
     report = check_build(pdf, publication, chosen, preflight, pages, strict)
     if not report.ok:
         raise failure(publication.name, report.findings)
-    notes = [*composed.notes, *assembled.notes]
+    notes = [*composed.notes, *composed_notes, *pages.notes, *assembled.notes]
     imposed_target = None
     imposed = None
     if impose:
@@ -128,8 +149,9 @@ def build(folder: Path | str, output_dir: Path | str = "output",
 def _build_copies(publication: Any, profile: Any, base: bytes, pages: int, strict: bool,
                   output_dir: Path) -> tuple[list[str], list[Path]]:
     """One PDF per row of the variants CSV, beside the publication's own PDF (``base``, built
-    and checked in full): each copy shares its pages and gets its own cover and back cover,
-    all typeset together in one document, then swapped in (see vigil.assemble.copies).
+    and checked in full): each copy is ``base`` with the copy's lines drawn over its cover and
+    back cover, the lines of all copies typeset together in one small document, each copy
+    written as an incremental update of ``base`` (see vigil.assemble.copies).
     Writes an index of the copies (CSV). Gives notes for the summary and the files written."""
     import csv
     import hashlib
@@ -146,10 +168,9 @@ def _build_copies(publication: Any, profile: Any, base: bytes, pages: int, stric
     preflight = check_sources(publication, composed, profile, strict)
     if preflight.failed:  # a character of a CSV value in no font
         raise failure(publication.name, preflight.findings)
-    covers = typeset(composed, profile).pdf
-    bleed = publication.meta.print.bleed if profile.for_print and \
-        publication.meta.print.marks else None
-    outputs = list(zip(variants, copies(base, covers, len(variants), bleed), strict=True))
+    lines = typeset(composed, profile).pdf
+    csv_path = publication.folder / publication.meta.variants.csv
+    outputs = list(zip(variants, copies(base, lines, variants, csv_path), strict=True))
     index = io.StringIO()
     columns = list(variants[0].fields)
     writer = csv.writer(index, lineterminator="\n")
@@ -186,7 +207,7 @@ def find_publications(root: Path | None = None) -> list[Path]:
 def build_many(
     folders: Iterable[Path], output_dir: Path | str = "output", profile: str = "screen",
     impose: bool = False, strict: bool = False, language: str | None = None, *,
-    force: bool = False,
+    force: bool = False, whole: bool = False, jobs: int | None = None,
 ) -> Iterator[BuildResult | VigilError]:
     """Build each folder in turn in this process (fonts stay loaded); yield results or errors.
 
@@ -206,6 +227,7 @@ def build_many(
         names[name] = Path(folder).resolve()
     for folder in folders:
         try:
-            yield build(folder, output_dir, profile, impose, strict, language, force=force)
+            yield build(folder, output_dir, profile, impose, strict, language, force=force,
+                        whole=whole, jobs=jobs)
         except VigilError as error:
             yield error

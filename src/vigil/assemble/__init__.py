@@ -31,7 +31,7 @@ def assemble(typeset: Typeset, publication: Publication, profile: Profile) -> As
     """Return the final PDF for ``publication`` under ``profile``."""
     has_inserts = any(section.insert for section in publication.sections)
     if not profile.for_print and not has_inserts:
-        return Assembled(typeset.pdf)
+        return Assembled(typeset.data)
     from pypdf import PdfWriter
     from pypdf.constants import PageLabelStyle
 
@@ -39,9 +39,11 @@ def assemble(typeset: Typeset, publication: Publication, profile: Profile) -> As
     from vigil.assemble.marks import add_crop_marks
     from vigil.assemble.padding import drop_unused_padding
 
-    writer = PdfWriter(clone_from=io.BytesIO(typeset.pdf))
-    # Keep WeasyPrint's version (1.7: tags, PDF/A-3); pypdf would write %PDF-1.3.
-    writer.pdf_header = typeset.pdf[: typeset.pdf.index(b"\n")]
+    writer = typeset.writer  # laid out section by section: joined, not written yet
+    if writer is None:
+        writer = PdfWriter(clone_from=io.BytesIO(typeset.pdf))
+        # Keep WeasyPrint's version (1.7: tags, PDF/A-3); pypdf would write %PDF-1.3.
+        writer.pdf_header = typeset.pdf[: typeset.pdf.index(b"\n")]
     notes = place_inserts(writer, typeset, publication)
     if not profile.for_print:
         return Assembled(_write(writer), notes)

@@ -1,84 +1,419 @@
-"""Personalised copies: the shared pages of a publication with each copy's own covers.
+"""Personalised copies: the publication's own PDF with each copy's lines drawn over its covers.
 
-Takes the assembled PDF of the first copy (its body is the same in every copy) and one small
-typeset document holding the cover and back cover of each other copy, two pages a copy; gives
-each copy's PDF, made by putting that copy's two pages in place of the first and last pages.
-The page objects stay (so the contents, bookmarks and links keep working); their drawing and
-resources are replaced. Font subsets brought in are renamed after their content, so that one
-file never holds two different subsets under the same name.
+Takes the publication's assembled PDF (``base``, the same for every copy), one small typeset
+document holding only the copies' lines (``lines``: two pages a copy, its cover line then its
+back-cover line, each in the slot the theme gives it, see ``copies.html``) and the variants;
+gives each copy's PDF, written as an incremental update of ``base`` (:mod:`.incremental`):
+
+- each line page becomes a form XObject drawn over the cover (first page) or the back cover
+  (last page): a new version of that page object, its own drawing wrapped in ``q ... Q``;
+- the lines' fonts (one subset per font for all the copies, renamed after their content so
+  that no subset shares a name with a different one of ``base``) and the wrappers are
+  serialised once and written, with the same numbers, in every copy;
+- in a tagged PDF each line is a paragraph (``/P``) of the structure tree, at the end of its
+  page's section, its marked content in the form XObject (``/StructParents``, a new entry of
+  the parent tree), so that a screen reader reads "A copy for ...".
+
+A line that would take more lines than its slot holds is an error naming the CSV line.
 """
 
 from __future__ import annotations
 
 import hashlib
 import io
-from collections.abc import Iterator
+import zlib
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
+from vigil.assemble.incremental import Base, append_update, open_base, serialise
+from vigil.errors import ContentError, Location, ThemeError
+from vigil.read.model import Variant
 
-def copies(base: bytes, covers: bytes, count: int, marks_bleed: float | None) -> Iterator[bytes]:
-    """Yield ``count`` PDFs: ``base`` with pages 2k and 2k+1 of ``covers`` as its first and
-    last pages. With ``marks_bleed`` (print), crop marks are drawn on the covers first."""
-    from pypdf import PdfReader, PdfWriter
+MAX_LINES = 2          # the slot of a line holds this many lines of text (see style.css)
+_XOBJECT = "/VigilCopyLine"
+_GROUPS = {"/Sect", "/Div", "/Part", "/Art", "/NonStruct"}
 
-    covers_writer = PdfWriter(clone_from=io.BytesIO(covers))
-    if marks_bleed is not None:
-        from vigil.assemble.marks import add_crop_marks
 
-        add_crop_marks(covers_writer, marks_bleed)
-    covers_reader = PdfReader(_written(covers_writer))
+@dataclass(frozen=True)
+class _Line:
+    """One line of a copy: its drawing (decoded), how many MCIDs it marks (0, 1, 2...), the
+    sheet of the lines document it is on, its box there and the matrix that puts it in
+    place on the base's page."""
+
+    sheet: int
+    data: bytes
+    mcids: int
+    bbox: tuple[float, float, float, float]
+    matrix: tuple[float, float, float, float, float, float]
+
+
+def copies(base: bytes, lines: bytes, variants: Sequence[Variant],
+           csv_path: Path) -> Iterator[bytes]:
+    """Yield one PDF per variant: ``base`` with the variant's two sections of ``lines`` (its
+    cover line, its back-cover line) drawn over its first and last pages. Raises
+    ContentError (naming ``csv_path`` and the row's line) for a line too long for its slot,
+    before any copy is made."""
+    from pypdf import PdfReader
+
     base_reader = PdfReader(io.BytesIO(base))
-    for index in range(count):
-        writer = PdfWriter(clone_from=base_reader)
-        last = len(writer.pages) - 1
-        for target, source in ((0, 2 * index), (last, 2 * index + 1)):
-            _replace(writer, writer.pages[target], covers_reader.pages[source])
-        yield _written(writer).getvalue()
+    lines_reader = PdfReader(io.BytesIO(lines))
+    pages = [base_reader.pages[0], base_reader.pages[len(base_reader.pages) - 1]]
+    drawn = _lines(lines_reader, pages, variants, csv_path)
+    target = open_base(base, base_reader)
+    numbers = _Numbers(target.size)
+    shared = _Shared(lines_reader, numbers)
+    tagged = "/StructTreeRoot" in base_reader.root_object
+    structure = _Structure(base_reader) if tagged else None
+    for index in range(len(variants)):
+        yield _copy(target, pages, drawn[2 * index: 2 * index + 2], shared, structure,
+                    numbers.fork())
 
 
-def _replace(writer: Any, target: Any, source: Any) -> None:
+def _lines(reader: Any, pages: list[Any], variants: Sequence[Variant],
+           csv_path: Path) -> list[_Line | None]:
+    """The lines of each copy, two a copy (None for a line not drawn): the lines document
+    is made of sheets, each a stack of sections as high as the base's pages, two a copy,
+    each drawing one line (see copies.html); its text is split into pieces (vigil.assemble.
+    split) and each piece goes to the section it starts in."""
+    from vigil.assemble.split import renumber_mcids, split_text
+
+    height = float(pages[0].trimbox.height)
+    found: list[list[bytes]] = [[] for _ in range(2 * len(variants))]
+    baselines: list[set[float]] = [set() for _ in found]  # lines of text, by height
+    placed: dict[int, tuple[int, float, float, float]] = {}
+    for sheet, page in enumerate(reader.pages):
+        left, bottom = _corner(page)
+        top = bottom + float(page.trimbox.height)
+        per_sheet = int(float(page.trimbox.height) // height)
+        data = page.get_contents().get_data() if page.get("/Contents") is not None else b""
+        for piece in split_text(data):
+            local = int((top - piece.y) // height)
+            section = sheet * per_sheet + local
+            if not 0 <= local < per_sheet or section >= len(found):
+                raise ThemeError(
+                    "a line of the personalised copies is drawn outside the page it belongs "
+                    "to", hint="Keep .variant-slot inside its page in style.css")
+            found[section].append(piece.data)
+            baselines[section].add(round(piece.y, 1))
+            placed[section] = (sheet, left, top - (local + 1) * height, float(page.trimbox.width))
+    result: list[_Line | None] = []
+    for section, parts in enumerate(found):
+        if not parts:
+            result.append(None)
+            continue
+        variant = variants[section // 2]
+        count = len(baselines[section])
+        if count > MAX_LINES:
+            which, text = ("cover", variant.cover) if section % 2 == 0 else \
+                ("back cover", variant.back)
+            raise ContentError(
+                f"the {which} line '{text}' takes {count} lines, but its place on the "
+                f"{which} holds {MAX_LINES}",
+                location=Location(csv_path, variant.line),
+                hint="Shorten the value, or the 'cover:' or 'back:' pattern of variants",
+            )
+        sheet, left, bottom, width = placed[section]
+        there = _corner(pages[section % 2])
+        data, mcids = renumber_mcids(b"".join(parts))
+        result.append(_Line(
+            sheet=sheet, data=data, mcids=mcids,
+            bbox=(left, bottom, left + width, bottom + height),
+            matrix=(1, 0, 0, 1, there[0] - left, there[1] - bottom),
+        ))
+    return result
+
+
+def _corner(page: Any) -> tuple[float, float]:
+    """The lower left corner of the page's trim box (its media box if it has none)."""
+    box = page.trimbox if "/TrimBox" in page else page.mediabox
+    return float(box.left), float(box.bottom)
+
+
+class _Numbers:
+    """Object numbers for an update: the shared objects' first, then each copy's own."""
+
+    def __init__(self, start: int) -> None:
+        self.next = start
+
+    def take(self) -> int:
+        self.next += 1
+        return self.next - 1
+
+    def fork(self) -> _Numbers:
+        """Numbers for one copy, after the shared ones (the same in every copy)."""
+        return _Numbers(self.next)
+
+
+class _Shared:
+    """What every copy holds: the lines' resources (fonts...) and the two wrapper streams,
+    copied out of the lines document once, renumbered, serialised once."""
+
+    def __init__(self, reader: Any, numbers: _Numbers) -> None:
+        from pypdf.generic import StreamObject
+
+        self.numbers = numbers
+        self.memo: dict[int, int] = {}
+        self.objects: dict[int, Any] = {}
+        fonts = {}
+        for page in reader.pages:
+            for font in (page["/Resources"].get("/Font") or {}).values():
+                fonts[id(font.get_object())] = font.get_object()
+        for font in fonts.values():  # renamed in the lines document, then copied
+            _rename_subset(font)
+        self.resources = [self.copy(page.raw_get("/Resources")) for page in reader.pages]
+        self.wrappers = []
+        for data in (b"q\n", b"\nQ\nq " + _XOBJECT.encode() + b" Do Q\n"):
+            stream = StreamObject()
+            stream._data = data
+            number = numbers.take()
+            self.objects[number] = stream
+            self.wrappers.append(number)
+        self.chunks = [(n, serialise(n, self.objects[n])) for n in sorted(self.objects)]
+
+    def copy(self, obj: Any) -> Any:
+        """``obj`` of the lines document, its indirect objects renumbered for the copies."""
+        from pypdf.generic import (
+            ArrayObject,
+            DictionaryObject,
+            IndirectObject,
+            NameObject,
+            StreamObject,
+        )
+
+        if isinstance(obj, IndirectObject):
+            if obj.idnum not in self.memo:
+                number = self.memo[obj.idnum] = self.numbers.take()
+                self.objects[number] = self.copy(obj.get_object())
+            return IndirectObject(self.memo[obj.idnum], 0, None)
+        if isinstance(obj, StreamObject):
+            stream = StreamObject()
+            for key, value in obj.items():
+                if key != "/Length":
+                    stream[NameObject(key)] = self.copy(value)
+            stream._data = obj._data
+            return stream
+        if isinstance(obj, DictionaryObject):
+            result = DictionaryObject()
+            for key, value in obj.items():
+                result[NameObject(key)] = self.copy(value)
+            return result
+        if isinstance(obj, ArrayObject):
+            return ArrayObject(self.copy(value) for value in obj)
+        return obj
+
+
+class _Structure:
+    """The base's structure tree, as far as a copy changes it: the parent tree and, for the
+    cover and the back cover, the element a copy's line joins."""
+
+    def __init__(self, reader: Any) -> None:
+        root = reader.trailer["/Root"]["/StructTreeRoot"]
+        self.root_ref = reader.trailer["/Root"].raw_get("/StructTreeRoot")
+        self.root = root
+        self.parent_tree_ref = root.raw_get("/ParentTree")
+        self.parent_tree = root["/ParentTree"]
+        self.next_key = _next_key(self.parent_tree, root)
+        self.document_ref, self.document = _document(root)
+
+    def parent_for(self, page_ref: Any) -> tuple[Any, Any, int]:
+        """The element a line on ``page_ref`` joins, its reference, and where in its /K."""
+        kids = _kids(self.document)
+        last = None
+        for position, kid in enumerate(kids):
+            element = kid.get_object()
+            if hasattr(element, "get") and _same(element.raw_get("/Pg"), page_ref):
+                last = (position, kid, element)
+        if last is None:
+            return self.document_ref, self.document, len(kids)
+        position, kid, element = last
+        if element.get("/S") in _GROUPS:
+            return kid, element, len(_kids(element))
+        return self.document_ref, self.document, position + 1
+
+
+def _same(a: Any, b: Any) -> bool:
+    return a is not None and b is not None and getattr(a, "idnum", None) == b.idnum
+
+
+def _kids(element: Any) -> list[Any]:
+    from pypdf.generic import ArrayObject
+
+    kids = element.get("/K")
+    if kids is None:
+        return []
+    kids = kids.get_object() if hasattr(kids, "get_object") else kids
+    return list(kids) if isinstance(kids, ArrayObject) else [element.raw_get("/K")]
+
+
+def _document(root: Any) -> tuple[Any, Any]:
+    """The element lines join when no section of their page is found: the root's only kid
+    (WeasyPrint's /Document), else the root itself."""
+    kids = _kids(root)
+    if len(kids) == 1 and hasattr(kids[0], "idnum"):
+        return kids[0], kids[0].get_object()
+    return None, root
+
+
+def _next_key(tree: Any, root: Any) -> int:
+    """One more than the highest key of the parent tree (a number tree)."""
+    highest = -1
+    stack = [tree]
+    while stack:
+        node = stack.pop().get_object()
+        nums = node.get("/Nums") or []
+        highest = max([highest, *(int(nums[i]) for i in range(0, len(nums), 2))])
+        stack.extend(node.get("/Kids") or [])
+    return max(highest + 1, int(root.get("/ParentTreeNextKey", 0)))
+
+
+def _copy(target: Base, pages: list[Any], drawn: Sequence[_Line | None], shared: _Shared,
+          structure: _Structure | None, numbers: _Numbers) -> bytes:
+    """One copy: the shared objects, then its line XObjects, pages and structure."""
+    from pypdf.generic import (
+        ArrayObject,
+        DictionaryObject,
+        FloatObject,
+        IndirectObject,
+        NameObject,
+        NumberObject,
+        StreamObject,
+    )
+
+    own: dict[int, Any] = {}
+    changed: dict[int, Any] = {}   # new versions of the base's objects, by number
+    new_nums: list[Any] = []
+    key = structure.next_key if structure else 0
+    placed: list[tuple[Any, Any, int, Any]] = []
+    for page, line in zip(pages, drawn, strict=True):
+        if line is None:
+            continue
+        form = StreamObject()
+        form.update({
+            NameObject("/Type"): NameObject("/XObject"),
+            NameObject("/Subtype"): NameObject("/Form"),
+            NameObject("/BBox"): ArrayObject(FloatObject(v) for v in line.bbox),
+            NameObject("/Matrix"): ArrayObject(FloatObject(v) for v in line.matrix),
+            NameObject("/Resources"): shared.resources[line.sheet],
+            NameObject("/Filter"): NameObject("/FlateDecode"),
+        })
+        form._data = zlib.compress(line.data, 6)
+        form_number = numbers.take()
+        own[form_number] = form
+        form_ref = IndirectObject(form_number, 0, None)
+        page_ref = page.indirect_reference
+        version = DictionaryObject(page.items())
+        contents = page.raw_get("/Contents")
+        resolved = contents.get_object()
+        listed = list(resolved) if isinstance(resolved, ArrayObject) else [contents]
+        wrappers = [IndirectObject(n, 0, None) for n in shared.wrappers]
+        version[NameObject("/Contents")] = ArrayObject([wrappers[0], *listed, wrappers[1]])
+        resources = DictionaryObject(page["/Resources"].items())
+        xobjects = DictionaryObject((resources.get("/XObject") or {}).items())
+        xobjects[NameObject(_XOBJECT)] = form_ref
+        resources[NameObject("/XObject")] = xobjects
+        version[NameObject("/Resources")] = resources
+        changed[page_ref.idnum] = version
+        if structure is not None and line.mcids > 0:
+            form[NameObject("/StructParents")] = NumberObject(key)
+            parent_ref, parent, position = structure.parent_for(page_ref)
+            element_number = numbers.take()
+            element_ref = IndirectObject(element_number, 0, None)
+            own[element_number] = DictionaryObject({
+                NameObject("/Type"): NameObject("/StructElem"),
+                NameObject("/S"): NameObject("/P"),
+                NameObject("/P"): parent_ref if parent_ref is not None else structure.root_ref,
+                NameObject("/Pg"): page_ref,
+                NameObject("/K"): ArrayObject(DictionaryObject({
+                    NameObject("/Type"): NameObject("/MCR"),
+                    NameObject("/Pg"): page_ref,
+                    NameObject("/Stm"): form_ref,
+                    NameObject("/MCID"): NumberObject(mcid),
+                }) for mcid in range(line.mcids)),
+            })
+            by_mcid = ArrayObject(element_ref for _ in range(line.mcids))
+            new_nums += [NumberObject(key), by_mcid]
+            key += 1
+            placed.append((parent_ref, parent, position, element_ref))
+    if structure is not None and placed:
+        _join(structure, placed, changed, own, numbers, new_nums, key)
+    objects = dict(own)
+    for number, version in changed.items():
+        objects[number] = version
+    chunks = list(shared.chunks)
+    chunks += [(n, serialise(n, objects[n])) for n in sorted(objects)]
+    return append_update(target, chunks, max(numbers.next, shared.numbers.next))
+
+
+def _join(structure: _Structure, placed: list[tuple[Any, Any, int, Any]],
+          changed: dict[int, Any], own: dict[int, Any], numbers: _Numbers,
+          new_nums: list[Any], key: int) -> None:
+    """New versions of the elements the lines join, of the parent tree and of the root."""
+    from pypdf.generic import (
+        ArrayObject,
+        DictionaryObject,
+        IndirectObject,
+        NameObject,
+        NumberObject,
+    )
+
+    kids_of: dict[int, tuple[Any, list[Any]]] = {}
+    # From the last place to the first, so that the places found stay right; of two lines
+    # at one place, the later one first, so that the cover's line comes first.
+    order = sorted(range(len(placed)), key=lambda i: (-placed[i][2], -i))
+    for parent_ref, parent, position, element_ref in (placed[i] for i in order):
+        number = parent_ref.idnum if parent_ref is not None else structure.root_ref.idnum
+        if number not in kids_of:
+            kids_of[number] = (parent, _kids(parent))
+        kids_of[number][1].insert(position, element_ref)
+    for number, (parent, kids) in kids_of.items():
+        version = DictionaryObject(parent.items())
+        version[NameObject("/K")] = ArrayObject(kids)
+        changed[number] = version
+    tree = structure.parent_tree
+    tree_version = DictionaryObject(tree.items())
+    if "/Kids" in tree:  # a tree of nodes: the new keys (after all others) are a new leaf
+        leaf = DictionaryObject({
+            NameObject("/Limits"): ArrayObject([new_nums[0], new_nums[-2]]),
+            NameObject("/Nums"): ArrayObject(new_nums),
+        })
+        own[numbers.take()] = leaf
+        tree_version[NameObject("/Kids")] = ArrayObject(
+            [*tree.raw_get("/Kids").get_object(), IndirectObject(numbers.next - 1, 0, None)])
+    else:
+        tree_version[NameObject("/Nums")] = ArrayObject([*(tree.get("/Nums") or []), *new_nums])
+    changed[structure.parent_tree_ref.idnum] = tree_version
+    if "/ParentTreeNextKey" in structure.root:
+        root = changed.get(structure.root_ref.idnum) or DictionaryObject(structure.root.items())
+        root[NameObject("/ParentTreeNextKey")] = NumberObject(key)
+        changed[structure.root_ref.idnum] = root
+
+
+def _rename_subset(font: Any) -> None:
+    """Give an embedded font subset a tag made from its font program's bytes."""
     from pypdf.generic import NameObject
 
-    page = writer.add_page(source)  # clones the page's objects into this writer
-    target[NameObject("/Contents")] = page.raw_get("/Contents")
-    target[NameObject("/Resources")] = page.raw_get("/Resources")
-    writer.remove_page(len(writer.pages) - 1)
-    _rename_subsets(target["/Resources"].get_object())
-
-
-def _rename_subsets(resources: Any) -> None:
-    """Give each embedded font subset a tag made from its font program's bytes."""
-    from pypdf.generic import NameObject
-
-    for reference in (resources.get("/Font") or {}).values():
-        font = reference.get_object()
-        base = str(font.get("/BaseFont", ""))
-        if "+" not in base:
-            continue
-        descendant = font
-        if font.get("/Subtype") == "/Type0":
-            descendant = font["/DescendantFonts"][0].get_object()
-        descriptor = descendant.get("/FontDescriptor")
-        program = None
-        if descriptor is not None:
-            descriptor = descriptor.get_object()
-            for key in ("/FontFile2", "/FontFile3", "/FontFile"):
-                if key in descriptor:
-                    program = descriptor[key].get_object().get_data()
-        if program is None:
-            continue
-        digest = hashlib.sha256(program).digest()
-        tag = "".join(chr(ord("A") + byte % 26) for byte in digest[:6])
-        name = NameObject(f"/{tag}+{base.split('+', 1)[1]}")
-        font[NameObject("/BaseFont")] = name
-        if descendant is not font:
-            descendant[NameObject("/BaseFont")] = name
-        if descriptor is not None:
-            descriptor[NameObject("/FontName")] = name
-
-
-def _written(writer: Any) -> io.BytesIO:
-    output = io.BytesIO()
-    writer.write(output)
-    output.seek(0)
-    return output
+    base = str(font.get("/BaseFont", ""))
+    if "+" not in base:
+        return
+    descendant = font
+    if font.get("/Subtype") == "/Type0":
+        descendant = font["/DescendantFonts"][0].get_object()
+    descriptor = descendant.get("/FontDescriptor")
+    program = None
+    if descriptor is not None:
+        descriptor = descriptor.get_object()
+        for key in ("/FontFile2", "/FontFile3", "/FontFile"):
+            if key in descriptor:
+                program = descriptor[key].get_object().get_data()
+    if program is None:
+        return
+    digest = hashlib.sha256(program).digest()
+    tag = "".join(chr(ord("A") + byte % 26) for byte in digest[:6])
+    name = NameObject(f"/{tag}+{base.split('+', 1)[1]}")
+    font[NameObject("/BaseFont")] = name
+    if descendant is not font:
+        descendant[NameObject("/BaseFont")] = name
+    if descriptor is not None:
+        descriptor[NameObject("/FontName")] = name

@@ -126,6 +126,9 @@ def compose_html(publication: Publication, profile: Profile,
         "locale": _locale_context(locale),
         "variant": None,
         "copies": copies,
+        # Personalised copies: how many cover-sized sections (two a copy) one sheet of the
+        # lines document holds (see copies.html, vigil.assemble.copies).
+        "sheet_sections": sheet_sections(meta.page.millimetres[1]),
     }
     template_name = "copies.html" if copies else f"{meta.kind}.html"
     try:
@@ -163,6 +166,13 @@ def compose_html(publication: Publication, profile: Profile,
     return Composed(html=html, base_url=publication.folder.as_uri() + "/", mounts=mounts,
                     theme_folders=folders, substitutes=substitutes, pdf_variant=variant,
                     notes=notes)
+
+
+def sheet_sections(page_height: float) -> int:
+    """How many sections of ``page_height`` mm, an even number, fit on one sheet of the
+    personalised copies' lines document, a sheet being at most 5 m high (a PDF page may be
+    at most 200 inches)."""
+    return max(2, int(5000 // page_height) // 2 * 2)
 
 
 def pdf_variant(profile: Profile, publication: Publication,

@@ -23,11 +23,28 @@ _font_config: Any = None
 
 @dataclass(frozen=True)
 class Typeset:
-    """The typeset PDF, its page count, and on which page (0-based) each element id lies."""
+    """The typeset PDF, its page count, and on which page (0-based) each element id starts."""
 
     pdf: bytes
     pages: int
     anchors: dict[str, int]
+    notes: tuple[str, ...] = ()
+    # Laid out section by section (vigil.typeset.sections): how many chunks were laid out,
+    # not taken from the cache, and how many there are; whole-document layout: 1 and 1.
+    laid_out: int = 1
+    chunks: int = 1
+    # Section by section: the joined document as a pypdf writer, not written yet (``pdf`` is
+    # empty); the assemble stage goes on with it.
+    writer: Any = None
+
+    @property
+    def data(self) -> bytes:
+        """The PDF's bytes (written from the writer, when there is one)."""
+        if self.writer is None:
+            return self.pdf
+        from vigil.assemble.join import written
+
+        return written(self.writer)
 
 
 def _fonts() -> Any:
@@ -97,7 +114,8 @@ def typeset(composed: Composed, profile: Profile,
             f"WeasyPrint reported: {shown}",
             hint="An SVG image may refer to a file outside the publication or on the network",
         )
-    anchors = {
-        name: index for index, page in enumerate(document.pages) for name in page.anchors
-    }
+    anchors: dict[str, int] = {}
+    for index, page in enumerate(document.pages):
+        for name in page.anchors:
+            anchors.setdefault(name, index)  # an element's first page
     return Typeset(pdf=pdf, pages=len(document.pages), anchors=anchors)

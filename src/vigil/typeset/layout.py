@@ -1,0 +1,135 @@
+"""Lay out one chunk of a document with WeasyPrint: the work a worker process does.
+
+Takes a :class:`Job` (the chunk's HTML, the shared stylesheet, where it may read files, how to
+write it); gives a :class:`Laid` chunk: its PDF, and for each page its named page, which side
+it was laid out on and where its text area lies, the page of each anchor and the files read.
+The stylesheet is parsed once per process and kept (fonts loaded once), so that laying out
+many chunks in one process costs little more than one document of the same pages.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from vigil.errors import RenderError, VigilError
+
+_stylesheets: dict[str, Any] = {}
+
+
+@dataclass(frozen=True)
+class Job:
+    key: str
+    html: str
+    css: str
+    base_url: str
+    mounts: dict[str, Path]
+    substitutes: dict[str, Path]
+    pdf_variant: str | None
+    tagged: bool
+
+
+@dataclass(frozen=True)
+class PageBox:
+    name: str      # the named page ("" for the default page)
+    side: str      # "left" or "right", as laid out
+    left: float    # where the page area starts and how wide it is, in PDF points
+    width: float
+
+
+@dataclass(frozen=True)
+class Laid:
+    pdf: bytes
+    pages: tuple[PageBox, ...]
+    anchors: dict[str, int]
+    fetched: tuple[Path, ...]
+
+
+class _Collect(logging.Handler):
+    def __init__(self) -> None:
+        super().__init__(logging.WARNING)
+        self.messages: list[str] = []
+
+    def emit(self, record: logging.LogRecord) -> None:
+        self.messages.append(record.getMessage())
+
+
+def _stylesheet(css: str, job: Job, fetcher: Any) -> Any:
+    from weasyprint import CSS
+
+    from vigil.typeset import _fonts
+
+    key = hashlib.sha256(f"{job.base_url}\0{css}".encode()).hexdigest()
+    if key not in _stylesheets:
+        if len(_stylesheets) > 8:
+            _stylesheets.clear()
+        _stylesheets[key] = CSS(string=css, base_url=job.base_url, url_fetcher=fetcher,
+                                font_config=_fonts())
+    return _stylesheets[key]
+
+
+def lay_out(job: Job) -> Laid:
+    """Lay out and draw ``job``; resource refusals become ResourceErrors, WeasyPrint's
+    complaints RenderErrors (with vigil:// URLs shown as paths)."""
+    from weasyprint import HTML
+
+    from vigil.hyphenation import register as register_hyphenation
+    from vigil.typeset import _fonts
+    from vigil.typeset.fetcher import RefusedResource, SandboxFetcher
+
+    register_hyphenation()
+    fetcher = SandboxFetcher(job.mounts, job.substitutes)
+    logger = logging.getLogger("weasyprint")
+    collect = _Collect()
+    logger.addHandler(collect)
+    try:
+        variant = {"pdf_variant": job.pdf_variant} if job.pdf_variant else {}
+        stylesheet = _stylesheet(job.css, job, fetcher)
+        document = HTML(string=job.html, base_url=job.base_url, url_fetcher=fetcher).render(
+            font_config=_fonts(), stylesheets=[stylesheet], **variant)
+        pdf = document.write_pdf(pdf_identifier=job.key[:32].encode(), pdf_tags=job.tagged,
+                                 uncompressed_pdf=False, **variant)
+    except RefusedResource as refused:
+        raise refused.error from None
+    except RecursionError:
+        raise RenderError("the document is nested too deeply to lay out") from None
+    finally:
+        logger.removeHandler(collect)
+    fatal = [m for m in collect.messages if m.startswith("Failed") or "Error" in m]
+    if fatal:
+        shown = "; ".join(m.replace("vigil://publication/", "").replace("vigil://", "")
+                          for m in fatal[:3])
+        raise RenderError(
+            f"WeasyPrint reported: {shown}",
+            hint="An SVG image may refer to a file outside the publication or on the network",
+        )
+    pages = []
+    for page in document.pages:
+        box = page._page_box
+        pages.append(PageBox(name=box.page_type.name or "", side=box.page_type.side,
+                             left=_points(box.margin_left + box.border_left_width
+                                          + box.padding_left),
+                             width=_points(box.width)))
+    anchors: dict[str, int] = {}
+    for index, page in enumerate(document.pages):
+        for name in page.anchors:
+            anchors.setdefault(name, index)  # an element's first page
+    return Laid(pdf=pdf, pages=tuple(pages), anchors=anchors, fetched=tuple(fetcher.fetched))
+
+
+def lay_out_safely(job: Job) -> Laid | VigilError:
+    """:func:`lay_out` for a worker process: a VigilError is given back, not raised, so that
+    the parent raises it with its message intact."""
+    try:
+        return lay_out(job)
+    except VigilError as error:
+        return error
+    except Exception as error:  # WeasyPrint may fail in many ways
+        return RenderError(f"WeasyPrint failed: {type(error).__name__}: {str(error)[:200]}")
+
+
+def _points(pixels: float) -> float:
+    return round(pixels * 0.75, 4)

@@ -1,0 +1,300 @@
+"""Section-level typesetting: lay out each chunk of a document on its own, in parallel, cached.
+
+Takes a composed document, the profile, a cache folder and how many processes may lay out at
+once; gives the same :class:`~vigil.typeset.Typeset` result as laying out the whole document
+(same pages, text, bookmarks, links and tags), or the reason it cannot (then the caller lays
+the document out whole).
+
+1. The document is cut into chunks (:mod:`vigil.typeset.chunks`): the cover, the contents,
+   each section that starts on a new page, each insert, the padding, the back cover.
+2. Each chunk is laid out from a right-hand page without page numbers (so its layout does not
+   depend on where it lands), or taken from the cache: a chunk's PDF is kept under a hash of
+   everything that affects it (its HTML, the stylesheet, fonts and theme files, the versions of
+   vigil, WeasyPrint and the text libraries) and reused while the files it read are unchanged.
+   Chunks not in the cache are laid out in worker processes, one per core.
+3. From the chunks' page counts come the page numbers: the contents (whose links show their
+   targets' page numbers) is laid out again if its numbers were not the right ones.
+4. A *numbers document* with one empty page for each page of the result, of the same named
+   page, draws the page numbers (and tells where the text area of each page lies); a chunk page
+   that lands on the other side is moved by the difference of the margins.
+5. The chunks are joined (:mod:`vigil.assemble.join`).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+from collections.abc import Iterable
+from dataclasses import asdict
+from pathlib import Path
+from typing import Any
+
+from vigil import __version__
+from vigil.compose import Composed
+from vigil.errors import VigilError
+from vigil.profiles import Profile
+from vigil.resources import fonts_dir
+from vigil.typeset import Typeset
+from vigil.typeset.chunks import Plan, plan
+from vigil.typeset.layout import Job, Laid, PageBox, lay_out, lay_out_safely
+
+FORMAT = 1
+MAX_PASSES = 4
+_digests: dict[tuple[str, int, int], str] = {}
+
+
+def default_jobs() -> int:
+    """One process per core this process may run on."""
+    try:
+        return max(1, len(os.sched_getaffinity(0)))
+    except AttributeError:  # not on Linux
+        return max(1, os.cpu_count() or 1)
+
+
+def typeset_sections(composed: Composed, profile: Profile, cache_dir: Path | None,
+                     jobs: int | None = None, name: str = "document") -> Typeset | str:
+    """Lay out ``composed`` chunk by chunk (see the module's description); a string says why it
+    must be laid out whole instead."""
+    cut = plan(composed)
+    if isinstance(cut, str):
+        return cut
+    runner = _Runner(composed, profile, cut, cache_dir, jobs or default_jobs(), name)
+    return runner.run()
+
+
+class _Runner:
+    def __init__(self, composed: Composed, profile: Profile, cut: Plan, cache_dir: Path | None,
+                 jobs: int, name: str) -> None:
+        self.composed = composed
+        self.profile = profile
+        self.plan = cut
+        self.jobs = jobs
+        self.store = _Store(cache_dir, name, profile.name) if cache_dir is not None else None
+        self.environment = _environment(composed)
+        self.laid: dict[str, Laid] = {}
+        self.used: list[str] = []
+        self.count_laid = 0  # chunks laid out (not from the cache), the numbers document too
+
+    # -- jobs ---------------------------------------------------------------------------------
+
+    def _job(self, html: str, css: str, tagged: bool, variant: str | None) -> Job:
+        normalised = html
+        for index, root in enumerate(self.composed.roots):
+            normalised = normalised.replace(root.resolve().as_uri(), f"root{index}:")
+        key = hashlib.sha256("\0".join(
+            (self.environment, css, normalised, str(tagged), variant or "")).encode()).hexdigest()
+        return Job(key=key, html=html, css=css, base_url=self.composed.base_url,
+                   mounts=self.composed.mounts, substitutes=self.composed.substitutes,
+                   pdf_variant=variant, tagged=tagged)
+
+    def _chunk_jobs(self, numbers: dict[str, int]) -> list[Job]:
+        jobs, footnotes = [], 0
+        for index, chunk in enumerate(self.plan.chunks):
+            html = self.plan.html(index, footnotes, numbers)
+            footnotes += chunk.footnotes
+            jobs.append(self._job(html, self.plan.css, self.profile.tagged,
+                                  self.composed.pdf_variant))
+        return jobs
+
+    def _lay_out(self, jobs: Iterable[Job]) -> list[Laid]:
+        """The chunks of ``jobs``, from the cache or laid out (in parallel when there are
+        several to lay out and more than one process may run)."""
+        jobs = list(jobs)
+        missing: list[Job] = []
+        for job in jobs:
+            if job.key in self.laid:
+                continue
+            cached = self.store.get(job.key) if self.store else None
+            if cached is not None:
+                self.laid[job.key] = cached
+            elif job.key not in {m.key for m in missing}:
+                missing.append(job)
+        if len(missing) > 1 and self.jobs > 1:
+            results = _in_parallel(missing, self.jobs)
+        else:
+            results = [lay_out(job) for job in missing]
+        self.count_laid += len(missing)
+        for job, laid in zip(missing, results, strict=True):
+            self.laid[job.key] = laid
+            if self.store:
+                self.store.put(job.key, laid)
+        self.used += [job.key for job in jobs]
+        return [self.laid[job.key] for job in jobs]
+
+    # -- the whole ----------------------------------------------------------------------------
+
+    def run(self) -> Typeset | str:
+        from vigil.assemble.join import Placed, join
+
+        targets = self.plan.numbered
+        numbers = self.store.numbers() if self.store else {}
+        numbers = {name: page for name, page in numbers.items() if name in targets}
+        for _ in range(MAX_PASSES):
+            self.used = []  # what the cache keeps: the chunks of the last pass
+            laid = self._lay_out(self._chunk_jobs(numbers))
+            starts = _starts(laid)
+            found = {name: starts[part] + page + 1 for part, chunk in enumerate(laid)
+                     for name, page in chunk.anchors.items() if name in targets}
+            wanted = {name: found.get(name, 0) for name in targets}
+            if wanted == {name: numbers.get(name, 0) for name in targets}:
+                break
+            numbers = wanted
+        else:
+            return "the page numbers of the contents did not settle"
+        boxes = [box for chunk in laid for box in chunk.pages]
+        numbers_laid = self._numbers([box.name for box in boxes])
+        if len(numbers_laid.pages) != len(boxes):
+            return "the numbers document does not have the document's pages"
+        placed: list[Placed] = []
+        for part, chunk in enumerate(laid):
+            for page, box in enumerate(chunk.pages):
+                final = numbers_laid.pages[len(placed)]
+                if abs(final.width - box.width) > 0.01:
+                    return ("left and right pages of the theme have text areas of different "
+                            "widths")
+                placed.append(Placed(part=part, page=page,
+                                     shift=round(final.left - box.left, 4)))
+        font_files = sorted(fonts_dir().glob("*.[ot]tf"))
+        try:
+            writer, notes = join([chunk.pdf for chunk in laid], placed, numbers_laid.pdf,
+                                 self.composed.fingerprint[:32].encode(), font_files)
+        except VigilError:
+            raise
+        except Exception as error:  # pypdf fails in many ways: then build it whole
+            return f"joining the sections failed ({type(error).__name__}: {str(error)[:120]})"
+        anchors = {name: starts[part] + page for part, chunk in enumerate(laid)
+                   for name, page in chunk.anchors.items()}
+        if self.store:
+            self.store.finish(self.used, numbers)
+        return Typeset(pdf=b"", pages=len(placed), anchors=anchors, notes=tuple(notes),
+                       laid_out=self.count_laid, chunks=len(laid), writer=writer)
+
+    def _numbers(self, names: list[str]) -> Laid:
+        job = self._job(self.plan.numbers_html(names), self.plan.numbers_css, False, None)
+        return self._lay_out([job])[0]
+
+
+def _starts(laid: list[Laid]) -> list[int]:
+    starts, page = [], 0
+    for chunk in laid:
+        starts.append(page)
+        page += len(chunk.pages)
+    return starts
+
+
+def _in_parallel(jobs: list[Job], processes: int) -> list[Laid]:
+    """Lay out ``jobs`` in worker processes (forked where possible: WeasyPrint stays
+    imported), the longest first; the first error is raised."""
+    import multiprocessing
+    from concurrent.futures import ProcessPoolExecutor
+
+    method = "fork" if "fork" in multiprocessing.get_all_start_methods() else "spawn"
+    if method == "fork":
+        import weasyprint  # noqa: F401 - imported once, before the workers are forked
+
+        from vigil.typeset import _fonts
+
+        _fonts()
+    order = sorted(range(len(jobs)), key=lambda n: -len(jobs[n].html))
+    results: dict[int, Laid] = {}
+    with ProcessPoolExecutor(max_workers=min(processes, len(jobs)),
+                             mp_context=multiprocessing.get_context(method)) as pool:
+        futures = {n: pool.submit(lay_out_safely, jobs[n]) for n in order}
+        for n, future in futures.items():
+            result = future.result()
+            if isinstance(result, VigilError):
+                for other in futures.values():
+                    other.cancel()
+                raise result
+            results[n] = result
+    return [results[n] for n in range(len(jobs))]
+
+
+def _environment(composed: Composed) -> str:
+    """What every chunk's layout depends on beyond its HTML and stylesheet."""
+    from vigil.cache import _packages, _system_libraries
+
+    parts = [f"format {FORMAT}", f"vigil {__version__}", *_packages(), *_system_libraries()]
+    for folder in (fonts_dir(), *composed.theme_folders):
+        parts += [f"{path}:{_digest(path)}" for path in sorted(folder.rglob("*"))
+                  if path.is_file()]
+    return hashlib.sha256("\n".join(parts).encode()).hexdigest()
+
+
+def _digest(path: Path) -> str:
+    """The SHA-256 of a file, remembered while its size and modification time stay."""
+    status = path.stat()
+    key = (str(path), status.st_mtime_ns, status.st_size)
+    if key not in _digests:
+        _digests[key] = hashlib.sha256(path.read_bytes()).hexdigest()
+    return _digests[key]
+
+
+class _Store:
+    """Chunk PDFs kept between builds: ``<cache>/chunks/<key>.pdf`` and ``.json`` (pages,
+    anchors, files read with their hashes); ``<cache>/sections/<name>.<profile>.json`` lists
+    the chunks of the last build (older ones are removed) and its page numbers."""
+
+    def __init__(self, folder: Path, name: str, profile: str) -> None:
+        self.chunks = folder / "chunks"
+        self.index = folder / "sections" / f"{name}.{profile}.json"
+
+    def _previous(self) -> dict[str, Any]:
+        try:
+            data = json.loads(self.index.read_text(encoding="utf-8"))
+        except (OSError, ValueError):
+            return {}
+        return data if isinstance(data, dict) and data.get("format") == FORMAT else {}
+
+    def numbers(self) -> dict[str, int]:
+        numbers = self._previous().get("numbers", {})
+        return {str(k): int(v) for k, v in numbers.items()} if isinstance(numbers, dict) else {}
+
+    def get(self, key: str) -> Laid | None:
+        try:
+            meta = json.loads((self.chunks / f"{key}.json").read_text(encoding="utf-8"))
+            pdf = (self.chunks / f"{key}.pdf").read_bytes()
+        except (OSError, ValueError):
+            return None
+        try:
+            if hashlib.sha256(pdf).hexdigest() != meta["sha256"]:
+                return None
+            for path, digest in meta["fetched"]:
+                if _digest(Path(path)) != digest:
+                    return None
+            return Laid(pdf=pdf, pages=tuple(PageBox(**box) for box in meta["pages"]),
+                        anchors={str(k): int(v) for k, v in meta["anchors"].items()},
+                        fetched=tuple(Path(path) for path, _ in meta["fetched"]))
+        except (OSError, KeyError, TypeError, ValueError):
+            return None
+
+    def put(self, key: str, laid: Laid) -> None:
+        from vigil.publish import write_atomic
+
+        try:
+            fetched = [[str(path), _digest(path)] for path in laid.fetched]
+            meta = {"sha256": hashlib.sha256(laid.pdf).hexdigest(),
+                    "pages": [asdict(box) for box in laid.pages],
+                    "anchors": laid.anchors, "fetched": fetched}
+            self.chunks.mkdir(parents=True, exist_ok=True)
+            write_atomic(self.chunks / f"{key}.pdf", laid.pdf)
+            write_atomic(self.chunks / f"{key}.json", json.dumps(meta).encode())
+        except (OSError, VigilError):
+            return  # a cache that cannot be written only makes the next build slower
+
+    def finish(self, used: list[str], numbers: dict[str, int]) -> None:
+        """Record this build's chunks and numbers; remove the chunks only the last one used."""
+        from vigil.publish import write_atomic
+
+        kept = set(used)
+        for key in self._previous().get("chunks", []):
+            if isinstance(key, str) and key not in kept and key.isalnum():
+                for suffix in (".pdf", ".json"):
+                    (self.chunks / f"{key}{suffix}").unlink(missing_ok=True)
+        try:
+            self.index.parent.mkdir(parents=True, exist_ok=True)
+            write_atomic(self.index, json.dumps(
+                {"format": FORMAT, "chunks": sorted(kept), "numbers": numbers}).encode())
+        except (OSError, VigilError):
+            return

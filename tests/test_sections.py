@@ -1,0 +1,284 @@
+"""Section-level typesetting: the same document as a whole-document build, laid out again only
+where something changed, reproducible, and laid out whole when the theme cannot be cut.
+
+What a reader checks, compared between ``vigil build`` (sections, in parallel, cached) and
+``vigil build --whole`` (one WeasyPrint document): page count and boxes, the text of each page
+as laid out (``pdftotext -layout``), bookmarks, links and where they lead, named destinations,
+the structure tree's roles and the embedded fonts.
+"""
+
+from __future__ import annotations
+
+import shutil
+import subprocess
+from pathlib import Path
+from typing import Any
+
+import pytest
+from pypdf import PdfReader
+
+import vigil
+from conftest import (
+    CONTENT,
+    ROOT,
+    manifest_with,
+    outline,
+    pdf_fonts,
+    run_cli,
+    sample_edition,
+    sample_folder,
+    write_publication,
+)
+from vigil.compose import compose_html
+from vigil.errors import VigilError
+from vigil.profiles import get_profile
+from vigil.read import read_publication
+from vigil.typeset.chunks import plan
+from vigil.typeset.sections import typeset_sections
+
+
+def layout_text(path: Path) -> list[str]:
+    out = subprocess.run(["pdftotext", "-layout", str(path), "-"], check=True,
+                         capture_output=True, text=True).stdout
+    return out.split("\f")
+
+
+def links(reader: PdfReader) -> list[tuple[int, tuple[float, ...], str]]:
+    """(page, rectangle, where it leads: a page number or a URI) of every link."""
+    numbers = {page.indirect_reference.idnum: n + 1 for n, page in enumerate(reader.pages)}
+    dests = {name: numbers[dest.page.idnum] for name, dest in reader.named_destinations.items()}
+    found = []
+    for n, page in enumerate(reader.pages):
+        for reference in page.get("/Annots") or []:
+            annotation = reference.get_object()
+            rect = tuple(round(float(v), 1) for v in annotation["/Rect"])
+            if "/Dest" in annotation:
+                target = f"page {dests[str(annotation['/Dest'])]}"
+            else:
+                target = str(annotation["/A"].get_object().get("/URI"))
+            found.append((n + 1, rect, target))
+    return found
+
+
+def roles(reader: PdfReader) -> list[str]:
+    """The structure tree's element types, depth first (empty when untagged)."""
+    root = reader.trailer["/Root"].get("/StructTreeRoot")
+    found: list[str] = []
+
+    def walk(node: Any) -> None:
+        node = node.get_object()
+        if not hasattr(node, "get"):
+            return
+        if "/S" in node:
+            found.append(str(node["/S"]))
+        kids = node.get("/K")
+        if kids is None:
+            return
+        kids = kids.get_object()
+        for kid in kids if isinstance(kids, list) else [kids]:
+            if hasattr(kid, "get_object"):
+                walk(kid)
+
+    if root is not None:
+        walk(root)
+    return found
+
+
+def boxes(reader: PdfReader) -> list[tuple[tuple[float, ...], ...]]:
+    return [tuple(tuple(round(float(v), 2) for v in getattr(page, box))
+                  for box in ("mediabox", "trimbox", "bleedbox")) for page in reader.pages]
+
+
+def font_names(path: Path) -> set[str]:
+    return {name.split("+", 1)[-1] for name in pdf_fonts(path)}
+
+
+def assert_same_document(sections: Path, whole: Path) -> None:
+    a, b = PdfReader(sections), PdfReader(whole)
+    assert len(a.pages) == len(b.pages)
+    assert boxes(a) == boxes(b)
+    text_a, text_b = layout_text(sections), layout_text(whole)
+    differing = [n + 1 for n, (x, y) in enumerate(zip(text_a, text_b, strict=True)) if x != y]
+    assert not differing, f"the text differs on pages {differing}"
+    assert outline(a) == outline(b)
+    assert links(a) == links(b)
+    assert {k: a.get_destination_page_number(v) for k, v in a.named_destinations.items()} == \
+        {k: b.get_destination_page_number(v) for k, v in b.named_destinations.items()}
+    assert roles(a) == roles(b)
+    assert font_names(sections) == font_names(whole)
+    assert all(pdf_fonts(sections).values())
+
+
+SAMPLE_PROFILES = [
+    ("eternal-return-2025", "screen"), ("eternal-return-2025", "print"),
+    ("institute-programme-2025", "screen"), ("institute-programme-2025.az", "screen"),
+    ("institute-programme-2025", "print"),
+]
+
+
+@pytest.mark.parametrize(("sample", "profile"), SAMPLE_PROFILES)
+def test_every_sample_is_the_same_document_laid_out_by_sections(
+        tmp_path: Path, sample: str, profile: str) -> None:
+    folder = sample_folder(sample)
+    language = sample_edition(sample)[1]
+    by_sections = vigil.build(folder, tmp_path / "sections", profile, language=language,
+                              force=True, jobs=2)
+    whole = vigil.build(folder, tmp_path / "whole", profile, language=language, force=True,
+                        whole=True)
+    assert not any(note.startswith("laid out as one document") for note in by_sections.notes)
+    assert by_sections.report.ok and whole.report.ok
+    assert_same_document(by_sections.output, whole.output)
+
+
+def test_the_scaffold_booklet_is_the_same_document(tmp_path: Path,
+                                                   scaffold_booklet_source: Path) -> None:
+    by_sections = vigil.build(scaffold_booklet_source, tmp_path / "s", force=True)
+    whole = vigil.build(scaffold_booklet_source, tmp_path / "w", force=True, whole=True)
+    assert_same_document(by_sections.output, whole.output)
+
+
+def test_sections_share_one_font_program_per_face(tmp_path: Path) -> None:
+    result = vigil.build(CONTENT / "eternal-return-2025", tmp_path, force=True)
+    reader = PdfReader(result.output)
+    programs: dict[str, set[int]] = {}
+    for page in reader.pages:
+        for reference in (page["/Resources"].get("/Font") or {}).values():
+            font = reference.get_object()
+            descendant = font["/DescendantFonts"][0].get_object()
+            program = descendant["/FontDescriptor"].get_object().raw_get("/FontFile2")
+            programs.setdefault(str(font["/BaseFont"]), set()).add(program.idnum)
+    assert programs and all(len(ids) == 1 for ids in programs.values())
+
+
+def _three_sections(folder: Path, extra: str = "") -> Path:
+    files: dict[str, str | bytes | None] = {
+        f"part{n}.md": f"# Part {n}\n\n" + "\n\n".join(
+            f"Paragraph {k} of part {n}, written to fill the page with quiet words "
+            "of remembrance and return." for k in range(8)) + "\n"
+        for n in (1, 2, 3)
+    }
+    return write_publication(folder, files, manifest_with(
+        extra, sections=("part1.md", "part2.md", "part3.md")))
+
+
+def _sections(folder: Path, cache: Path, jobs: int = 1, profile: str = "screen") -> Any:
+    chosen = get_profile(profile)
+    composed = compose_html(read_publication(folder), chosen)
+    result = typeset_sections(composed, chosen, cache, jobs)
+    assert not isinstance(result, str), result
+    return result
+
+
+def test_an_edit_lays_out_only_its_section(tmp_path: Path) -> None:
+    folder = _three_sections(tmp_path / "pub")
+    cache = tmp_path / "cache"
+    first = _sections(folder, cache)
+    # cover, contents, three parts, back cover; the contents again, once the page numbers
+    # are known; and the numbers document
+    assert (first.chunks, first.laid_out) == (6, 8)
+    again = _sections(folder, cache)
+    assert again.laid_out == 0 and again.data == first.data
+    part = folder / "part2.md"
+    part.write_text(part.read_text(encoding="utf-8").replace("Paragraph 3", "Paragraph three"),
+                    encoding="utf-8")
+    edited = _sections(folder, cache)
+    assert edited.laid_out == 1
+    assert "Paragraph three of part 2" in " ".join(
+        page.extract_text() for page in PdfReader(_written(tmp_path, edited)).pages)
+
+
+def test_a_longer_section_moves_the_others_without_laying_them_out(tmp_path: Path) -> None:
+    folder = _three_sections(tmp_path / "pub")
+    cache = tmp_path / "cache"
+    before = _sections(folder, cache)
+    part = folder / "part1.md"
+    part.write_text(part.read_text(encoding="utf-8") + "\n\n" + "\n\n".join(
+        f"A further paragraph {k}, long enough to need more lines on the page than "
+        "before, so that the part takes another page." for k in range(14)), encoding="utf-8")
+    after = _sections(folder, cache)
+    assert after.pages > before.pages
+    # part 1, the contents (its numbers changed) and the numbers document; parts 2 and 3 and
+    # the covers come from the cache, only moved (and moved to the other side).
+    assert after.laid_out == 3
+    whole = vigil.build(folder, tmp_path / "whole", force=True, whole=True)
+    assert_same_document(_written(tmp_path, after), whole.output)
+
+
+def _written(tmp_path: Path, typeset: Any) -> Path:
+    path = tmp_path / f"typeset-{id(typeset)}.pdf"
+    path.write_bytes(typeset.data)
+    return path
+
+
+def test_the_same_bytes_cold_cached_and_with_one_process(tmp_path: Path) -> None:
+    folder = _three_sections(tmp_path / "pub")
+    parallel = vigil.build(folder, tmp_path / "a", force=True, jobs=2).output.read_bytes()
+    cached = vigil.build(folder, tmp_path / "a", force=True, jobs=2).output.read_bytes()
+    single = vigil.build(folder, tmp_path / "b", force=True, jobs=1).output.read_bytes()
+    assert parallel == cached == single
+
+
+def test_a_changed_picture_is_laid_out_again(tmp_path: Path) -> None:
+    from conftest import png_bytes
+
+    folder = write_publication(tmp_path / "pub", {
+        "intro.md": "# Introduction\n\n![A small square](images/square.png)\n",
+        "images/square.png": png_bytes(colour=(200, 20, 20)),
+    })
+    cache = tmp_path / "cache"
+    red = _sections(folder, cache)
+    (folder / "images" / "square.png").write_bytes(png_bytes(colour=(20, 20, 200)))
+    blue = _sections(folder, cache)
+    assert blue.laid_out >= 1 and blue.data != red.data
+
+
+def test_a_theme_styling_the_first_page_is_laid_out_whole(tmp_path: Path) -> None:
+    style = (ROOT / "templates" / "memorial" / "style.css").read_text(encoding="utf-8")
+    folder = write_publication(tmp_path / "pub", {
+        "templates/style.css": style + "\n@page :first { margin-top: 30mm; }\n",
+    })
+    composed = compose_html(read_publication(folder), get_profile("screen"))
+    assert "first page" in str(plan(composed))
+    result = vigil.build(folder, tmp_path / "out", force=True)
+    assert any(note.startswith("laid out as one document: the theme styles the first page")
+               for note in result.notes)
+
+
+def test_the_cli_lays_out_whole_on_request(tmp_path: Path) -> None:
+    folder = _three_sections(tmp_path / "pub")
+    code, out, err = run_cli("build", str(folder), "-o", str(tmp_path / "out"), "--whole",
+                             "-j", "1")
+    assert code == 0, err
+    assert "pub.pdf" in out
+    code, _, err = run_cli("build", str(folder), "-o", str(tmp_path / "out"), "-j", "0")
+    assert code == 2 and "-j" in err
+
+
+def test_an_error_in_a_section_laid_out_in_a_worker_names_the_file(tmp_path: Path) -> None:
+    svg = ('<svg xmlns="http://www.w3.org/2000/svg" width="10" height="10">'
+           '<image href="file:///etc/passwd" width="10" height="10"/></svg>')
+    folder = _three_sections(tmp_path / "pub")
+    (folder / "images").mkdir()
+    (folder / "images" / "bad.svg").write_text(svg, encoding="utf-8")
+    part = folder / "part3.md"
+    part.write_text(part.read_text(encoding="utf-8") + "\n\n![A drawing](images/bad.svg)\n",
+                    encoding="utf-8")
+    with pytest.raises(VigilError) as caught:
+        vigil.build(folder, tmp_path / "out", force=True, jobs=2)
+    assert "bad.svg" in str(caught.value) or "outside" in str(caught.value)
+    assert not (tmp_path / "out" / "pub.pdf").exists()
+
+
+def test_cache_entries_of_older_builds_are_removed(tmp_path: Path) -> None:
+    folder = _three_sections(tmp_path / "pub")
+    out = tmp_path / "out"
+    vigil.build(folder, out, force=True)
+    chunks = out / ".vigil-cache" / "chunks"
+    count = len(list(chunks.glob("*.pdf")))
+    for n in range(3):
+        part = folder / "part2.md"
+        part.write_text(part.read_text(encoding="utf-8") + f"\nMore {n}.\n", encoding="utf-8")
+        vigil.build(folder, out)
+    assert len(list(chunks.glob("*.pdf"))) == count
+    shutil.rmtree(chunks)
+    assert vigil.build(folder, out, force=True).output.is_file()
