@@ -42,7 +42,7 @@ class Placed:
     shift: float   # move the drawing right by this many points
 
 
-def join(parts: Sequence[bytes], placed: Sequence[Placed], numbers: bytes | None,
+def join(parts: Sequence[bytes], placed: Sequence[Placed], numbers: Sequence[bytes],
          identifier: bytes, font_files: Sequence[Any] = ()) -> tuple[Any, list[str]]:
     """A pypdf writer holding the joined PDF (not written yet: the assemble stage goes on with
     it), and notes (fonts that could not be merged)."""
@@ -60,8 +60,8 @@ def join(parts: Sequence[bytes], placed: Sequence[Placed], numbers: bytes | None
     shifts = {index: place.shift for index, place in enumerate(placed) if place.shift}
     for index, dx in shifts.items():
         _shift(writer, pages[index], dx)
-    if numbers is not None:
-        _draw_numbers(writer, pages, _reader(numbers))
+    if numbers:
+        _draw_numbers(writer, pages, [page for pdf in numbers for page in _reader(pdf).pages])
     _relink(pages)
     _merge_destinations(writer, readers, origin, pages, placed)
     _merge_outlines(writer, readers, origin, pages, placed)
@@ -85,6 +85,21 @@ def written(writer: Any) -> bytes:
     output = io.BytesIO()
     writer.write(output)
     return output.getvalue()
+
+
+def prepare(pdf: bytes) -> None:
+    """Read every object of ``pdf`` now (while other processes lay out the other chunks), so
+    that joining it later only copies: pypdf reads WeasyPrint's object streams slowly, lazily
+    and more than once when left to itself."""
+    from pypdf.generic import IndirectObject
+
+    reader = _reader(pdf)
+    if getattr(reader, "_vigil_prepared", False):
+        return
+    numbers = sorted({*reader.xref_objStm, *(n for group in reader.xref.values() for n in group)})
+    for number in numbers:
+        reader.get_object(IndirectObject(number, 0, reader))
+    reader._vigil_prepared = True
 
 
 def _reader(pdf: bytes) -> Any:
@@ -139,11 +154,12 @@ def _shift(writer: Any, page: Any, dx: float) -> None:
                 for i, v in enumerate(values))
 
 
-def _draw_numbers(writer: Any, pages: list[Any], numbers: Any) -> None:
-    """Draw page ``i`` of the numbers document over page ``i`` as a form XObject."""
+def _draw_numbers(writer: Any, pages: list[Any], numbers: list[Any]) -> None:
+    """Draw page ``i`` of the numbers document (``numbers``: its pages, from one or several
+    parts) over page ``i`` as a form XObject."""
     from pypdf.generic import ArrayObject, DictionaryObject, FloatObject, NameObject, StreamObject
 
-    for page, source in zip(pages, numbers.pages, strict=True):
+    for page, source in zip(pages, numbers, strict=True):
         data = source.get_contents()
         if data is None:
             continue

@@ -13,6 +13,7 @@ which matters for the time budget of a check.
 
 from __future__ import annotations
 
+import hashlib
 import logging
 import math
 import re
@@ -162,6 +163,25 @@ def _literal(data: bytes, pos: int) -> tuple[bytes, int]:
                 return bytes(out), start + 1
             out.append(char)
             pos = start + 1
+
+
+_OPERATIONS_KEPT = 512
+_operations: dict[bytes, list[tuple[list[Any], bytes]]] = {}
+
+
+def _interpreted(data: bytes) -> list[tuple[list[Any], bytes]]:
+    """The operations of ``data`` that the walk interprets, remembered by the stream's digest:
+    a rebuild in the same process (``vigil watch``) checks pages that did not change without
+    reading their content again."""
+    key = hashlib.sha256(data).digest()
+    found = _operations.get(key)
+    if found is None:
+        found = [(operands, operator) for operands, operator in operations(data)
+                 if operator in _INTERPRETED]
+        if len(_operations) >= _OPERATIONS_KEPT:
+            _operations.clear()
+        _operations[key] = found
+    return found
 
 
 def operations(data: bytes) -> Iterable[tuple[list[Any], bytes]]:
@@ -381,9 +401,7 @@ class Walker:
         font: FontUse | None = None
         mode = 0.0
         stack: list[tuple[Matrix, FontUse | None, float]] = []
-        for operands, operator in operations(data):
-            if operator not in _INTERPRETED:
-                continue
+        for operands, operator in _interpreted(data):
             if operator == b"q":
                 stack.append((ctm, font, mode))
             elif operator == b"Q":

@@ -24,6 +24,7 @@ import hashlib
 import re
 from dataclasses import dataclass
 from itertools import pairwise
+from typing import Any
 
 from vigil.compose import Composed
 
@@ -99,12 +100,18 @@ class Plan:
         opening = self.body_tag[:-1] + reset + ">"
         return self.head + opening + body + self.tail
 
-    def numbers_html(self, names: list[str]) -> str:
-        """One empty page for each page of the document, of the named page it has there."""
+    def numbers_html(self, names: list[str], first: int = 1) -> str:
+        """One empty page for each of ``names`` (pages ``first``, ``first`` + 1... of the
+        document), of the named page it has there, numbered and on the side it has there."""
         pages = "".join(
             f"<div style=\"page: {name or 'auto'}; break-before: page\"></div>" for name in names
         )
-        return self.head + self.body_tag + pages + self.tail
+        head = self.head
+        if first > 1:
+            left = " html { break-before: left; }" if first % 2 == 0 else ""
+            head = head.replace("</head>", f"<style>@page :first {{ counter-reset: page {first}; }}"
+                                f"{left}</style></head>", 1)
+        return head + self.body_tag + pages + self.tail
 
     @property
     def key(self) -> str:
@@ -156,9 +163,27 @@ def plan(composed: Composed) -> Plan | str:
     )
 
 
+_ROOT_SELECTOR = re.compile(r"^\s*(?:html|body|:root)(?:[.#:\[][^,]*)?\s*$")
+_numbers_stylesheets: dict[str, str] = {}
+
+
 def _numbers_stylesheet(css: str) -> str:
-    """The stylesheet with every page-margin box emptied but those showing page numbers, and
-    no page backgrounds (the chunks draw them)."""
+    """The stylesheet of the numbers document: the page rules (every page-margin box emptied
+    but those showing page numbers, no page backgrounds: the chunks draw them), the fonts, and
+    the rules of the root and the body (margin boxes inherit from them); nothing else, so that
+    it is quick to parse."""
+    if css in _numbers_stylesheets:
+        return _numbers_stylesheets[css]
+    import tinycss2  # type: ignore[import-untyped]
+
+    def wanted(rule: Any) -> bool:
+        if rule.type == "at-rule":
+            return rule.lower_at_keyword in ("page", "font-face")
+        return rule.type == "qualified-rule" and all(
+            _ROOT_SELECTOR.match(part) for part in tinycss2.serialize(rule.prelude).split(","))
+
+    kept = [rule for rule in tinycss2.parse_stylesheet(css, skip_comments=True,
+                                                       skip_whitespace=True) if wanted(rule)]
 
     def margin(match: re.Match[str]) -> str:
         declarations = _CONTENT.sub(
@@ -166,5 +191,10 @@ def _numbers_stylesheet(css: str) -> str:
             else "content: none", match.group(2))
         return match.group(1) + declarations + match.group(3)
 
-    return (_MARGIN_RULE.sub(margin, css)
-            + "\n@page { background: none !important; border: none !important; }\n")
+    text = "\n".join(tinycss2.serialize([rule]) for rule in kept)
+    result = (_MARGIN_RULE.sub(margin, text)
+              + "\n@page { background: none !important; border: none !important; }\n")
+    if len(_numbers_stylesheets) > 16:
+        _numbers_stylesheets.clear()
+    _numbers_stylesheets[css] = result
+    return result

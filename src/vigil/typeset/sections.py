@@ -41,6 +41,10 @@ from vigil.typeset.layout import Job, Laid, PageBox, lay_out, lay_out_safely
 
 FORMAT = 1
 MAX_PASSES = 4
+NUMBERS_PART = 12  # pages: fewer are not worth a process of their own
+# Characters of HTML to lay out below which starting worker processes costs more than it saves
+# (a four-page programme is laid out in this process).
+PARALLEL_HTML = 30_000
 _digests: dict[tuple[str, int, int], str] = {}
 
 
@@ -75,6 +79,7 @@ class _Runner:
         self.laid: dict[str, Laid] = {}
         self.used: list[str] = []
         self.count_laid = 0  # chunks laid out (not from the cache), the numbers document too
+        self.pool: Any = None
 
     # -- jobs ---------------------------------------------------------------------------------
 
@@ -98,8 +103,11 @@ class _Runner:
         return jobs
 
     def _lay_out(self, jobs: Iterable[Job]) -> list[Laid]:
-        """The chunks of ``jobs``, from the cache or laid out (in parallel when there are
-        several to lay out and more than one process may run)."""
+        """The chunks of ``jobs``, from the cache or laid out (in the worker processes when
+        there are several to lay out and more than one process may run). While the workers
+        lay out, this process reads the PDFs of the chunks it already has (for the join)."""
+        from vigil.assemble.join import prepare
+
         jobs = list(jobs)
         missing: list[Job] = []
         for job in jobs:
@@ -110,46 +118,106 @@ class _Runner:
                 self.laid[job.key] = cached
             elif job.key not in {m.key for m in missing}:
                 missing.append(job)
-        if len(missing) > 1 and self.jobs > 1:
-            results = _in_parallel(missing, self.jobs)
-        else:
-            results = [lay_out(job) for job in missing]
         self.count_laid += len(missing)
-        for job, laid in zip(missing, results, strict=True):
-            self.laid[job.key] = laid
-            if self.store:
-                self.store.put(job.key, laid)
+        worth = sum(len(job.html) for job in missing) >= PARALLEL_HTML
+        if (len(missing) > 1 and self.jobs > 1 and worth) or (missing and self.pool is not None):
+            pool = self._pool(len(missing))
+            order = sorted(missing, key=lambda job: -len(job.html))  # the longest first
+            futures = {pool.submit(lay_out_safely, job): job for job in order}
+            for job in jobs:  # meanwhile: the chunks at hand
+                if job.key in self.laid:
+                    prepare(self.laid[job.key].pdf)
+            self._collect(futures)
+        else:
+            for job in missing:
+                self._keep(job, lay_out(job))
         self.used += [job.key for job in jobs]
         return [self.laid[job.key] for job in jobs]
+
+    def _collect(self, futures: dict[Any, Job]) -> None:
+        from concurrent.futures import as_completed
+
+        from vigil.assemble.join import prepare
+
+        for future in as_completed(futures):
+            result = future.result()
+            if isinstance(result, VigilError):
+                for other in futures:
+                    other.cancel()
+                raise result
+            self._keep(futures[future], result)
+            prepare(result.pdf)
+
+    def _keep(self, job: Job, laid: Laid) -> None:
+        self.laid[job.key] = laid
+        if self.store:
+            self.store.put(job.key, laid)
+
+    def _pool(self, wanted: int) -> Any:
+        """Worker processes, forked once WeasyPrint is imported here (where that is possible:
+        the workers then start at once), kept until the document is joined."""
+        if self.pool is None:
+            import multiprocessing
+            from concurrent.futures import ProcessPoolExecutor
+
+            method = "fork" if "fork" in multiprocessing.get_all_start_methods() else "spawn"
+            if method == "fork":
+                import weasyprint  # noqa: F401 - imported once, before the workers are forked
+
+                from vigil.typeset import _fonts
+
+                _fonts()
+            self.pool = ProcessPoolExecutor(max_workers=max(2, min(self.jobs, wanted)),
+                                            mp_context=multiprocessing.get_context(method))
+        return self.pool
 
     # -- the whole ----------------------------------------------------------------------------
 
     def run(self) -> Typeset | str:
+        try:
+            return self._run()
+        finally:
+            if self.pool is not None:
+                self.pool.shutdown(cancel_futures=True)
+                self.pool = None
+
+    def _run(self) -> Typeset | str:
         from vigil.assemble.join import Placed, join
 
         targets = self.plan.numbered
         numbers = self.store.numbers() if self.store else {}
         numbers = {name: page for name, page in numbers.items() if name in targets}
+        # Each pass lays out the chunks whose HTML is not known yet (the first: all of them;
+        # then the contents, with the page numbers the pass before found) and the numbers
+        # document for the pages the pass before found (beside the contents, in parallel).
+        names: list[str] | None = None
+        numbers_laid: list[Laid] | None = None
         for _ in range(MAX_PASSES):
             self.used = []  # what the cache keeps: the chunks of the last pass
-            laid = self._lay_out(self._chunk_jobs(numbers))
+            jobs = self._chunk_jobs(numbers)
+            extra = self._numbers_jobs(names) if names is not None else []
+            every = self._lay_out(jobs + extra)
+            laid = every[: len(jobs)]
             starts = _starts(laid)
             found = {name: starts[part] + page + 1 for part, chunk in enumerate(laid)
                      for name, page in chunk.anchors.items() if name in targets}
             wanted = {name: found.get(name, 0) for name in targets}
-            if wanted == {name: numbers.get(name, 0) for name in targets}:
+            found_names = [box.name for chunk in laid for box in chunk.pages]
+            if wanted == {name: numbers.get(name, 0) for name in targets} and \
+                    names == found_names:
+                numbers_laid = every[len(jobs):]
                 break
-            numbers = wanted
-        else:
+            numbers, names = wanted, found_names
+        if numbers_laid is None:
             return "the page numbers of the contents did not settle"
         boxes = [box for chunk in laid for box in chunk.pages]
-        numbers_laid = self._numbers([box.name for box in boxes])
-        if len(numbers_laid.pages) != len(boxes):
+        final_boxes = [box for part in numbers_laid for box in part.pages]
+        if len(final_boxes) != len(boxes):
             return "the numbers document does not have the document's pages"
         placed: list[Placed] = []
         for part, chunk in enumerate(laid):
             for page, box in enumerate(chunk.pages):
-                final = numbers_laid.pages[len(placed)]
+                final = final_boxes[len(placed)]
                 if abs(final.width - box.width) > 0.01:
                     return ("left and right pages of the theme have text areas of different "
                             "widths")
@@ -157,7 +225,8 @@ class _Runner:
                                      shift=round(final.left - box.left, 4)))
         font_files = sorted(fonts_dir().glob("*.[ot]tf"))
         try:
-            writer, notes = join([chunk.pdf for chunk in laid], placed, numbers_laid.pdf,
+            writer, notes = join([chunk.pdf for chunk in laid], placed,
+                                 [part.pdf for part in numbers_laid],
                                  self.composed.fingerprint[:32].encode(), font_files)
         except VigilError:
             raise
@@ -170,9 +239,14 @@ class _Runner:
         return Typeset(pdf=b"", pages=len(placed), anchors=anchors, notes=tuple(notes),
                        laid_out=self.count_laid, chunks=len(laid), writer=writer)
 
-    def _numbers(self, names: list[str]) -> Laid:
-        job = self._job(self.plan.numbers_html(names), self.plan.numbers_css, False, None)
-        return self._lay_out([job])[0]
+    def _numbers_jobs(self, names: list[str]) -> list[Job]:
+        """The numbers document, in as many parts as processes lay out (of at least
+        ``NUMBERS_PART`` pages each), so that the parts are laid out side by side."""
+        count = max(1, min(self.jobs, len(names) // NUMBERS_PART))
+        size = -(-len(names) // count)
+        return [self._job(self.plan.numbers_html(names[start:start + size], start + 1),
+                          self.plan.numbers_css, False, None)
+                for start in range(0, len(names), size)]
 
 
 def _starts(laid: list[Laid]) -> list[int]:
@@ -181,34 +255,6 @@ def _starts(laid: list[Laid]) -> list[int]:
         starts.append(page)
         page += len(chunk.pages)
     return starts
-
-
-def _in_parallel(jobs: list[Job], processes: int) -> list[Laid]:
-    """Lay out ``jobs`` in worker processes (forked where possible: WeasyPrint stays
-    imported), the longest first; the first error is raised."""
-    import multiprocessing
-    from concurrent.futures import ProcessPoolExecutor
-
-    method = "fork" if "fork" in multiprocessing.get_all_start_methods() else "spawn"
-    if method == "fork":
-        import weasyprint  # noqa: F401 - imported once, before the workers are forked
-
-        from vigil.typeset import _fonts
-
-        _fonts()
-    order = sorted(range(len(jobs)), key=lambda n: -len(jobs[n].html))
-    results: dict[int, Laid] = {}
-    with ProcessPoolExecutor(max_workers=min(processes, len(jobs)),
-                             mp_context=multiprocessing.get_context(method)) as pool:
-        futures = {n: pool.submit(lay_out_safely, jobs[n]) for n in order}
-        for n, future in futures.items():
-            result = future.result()
-            if isinstance(result, VigilError):
-                for other in futures.values():
-                    other.cancel()
-                raise result
-            results[n] = result
-    return [results[n] for n in range(len(jobs))]
 
 
 def _environment(composed: Composed) -> str:
