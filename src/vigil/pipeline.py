@@ -63,6 +63,25 @@ def build(folder: Path | str, output_dir: Path | str = "output",
             bytes=reused.bytes, seconds=time.perf_counter() - started, report=reused.report,
             notes=reused.notes, imposed=reused.imposed, unchanged=True,
         )
+    chosen = get_profile(profile)
+    if not whole and not chosen.embed_sources:
+        from vigil.typeset.sections import prestart, release
+
+        # A first build: the workers import WeasyPrint while this process reads and composes.
+        prestart(Path(output_dir) / CACHE_FOLDER, cache.folder.name
+                 + (f".{language}" if language else ""), chosen.name, jobs)
+        try:
+            return _build(folder, output_dir, chosen, impose, strict, language, whole, jobs,
+                          started, cache)
+        finally:
+            release()
+    return _build(folder, output_dir, chosen, impose, strict, language, whole, jobs, started,
+                  cache)
+
+
+def _build(folder: Path | str, output_dir: Path | str, chosen: Any, impose: bool, strict: bool,
+           language: str | None, whole: bool, jobs: int | None, started: float,
+           cache: BuildCache) -> BuildResult:
     from vigil.assemble import assemble
     from vigil.check import check_build, check_sources, failure
     from vigil.compose import compose_html
@@ -70,7 +89,6 @@ def build(folder: Path | str, output_dir: Path | str = "output",
     from vigil.read import read_publication
     from vigil.typeset import typeset
 
-    chosen = get_profile(profile)
     publication = read_publication(Path(folder), language)
     edition = f".{publication.edition}" if publication.edition else ""
     composed = compose_html(publication, chosen)

@@ -973,11 +973,14 @@ class _HarfBuzz:
     from bytes); faces are kept per original."""
 
     def __init__(self) -> None:
-        from weasyprint.text import ffi as weasyprint_ffi
+        import sys
 
         cffi: Any = importlib.import_module("cffi")  # the library WeasyPrint binds with
 
-        if weasyprint_ffi.harfbuzz_subset is None:
+        # The same libraries WeasyPrint loads (not importing WeasyPrint for it: that takes a
+        # second, in a process that only joins chunks other processes laid out).
+        weasyprint_ffi = sys.modules.get("weasyprint.text.ffi")
+        if weasyprint_ffi is not None and weasyprint_ffi.harfbuzz_subset is None:
             raise OSError("HarfBuzz-Subset is not installed")
         self.ffi = cffi.FFI()
         self.ffi.cdef(_CDEF)

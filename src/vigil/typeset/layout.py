@@ -120,6 +120,17 @@ def lay_out(job: Job) -> Laid:
     return Laid(pdf=pdf, pages=tuple(pages), anchors=anchors, fetched=tuple(fetcher.fetched))
 
 
+def warm_up() -> None:
+    """Import WeasyPrint and load what every layout needs (in a worker started early)."""
+    import weasyprint  # noqa: F401
+
+    from vigil.hyphenation import register as register_hyphenation
+    from vigil.typeset import _fonts
+
+    register_hyphenation()
+    _fonts()
+
+
 def lay_out_safely(job: Job) -> Laid | VigilError:
     """:func:`lay_out` for a worker process: a VigilError is given back, not raised, so that
     the parent raises it with its message intact."""

@@ -37,7 +37,7 @@ from vigil.profiles import Profile
 from vigil.resources import fonts_dir
 from vigil.typeset import Typeset
 from vigil.typeset.chunks import Plan, plan
-from vigil.typeset.layout import Job, Laid, PageBox, lay_out, lay_out_safely
+from vigil.typeset.layout import Job, Laid, PageBox, lay_out, lay_out_safely, warm_up
 
 FORMAT = 1
 MAX_PASSES = 4
@@ -119,8 +119,14 @@ class _Runner:
             elif job.key not in {m.key for m in missing}:
                 missing.append(job)
         self.count_laid += len(missing)
+        import sys
+
         worth = sum(len(job.html) for job in missing) >= PARALLEL_HTML
-        if (len(missing) > 1 and self.jobs > 1 and worth) or (missing and self.pool is not None):
+        # Without WeasyPrint imported here (a new process), even one chunk is laid out by a
+        # worker: it imports WeasyPrint while this process reads the chunks it has.
+        fresh = "weasyprint" not in sys.modules or _prestarted is not None
+        parallel = self.jobs > 1 and ((len(missing) > 1 and worth) or fresh)
+        if missing and (parallel or self.pool is not None):
             pool = self._pool(len(missing))
             order = sorted(missing, key=lambda job: -len(job.html))  # the longest first
             futures = {pool.submit(lay_out_safely, job): job for job in order}
@@ -154,21 +160,14 @@ class _Runner:
             self.store.put(job.key, laid)
 
     def _pool(self, wanted: int) -> Any:
-        """Worker processes, forked once WeasyPrint is imported here (where that is possible:
-        the workers then start at once), kept until the document is joined."""
+        """Worker processes: the ones started early (:func:`prestart`), or started now
+        (forked where possible: with WeasyPrint already imported here, as in ``vigil watch``,
+        they start at once), kept until the document is joined."""
+        global _prestarted
+        if self.pool is None and _prestarted is not None:
+            self.pool, _prestarted = _prestarted, None
         if self.pool is None:
-            import multiprocessing
-            from concurrent.futures import ProcessPoolExecutor
-
-            method = "fork" if "fork" in multiprocessing.get_all_start_methods() else "spawn"
-            if method == "fork":
-                import weasyprint  # noqa: F401 - imported once, before the workers are forked
-
-                from vigil.typeset import _fonts
-
-                _fonts()
-            self.pool = ProcessPoolExecutor(max_workers=max(2, min(self.jobs, wanted)),
-                                            mp_context=multiprocessing.get_context(method))
+            self.pool = _executor(self.jobs)
         return self.pool
 
     # -- the whole ----------------------------------------------------------------------------
@@ -247,6 +246,45 @@ class _Runner:
         return [self._job(self.plan.numbers_html(names[start:start + size], start + 1),
                           self.plan.numbers_css, False, None)
                 for start in range(0, len(names), size)]
+
+
+_prestarted: Any = None
+
+
+def prestart(cache_dir: Path, name: str, profile: str, jobs: int | None = None) -> None:
+    """Start worker processes now, in a process that has not imported WeasyPrint (a new
+    ``vigil build``): they import it while this process reads and composes the publication.
+    :func:`release` ends them if the build does not get to use them."""
+    global _prestarted
+    import sys
+
+    jobs = jobs or default_jobs()
+    if _prestarted is not None or jobs < 2 or "weasyprint" in sys.modules:
+        return
+    _prestarted = _executor(jobs)
+    # Built before: probably a section or two to lay out again, one worker is enough to
+    # start with (more start when more chunks come); a first build: one per core.
+    for _ in range(1 if _Store(cache_dir, name, profile).index.exists() else jobs):
+        _prestarted.submit(warm_up)
+
+
+def _executor(jobs: int) -> Any:
+    """A pool of up to ``jobs`` worker processes (started as work comes), forked where
+    possible (they start at once, with what this process has imported)."""
+    import multiprocessing
+    from concurrent.futures import ProcessPoolExecutor
+
+    method = "fork" if "fork" in multiprocessing.get_all_start_methods() else "spawn"
+    return ProcessPoolExecutor(max_workers=max(2, jobs),
+                               mp_context=multiprocessing.get_context(method))
+
+
+def release() -> None:
+    """End the workers :func:`prestart` started, if the build did not use them."""
+    global _prestarted
+    if _prestarted is not None:
+        _prestarted.shutdown(cancel_futures=True)
+        _prestarted = None
 
 
 def _starts(laid: list[Laid]) -> list[int]:
