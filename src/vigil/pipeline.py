@@ -65,16 +65,11 @@ def build(folder: Path | str, output_dir: Path | str = "output",
         )
     chosen = get_profile(profile)
     if not whole and not chosen.embed_sources:
-        from vigil.typeset.sections import prestart, release
+        from vigil.typeset.sections import prestart
 
-        # A first build: the workers import WeasyPrint while this process reads and composes.
+        # The workers import WeasyPrint while this process reads and composes.
         prestart(Path(output_dir) / CACHE_FOLDER, cache.folder.name
                  + (f".{language}" if language else ""), chosen.name, jobs)
-        try:
-            return _build(folder, output_dir, chosen, impose, strict, language, whole, jobs,
-                          started, cache)
-        finally:
-            release()
     return _build(folder, output_dir, chosen, impose, strict, language, whole, jobs, started,
                   cache)
 

@@ -138,6 +138,7 @@ class Watcher:
 
         # It would say "KeyboardInterrupt caught, stopping watch" on Ctrl-C: vigil says it.
         logging.getLogger("watchfiles.main").setLevel(logging.ERROR)
+        _stop_on_terminate()
         paths = watched_paths(self.root)
         # Empty sets every 200 ms: the first one says the watcher is live, so that nothing
         # saved during the first build is missed; the next ones let a stop_event end it.
@@ -175,6 +176,21 @@ class Watcher:
             elif "added" not in names:
                 shown.append(f"{_shown(Path(path), self.root)} (deleted)")
         return tuple(sorted(shown))
+
+
+def _stop_on_terminate() -> None:
+    """End on SIGTERM (``kill``, a service manager) as on Ctrl-C: the worker processes are
+    stopped and the temporary font files removed."""
+    import signal
+    import threading
+
+    if threading.current_thread() is not threading.main_thread():
+        return
+
+    def interrupt(signum: int, frame: Any) -> None:
+        raise KeyboardInterrupt
+
+    signal.signal(signal.SIGTERM, interrupt)
 
 
 def _shown(path: Path, root: Path | None = None) -> str:

@@ -9,6 +9,8 @@ result: the PDF bytes and the page count. WeasyPrint reads files only through
 from __future__ import annotations
 
 import logging
+import os
+import shutil
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -19,6 +21,7 @@ from vigil.errors import RenderError
 from vigil.profiles import Profile
 
 _font_config: Any = None
+_font_owner: int | None = None  # the process that made it
 
 
 @dataclass(frozen=True)
@@ -48,12 +51,33 @@ class Typeset:
 
 
 def _fonts() -> Any:
-    global _font_config
+    """The fonts configuration of this process (WeasyPrint's, with vigil's fonts added by the
+    stylesheets' ``@font-face`` rules), made once; its folder of font files is removed when
+    the process ends (a worker process too: WeasyPrint's own clean-up never runs there)."""
+    global _font_config, _font_owner
     if _font_config is None:
+        import atexit
+        from multiprocessing import util
+
         from weasyprint.text.fonts import FontConfiguration
 
         _font_config = FontConfiguration()
+        _font_owner = os.getpid()
+        atexit.register(_remove_font_files)
+        util.Finalize(None, _remove_font_files, exitpriority=1)
     return _font_config
+
+
+def _remove_font_files() -> None:
+    """Remove the font files of this process's fonts configuration; a process forked from the
+    one that made it leaves them to that one."""
+    config = _font_config
+    if config is None or _font_owner != os.getpid():
+        return
+    folder = getattr(config, "_folder", None)
+    if folder:
+        config._folder = None
+        shutil.rmtree(folder, ignore_errors=True)
 
 
 class _Collect(logging.Handler):

@@ -79,7 +79,6 @@ class _Runner:
         self.laid: dict[str, Laid] = {}
         self.used: list[str] = []
         self.count_laid = 0  # chunks laid out (not from the cache), the numbers document too
-        self.pool: Any = None
 
     # -- jobs ---------------------------------------------------------------------------------
 
@@ -119,17 +118,16 @@ class _Runner:
             elif job.key not in {m.key for m in missing}:
                 missing.append(job)
         self.count_laid += len(missing)
-        import sys
-
         worth = sum(len(job.html) for job in missing) >= PARALLEL_HTML
-        # Without WeasyPrint imported here (a new process), even one chunk is laid out by a
-        # worker: it imports WeasyPrint while this process reads the chunks it has.
-        fresh = "weasyprint" not in sys.modules or _prestarted is not None
-        parallel = self.jobs > 1 and ((len(missing) > 1 and worth) or fresh)
-        if missing and (parallel or self.pool is not None):
-            pool = self._pool(len(missing))
+        # Worker processes lay out when there is enough to share, or when they are there
+        # already (warm: a build before in this process, or started at its beginning), or when
+        # this process has not imported WeasyPrint (a worker imports it while this process
+        # reads the chunks it has).
+        use_pool = self.jobs > 1 and missing and (
+            (len(missing) > 1 and worth) or _shared is not None or not _weasyprint_here())
+        if use_pool:
             order = sorted(missing, key=lambda job: -len(job.html))  # the longest first
-            futures = {pool.submit(lay_out_safely, job): job for job in order}
+            futures = {_pool(self.jobs).submit(lay_out_safely, job): job for job in order}
             for job in jobs:  # meanwhile: the chunks at hand
                 if job.key in self.laid:
                     prepare(self.laid[job.key].pdf)
@@ -141,46 +139,36 @@ class _Runner:
         return [self.laid[job.key] for job in jobs]
 
     def _collect(self, futures: dict[Any, Job]) -> None:
+        """Keep the workers' results; the first error is raised. If a worker died (killed,
+        out of memory), the pool is dropped and what is left is laid out here."""
         from concurrent.futures import as_completed
+        from concurrent.futures.process import BrokenProcessPool
 
         from vigil.assemble.join import prepare
 
-        for future in as_completed(futures):
-            result = future.result()
-            if isinstance(result, VigilError):
-                for other in futures:
-                    other.cancel()
-                raise result
-            self._keep(futures[future], result)
-            prepare(result.pdf)
+        try:
+            for future in as_completed(futures):
+                result = future.result()
+                if isinstance(result, VigilError):
+                    for other in futures:
+                        other.cancel()
+                    raise result
+                self._keep(futures[future], result)
+                prepare(result.pdf)
+        except BrokenProcessPool:
+            _drop_pool()
+            for job in futures.values():
+                if job.key not in self.laid:
+                    self._keep(job, lay_out(job))
 
     def _keep(self, job: Job, laid: Laid) -> None:
         self.laid[job.key] = laid
         if self.store:
             self.store.put(job.key, laid)
 
-    def _pool(self, wanted: int) -> Any:
-        """Worker processes: the ones started early (:func:`prestart`), or started now
-        (forked where possible: with WeasyPrint already imported here, as in ``vigil watch``,
-        they start at once), kept until the document is joined."""
-        global _prestarted
-        if self.pool is None and _prestarted is not None:
-            self.pool, _prestarted = _prestarted, None
-        if self.pool is None:
-            self.pool = _executor(self.jobs)
-        return self.pool
-
     # -- the whole ----------------------------------------------------------------------------
 
     def run(self) -> Typeset | str:
-        try:
-            return self._run()
-        finally:
-            if self.pool is not None:
-                self.pool.shutdown(cancel_futures=True)
-                self.pool = None
-
-    def _run(self) -> Typeset | str:
         from vigil.assemble.join import Placed, join
 
         targets = self.plan.numbered
@@ -248,43 +236,49 @@ class _Runner:
                 for start in range(0, len(names), size)]
 
 
-_prestarted: Any = None
+_shared: Any = None  # this process's pool of worker processes, kept for the next builds
+
+
+def _weasyprint_here() -> bool:
+    import sys
+
+    return "weasyprint" in sys.modules
+
+
+def _pool(jobs: int) -> Any:
+    """The worker processes of this process: started once (forked where possible: they start
+    with what this process has imported) and kept, warm (WeasyPrint, fonts and stylesheets
+    loaded), for the next builds (``vigil watch``, several publications in one command)."""
+    global _shared
+    if _shared is None:
+        import multiprocessing
+        from concurrent.futures import ProcessPoolExecutor
+
+        method = "fork" if "fork" in multiprocessing.get_all_start_methods() else "spawn"
+        _shared = ProcessPoolExecutor(max_workers=max(2, jobs),
+                                      mp_context=multiprocessing.get_context(method))
+    return _shared
+
+
+def _drop_pool() -> None:
+    global _shared
+    if _shared is not None:
+        _shared.shutdown(wait=False, cancel_futures=True)
+        _shared = None
 
 
 def prestart(cache_dir: Path, name: str, profile: str, jobs: int | None = None) -> None:
-    """Start worker processes now, in a process that has not imported WeasyPrint (a new
-    ``vigil build``): they import it while this process reads and composes the publication.
-    :func:`release` ends them if the build does not get to use them."""
-    global _prestarted
-    import sys
-
+    """Start the worker processes now, in a process that has not imported WeasyPrint yet (a
+    new ``vigil build``): they import it while this process reads and composes the
+    publication."""
     jobs = jobs or default_jobs()
-    if _prestarted is not None or jobs < 2 or "weasyprint" in sys.modules:
+    if _shared is not None or jobs < 2 or _weasyprint_here():
         return
-    _prestarted = _executor(jobs)
+    pool = _pool(jobs)
     # Built before: probably a section or two to lay out again, one worker is enough to
-    # start with (more start when more chunks come); a first build: one per core.
+    # warm; a first build: all of them.
     for _ in range(1 if _Store(cache_dir, name, profile).index.exists() else jobs):
-        _prestarted.submit(warm_up)
-
-
-def _executor(jobs: int) -> Any:
-    """A pool of up to ``jobs`` worker processes (started as work comes), forked where
-    possible (they start at once, with what this process has imported)."""
-    import multiprocessing
-    from concurrent.futures import ProcessPoolExecutor
-
-    method = "fork" if "fork" in multiprocessing.get_all_start_methods() else "spawn"
-    return ProcessPoolExecutor(max_workers=max(2, jobs),
-                               mp_context=multiprocessing.get_context(method))
-
-
-def release() -> None:
-    """End the workers :func:`prestart` started, if the build did not use them."""
-    global _prestarted
-    if _prestarted is not None:
-        _prestarted.shutdown(cancel_futures=True)
-        _prestarted = None
+        pool.submit(warm_up)
 
 
 def _starts(laid: list[Laid]) -> list[int]:
