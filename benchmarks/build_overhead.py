@@ -47,7 +47,9 @@ def main() -> int:
 
     with tempfile.TemporaryDirectory() as out:
         def vigil_build() -> None:
-            vigil.build(args.publication, out, force=True)  # not the build cache's answer
+            # Not the build cache's answer, nor the section cache's: laid out whole, as
+            # WeasyPrint alone lays it out (benchmarks/section_speed.py measures sections).
+            vigil.build(args.publication, out, force=True, whole=True)
 
         vigil_build()  # warm both: imports, font loading, caches
         weasyprint_alone()
@@ -57,7 +59,7 @@ def main() -> int:
                 started = time.perf_counter()
                 job()
                 times[name].append(time.perf_counter() - started)
-        pages = vigil.build(args.publication, out, force=True).pages
+        pages = vigil.build(args.publication, out, force=True, whole=True).pages
     v, w = statistics.median(times["vigil"]), statistics.median(times["weasyprint"])
     ratio = v / w
     print(f"publication: {args.publication.name} ({pages} pages), {args.runs} runs each")

@@ -41,7 +41,7 @@ from vigil.typeset.layout import Job, Laid, PageBox, lay_out, lay_out_safely, wa
 
 FORMAT = 1
 MAX_PASSES = 4
-NUMBERS_PART = 12  # pages: fewer are not worth a process of their own
+NUMBERS_PART = 16  # pages of the numbers document laid out at once
 # Characters of HTML to lay out below which starting worker processes costs more than it saves
 # (a four-page programme is laid out in this process).
 PARALLEL_HTML = 30_000
@@ -101,7 +101,7 @@ class _Runner:
                                   self.composed.pdf_variant))
         return jobs
 
-    def _lay_out(self, jobs: Iterable[Job]) -> list[Laid]:
+    def _lay_out(self, jobs: Iterable[Job], chunks: list[Job] | None = None) -> list[Laid]:
         """The chunks of ``jobs``, from the cache or laid out (in the worker processes when
         there are several to lay out and more than one process may run). While the workers
         lay out, this process reads the PDFs of the chunks it already has (for the join)."""
@@ -126,40 +126,67 @@ class _Runner:
         use_pool = self.jobs > 1 and missing and (
             (len(missing) > 1 and worth) or _shared is not None or not _weasyprint_here())
         if use_pool:
-            order = sorted(missing, key=lambda job: -len(job.html))  # the longest first
+            # The contents first (the pages after it wait for its page count), then the
+            # longest first.
+            numbered = {job.key for job in (chunks or ()) if 'vigil-page' in job.html}
+            order = sorted(missing, key=lambda job: (job.key not in numbered, -len(job.html)))
             futures = {_pool(self.jobs).submit(lay_out_safely, job): job for job in order}
             for job in jobs:  # meanwhile: the chunks at hand
                 if job.key in self.laid:
                     prepare(self.laid[job.key].pdf)
-            self._collect(futures)
+            self._collect(futures, chunks)
         else:
             for job in missing:
                 self._keep(job, lay_out(job))
         self.used += [job.key for job in jobs]
         return [self.laid[job.key] for job in jobs]
 
-    def _collect(self, futures: dict[Any, Job]) -> None:
+    def _collect(self, futures: dict[Any, Job], chunks: list[Job] | None = None) -> None:
         """Keep the workers' results; the first error is raised. If a worker died (killed,
-        out of memory), the pool is dropped and what is left is laid out here."""
-        from concurrent.futures import as_completed
+        out of memory), the pool is dropped and what is left is laid out here.
+
+        With ``chunks`` (the document's chunks, in order), the parts of the numbers document
+        whose pages are known (every chunk before them laid out) are laid out as soon as
+        they are, beside the chunks still being laid out."""
+        from concurrent.futures import FIRST_COMPLETED, wait
         from concurrent.futures.process import BrokenProcessPool
 
         from vigil.assemble.join import prepare
 
+        pending = set(futures)
+        started: set[str] = set()
         try:
-            for future in as_completed(futures):
-                result = future.result()
-                if isinstance(result, VigilError):
-                    for other in futures:
-                        other.cancel()
-                    raise result
-                self._keep(futures[future], result)
-                prepare(result.pdf)
+            while pending:
+                done, pending = wait(pending, return_when=FIRST_COMPLETED)
+                for future in done:
+                    result = future.result()
+                    if isinstance(result, VigilError):
+                        for other in pending:
+                            other.cancel()
+                        raise result
+                    self._keep(futures[future], result)
+                    prepare(result.pdf)
+                for job in self._numbers_known(chunks) if chunks else ():
+                    if job.key not in self.laid and job.key not in started:
+                        started.add(job.key)
+                        future = _pool(self.jobs).submit(lay_out_safely, job)
+                        futures[future] = job
+                        pending.add(future)
         except BrokenProcessPool:
             _drop_pool()
             for job in futures.values():
                 if job.key not in self.laid:
                     self._keep(job, lay_out(job))
+
+    def _numbers_known(self, chunks: list[Job]) -> list[Job]:
+        """The parts of the numbers document whose pages follow only chunks laid out."""
+        names: list[str] = []
+        for job in chunks:
+            if job.key not in self.laid:
+                break
+            names += [box.name for box in self.laid[job.key].pages]
+        complete = len(names) - len(names) % NUMBERS_PART
+        return self._numbers_jobs(names[:complete]) if complete else []
 
     def _keep(self, job: Job, laid: Laid) -> None:
         self.laid[job.key] = laid
@@ -183,7 +210,7 @@ class _Runner:
             self.used = []  # what the cache keeps: the chunks of the last pass
             jobs = self._chunk_jobs(numbers)
             extra = self._numbers_jobs(names) if names is not None else []
-            every = self._lay_out(jobs + extra)
+            every = self._lay_out(jobs + extra, jobs)
             laid = every[: len(jobs)]
             starts = _starts(laid)
             found = {name: starts[part] + page + 1 for part, chunk in enumerate(laid)
@@ -227,13 +254,11 @@ class _Runner:
                        laid_out=self.count_laid, chunks=len(laid), writer=writer)
 
     def _numbers_jobs(self, names: list[str]) -> list[Job]:
-        """The numbers document, in as many parts as processes lay out (of at least
-        ``NUMBERS_PART`` pages each), so that the parts are laid out side by side."""
-        count = max(1, min(self.jobs, len(names) // NUMBERS_PART))
-        size = -(-len(names) // count)
-        return [self._job(self.plan.numbers_html(names[start:start + size], start + 1),
+        """The numbers document, in parts of ``NUMBERS_PART`` pages (the last one shorter),
+        laid out side by side, each as soon as its pages are known."""
+        return [self._job(self.plan.numbers_html(names[start:start + NUMBERS_PART], start + 1),
                           self.plan.numbers_css, False, None)
-                for start in range(0, len(names), size)]
+                for start in range(0, len(names), NUMBERS_PART)]
 
 
 _shared: Any = None  # this process's pool of worker processes, kept for the next builds
