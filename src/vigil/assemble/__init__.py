@@ -56,6 +56,6 @@ def assemble(typeset: Typeset, publication: Publication, profile: Profile) -> As
 
 
 def _write(writer: Any) -> bytes:
-    output = io.BytesIO()
-    writer.write(output)
-    return output.getvalue()
+    from vigil.assemble.compact import compact
+
+    return compact(writer)

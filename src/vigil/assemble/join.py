@@ -82,9 +82,9 @@ def join(parts: Sequence[bytes], placed: Sequence[Placed], numbers: Sequence[byt
 
 
 def written(writer: Any) -> bytes:
-    output = io.BytesIO()
-    writer.write(output)
-    return output.getvalue()
+    from vigil.assemble.compact import compact
+
+    return compact(writer)
 
 
 def prepare(pdf: bytes) -> None:

@@ -276,19 +276,21 @@ def _pool(jobs: int) -> Any:
     loaded), for the next builds (``vigil watch``, several publications in one command)."""
     global _shared
     if _shared is None:
+        import atexit
         import multiprocessing
         from concurrent.futures import ProcessPoolExecutor
 
         method = "fork" if "fork" in multiprocessing.get_all_start_methods() else "spawn"
         _shared = ProcessPoolExecutor(max_workers=max(2, jobs),
                                       mp_context=multiprocessing.get_context(method))
+        atexit.register(_drop_pool, True)  # the workers end (and clean up) before this one
     return _shared
 
 
-def _drop_pool() -> None:
+def _drop_pool(wait: bool = False) -> None:
     global _shared
     if _shared is not None:
-        _shared.shutdown(wait=False, cancel_futures=True)
+        _shared.shutdown(wait=wait, cancel_futures=True)
         _shared = None
 
 
