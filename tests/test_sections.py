@@ -33,6 +33,7 @@ from vigil.compose import compose_html
 from vigil.errors import VigilError
 from vigil.profiles import get_profile
 from vigil.read import read_publication
+from vigil.typeset import sections
 from vigil.typeset.chunks import plan
 from vigil.typeset.sections import typeset_sections
 
@@ -116,6 +117,17 @@ SAMPLE_PROFILES = [
 ]
 
 
+SMALL_HTML = sections.SMALL_HTML
+
+
+@pytest.fixture(autouse=True)
+def even_small(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Lay out by sections even documents small enough to be laid out at once (the
+    programme, the small publications of these tests), so that what is compared and
+    measured here is really laid out by sections."""
+    monkeypatch.setattr(sections, "SMALL_HTML", 0)
+
+
 @pytest.mark.parametrize(("sample", "profile"), SAMPLE_PROFILES)
 def test_every_sample_is_the_same_document_laid_out_by_sections(
         tmp_path: Path, sample: str, profile: str) -> None:
@@ -126,6 +138,7 @@ def test_every_sample_is_the_same_document_laid_out_by_sections(
     whole = vigil.build(folder, tmp_path / "whole", profile, language=language, force=True,
                         whole=True)
     assert not any(note.startswith("laid out as one document") for note in by_sections.notes)
+    assert (tmp_path / "sections" / ".vigil-cache" / "chunks").is_dir()  # really by sections
     assert by_sections.report.ok and whole.report.ok
     assert_same_document(by_sections.output, whole.output)
 
@@ -242,6 +255,15 @@ def test_a_theme_styling_the_first_page_is_laid_out_whole(tmp_path: Path) -> Non
     result = vigil.build(folder, tmp_path / "out", force=True)
     assert any(note.startswith("laid out as one document: the theme styles the first page")
                for note in result.notes)
+
+
+def test_a_small_document_is_laid_out_at_once(tmp_path: Path,
+                                              monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(sections, "SMALL_HTML", SMALL_HTML)
+    folder = write_publication(tmp_path / "pub")
+    result = vigil.build(folder, tmp_path / "out", force=True)
+    assert result.report.ok and not any("one document" in note for note in result.notes)
+    assert not (tmp_path / "out" / ".vigil-cache" / "chunks").exists()
 
 
 def test_the_cli_lays_out_whole_on_request(tmp_path: Path) -> None:

@@ -63,15 +63,8 @@ def build(folder: Path | str, output_dir: Path | str = "output",
             bytes=reused.bytes, seconds=time.perf_counter() - started, report=reused.report,
             notes=reused.notes, imposed=reused.imposed, unchanged=True,
         )
-    chosen = get_profile(profile)
-    if not whole and not chosen.embed_sources:
-        from vigil.typeset.sections import prestart
-
-        # The workers import WeasyPrint while this process reads and composes.
-        prestart(Path(output_dir) / CACHE_FOLDER, cache.folder.name
-                 + (f".{language}" if language else ""), chosen.name, jobs)
-    return _build(folder, output_dir, chosen, impose, strict, language, whole, jobs, started,
-                  cache)
+    return _build(folder, output_dir, get_profile(profile), impose, strict, language, whole,
+                  jobs, started, cache)
 
 
 def _build(folder: Path | str, output_dir: Path | str, chosen: Any, impose: bool, strict: bool,
@@ -86,6 +79,12 @@ def _build(folder: Path | str, output_dir: Path | str, chosen: Any, impose: bool
 
     publication = read_publication(Path(folder), language)
     edition = f".{publication.edition}" if publication.edition else ""
+    if not whole and not chosen.embed_sources:
+        from vigil.typeset.sections import prestart
+
+        # Worker processes import WeasyPrint while this process composes and checks.
+        prestart(Path(output_dir) / CACHE_FOLDER, f"{publication.name}{edition}", chosen.name,
+                 jobs, _source_size(publication))
     composed = compose_html(publication, chosen)
     preflight = check_sources(publication, composed, chosen, strict)
     if preflight.failed:  # before layout: a character in no font can make it take a minute
@@ -98,16 +97,21 @@ def _build(folder: Path | str, output_dir: Path | str, chosen: Any, impose: bool
         embed = embedding(publication, composed, chosen)
     try:
         if embed is None and not whole:
-            from vigil.typeset.sections import typeset_sections
+            from vigil.typeset.sections import SMALL, typeset_sections
 
             laid = typeset_sections(composed, chosen, Path(output_dir) / CACHE_FOLDER, jobs,
                                     name=f"{publication.name}{edition}")
         else:
             laid = "asked for" if whole else "the archive profile"
         if isinstance(laid, str):
-            if not whole and embed is None:
+            if not whole and embed is None and laid != SMALL:
                 composed_notes.append(f"laid out as one document: {laid}")
-            pages = typeset(composed, chosen, embed)
+            if embed is None:
+                from vigil.typeset.sections import typeset_anywhere
+
+                pages = typeset_anywhere(composed, chosen)  # a worker's, if there are some
+            else:
+                pages = typeset(composed, chosen, embed)
         else:
             pages = laid
     except VigilError as error:
@@ -174,14 +178,14 @@ def _build_copies(publication: Any, profile: Any, base: bytes, pages: int, stric
     from vigil.check import check_sources, failure
     from vigil.compose import compose_html
     from vigil.publish import write_atomic
-    from vigil.typeset import typeset
+    from vigil.typeset.sections import typeset_anywhere
 
     variants = publication.variants
     composed = compose_html(publication, profile, copies=variants)
     preflight = check_sources(publication, composed, profile, strict)
     if preflight.failed:  # a character of a CSV value in no font
         raise failure(publication.name, preflight.findings)
-    lines = typeset(composed, profile).pdf
+    lines = typeset_anywhere(composed, profile).pdf
     csv_path = publication.folder / publication.meta.variants.csv
     outputs = list(zip(variants, copies(base, lines, variants, csv_path), strict=True))
     index = io.StringIO()
@@ -199,6 +203,19 @@ def _build_copies(publication: Any, profile: Any, base: bytes, pages: int, stric
     note = (f"{len(outputs)} personalised copies ({outputs[0][0].stem}{profile.suffix}.pdf ...), "
             f"listed in {listing}")
     return [note], [*written, listing]
+
+
+def _source_size(publication: Any) -> int:
+    """The bytes of the publication's section files (Markdown and YAML): how much there is to
+    lay out, before it is composed."""
+    size = 0
+    for section in publication.sections:
+        if section.insert is None:
+            try:
+                size += section.source.stat().st_size
+            except OSError:
+                continue
+    return size
 
 
 def find_publications(root: Path | None = None) -> list[Path]:

@@ -45,6 +45,12 @@ NUMBERS_PART = 16  # pages of the numbers document laid out at once
 # Characters of HTML to lay out below which starting worker processes costs more than it saves
 # (a four-page programme is laid out in this process).
 PARALLEL_HTML = 30_000
+# A document smaller than this (characters of HTML in its body) is laid out whole: one layout
+# is quicker than several and a join (a four-page programme). So are publications whose
+# section files are smaller than SMALL_SOURCES bytes: no workers are started early for them.
+SMALL_HTML = 10_000
+SMALL_SOURCES = 6_000
+SMALL = "the document is small: laid out at once"
 _digests: dict[tuple[str, int, int], str] = {}
 
 
@@ -63,8 +69,20 @@ def typeset_sections(composed: Composed, profile: Profile, cache_dir: Path | Non
     cut = plan(composed)
     if isinstance(cut, str):
         return cut
+    if sum(len(chunk.body) for chunk in cut.chunks) < SMALL_HTML:
+        return SMALL
     runner = _Runner(composed, profile, cut, cache_dir, jobs or default_jobs(), name)
     return runner.run()
+
+
+def typeset_anywhere(composed: Composed, profile: Profile) -> Typeset:
+    """:func:`vigil.typeset.typeset` of the whole document, by a worker process when they are
+    there and WeasyPrint is not imported here (it would take this process a second)."""
+    from vigil.typeset import typeset
+
+    if _shared is None or _weasyprint_here():
+        return typeset(composed, profile)
+    return _shared.submit(typeset, composed, profile).result()  # type: ignore[no-any-return]
 
 
 class _Runner:
@@ -294,12 +312,13 @@ def _drop_pool(wait: bool = False) -> None:
         _shared = None
 
 
-def prestart(cache_dir: Path, name: str, profile: str, jobs: int | None = None) -> None:
+def prestart(cache_dir: Path, name: str, profile: str, jobs: int | None = None,
+             size: int = SMALL_SOURCES) -> None:
     """Start the worker processes now, in a process that has not imported WeasyPrint yet (a
-    new ``vigil build``): they import it while this process reads and composes the
-    publication."""
+    new ``vigil build``), for a publication of ``size`` bytes of section files: they import
+    it while this process composes and checks the publication."""
     jobs = jobs or default_jobs()
-    if _shared is not None or jobs < 2 or _weasyprint_here():
+    if _shared is not None or jobs < 2 or _weasyprint_here() or size < SMALL_SOURCES:
         return
     pool = _pool(jobs)
     # Built before: probably a section or two to lay out again, one worker is enough to
