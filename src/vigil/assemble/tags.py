@@ -63,36 +63,30 @@ def _resolve(value: Any) -> Any:
     return value.get_object() if value is not None and hasattr(value, "get_object") else value
 
 
-def _number_tree(node: Any, depth: int = 0) -> list[tuple[int, Any]]:
+def _tree(node: Any, entries: str, depth: int = 0) -> list[tuple[Any, Any]]:
+    """The ``(key, value)`` pairs of a number tree (``entries`` ``/Nums``) or a name tree
+    (``/Names``), keys resolved, values not."""
+    node = _resolve(node)
+    pairs: list[tuple[Any, Any]] = []
+    if not isinstance(node, dict) or depth > MAX_TREE_DEPTH:
+        return pairs
+    flat = _resolve(node.get(entries))
+    if isinstance(flat, list):
+        pairs += [(_resolve(flat[i]), flat[i + 1]) for i in range(0, len(flat) - 1, 2)]
+    for kid in _resolve(node.get("/Kids")) or ():
+        pairs.extend(_tree(kid, entries, depth + 1))
+    return pairs
+
+
+def _number_tree(node: Any) -> list[tuple[int, Any]]:
     """The ``(key, value)`` pairs of a number tree, values unresolved."""
-    node = _resolve(node)
-    pairs: list[tuple[int, Any]] = []
-    if not isinstance(node, dict) or depth > MAX_TREE_DEPTH:
-        return pairs
-    nums = _resolve(node.get("/Nums"))
-    if isinstance(nums, list):
-        for index in range(0, len(nums) - 1, 2):
-            key = _resolve(nums[index])
-            if isinstance(key, int) and not isinstance(key, bool):
-                pairs.append((int(key), nums[index + 1]))
-    for kid in _resolve(node.get("/Kids")) or ():
-        pairs.extend(_number_tree(kid, depth + 1))
-    return pairs
+    return [(int(key), value) for key, value in _tree(node, "/Nums")
+            if isinstance(key, int) and not isinstance(key, bool)]
 
 
-def _name_tree(node: Any, depth: int = 0) -> list[tuple[str, Any]]:
+def _name_tree(node: Any) -> list[tuple[str, Any]]:
     """The ``(name, value)`` pairs of a name tree, values unresolved."""
-    node = _resolve(node)
-    pairs: list[tuple[str, Any]] = []
-    if not isinstance(node, dict) or depth > MAX_TREE_DEPTH:
-        return pairs
-    names = _resolve(node.get("/Names"))
-    if isinstance(names, list):
-        for index in range(0, len(names) - 1, 2):
-            pairs.append((str(_resolve(names[index])), names[index + 1]))
-    for kid in _resolve(node.get("/Kids")) or ():
-        pairs.extend(_name_tree(kid, depth + 1))
-    return pairs
+    return [(str(key), value) for key, value in _tree(node, "/Names")]
 
 
 def _max_int(values: Sequence[Any]) -> int:

@@ -11,7 +11,8 @@ from __future__ import annotations
 import logging
 import os
 import shutil
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -89,9 +90,45 @@ class _Collect(logging.Handler):
         self.messages.append(record.getMessage())
 
 
-def _readable(message: str, composed: Composed) -> str:
+def _readable(message: str) -> str:
     """Show vigil:// URLs in a message as paths relative to the publication."""
     return message.replace("vigil://publication/", "").replace("vigil://", "")
+
+
+@contextmanager
+def weasyprint_errors() -> Iterator[None]:
+    """Around a WeasyPrint layout: a file the fetcher refused becomes its ResourceError, a
+    document nested too deeply a RenderError, and so do WeasyPrint's own complaints (logged,
+    not raised: a failed SVG, a broken image), with vigil:// URLs shown as paths."""
+    from vigil.typeset.fetcher import RefusedResource
+
+    logger = logging.getLogger("weasyprint")
+    collect = _Collect()
+    logger.addHandler(collect)
+    try:
+        yield
+    except RefusedResource as refused:
+        raise refused.error from None
+    except RecursionError:
+        raise RenderError("the document is nested too deeply to lay out") from None
+    finally:
+        logger.removeHandler(collect)
+    fatal = [m for m in collect.messages if m.startswith("Failed") or "Error" in m]
+    if fatal:
+        shown = "; ".join(_readable(message) for message in fatal[:3])
+        raise RenderError(
+            f"WeasyPrint reported: {shown}",
+            hint="An SVG image may refer to a file outside the publication or on the network",
+        )
+
+
+def first_pages(document: Any) -> dict[str, int]:
+    """On which page (0-based) each anchor of a laid-out WeasyPrint document starts."""
+    anchors: dict[str, int] = {}
+    for index, page in enumerate(document.pages):
+        for name in page.anchors:
+            anchors.setdefault(name, index)
+    return anchors
 
 
 # Given the files WeasyPrint read while laying out, more options for ``write_pdf``: the
@@ -105,14 +142,11 @@ def typeset(composed: Composed, profile: Profile,
     from weasyprint import HTML
 
     from vigil.hyphenation import register as register_hyphenation
-    from vigil.typeset.fetcher import RefusedResource, SandboxFetcher
+    from vigil.typeset.fetcher import SandboxFetcher
 
     register_hyphenation()  # Azerbaijani, which Pyphen lacks
     fetcher = SandboxFetcher(composed.mounts, composed.substitutes)
-    logger = logging.getLogger("weasyprint")
-    collect = _Collect()
-    logger.addHandler(collect)
-    try:
+    with weasyprint_errors():
         variant = {"pdf_variant": composed.pdf_variant} if composed.pdf_variant else {}
         document = HTML(
             string=composed.html, base_url=composed.base_url, url_fetcher=fetcher
@@ -125,21 +159,4 @@ def typeset(composed: Composed, profile: Profile,
             uncompressed_pdf=False,
             **variant, **extra,
         )
-    except RefusedResource as refused:
-        raise refused.error from None
-    except RecursionError:
-        raise RenderError("the document is nested too deeply to lay out") from None
-    finally:
-        logger.removeHandler(collect)
-    fatal = [m for m in collect.messages if m.startswith("Failed") or "Error" in m]
-    if fatal:
-        shown = "; ".join(_readable(message, composed) for message in fatal[:3])
-        raise RenderError(
-            f"WeasyPrint reported: {shown}",
-            hint="An SVG image may refer to a file outside the publication or on the network",
-        )
-    anchors: dict[str, int] = {}
-    for index, page in enumerate(document.pages):
-        for name in page.anchors:
-            anchors.setdefault(name, index)  # an element's first page
-    return Typeset(pdf=pdf, pages=len(document.pages), anchors=anchors)
+    return Typeset(pdf=pdf, pages=len(document.pages), anchors=first_pages(document))

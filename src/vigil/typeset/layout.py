@@ -10,7 +10,6 @@ many chunks in one process costs little more than one document of the same pages
 from __future__ import annotations
 
 import hashlib
-import logging
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -48,15 +47,6 @@ class Laid:
     fetched: tuple[Path, ...]
 
 
-class _Collect(logging.Handler):
-    def __init__(self) -> None:
-        super().__init__(logging.WARNING)
-        self.messages: list[str] = []
-
-    def emit(self, record: logging.LogRecord) -> None:
-        self.messages.append(record.getMessage())
-
-
 def _stylesheet(css: str, job: Job, fetcher: Any) -> Any:
     from weasyprint import CSS
 
@@ -77,35 +67,18 @@ def lay_out(job: Job) -> Laid:
     from weasyprint import HTML
 
     from vigil.hyphenation import register as register_hyphenation
-    from vigil.typeset import _fonts
-    from vigil.typeset.fetcher import RefusedResource, SandboxFetcher
+    from vigil.typeset import _fonts, first_pages, weasyprint_errors
+    from vigil.typeset.fetcher import SandboxFetcher
 
     register_hyphenation()
     fetcher = SandboxFetcher(job.mounts, job.substitutes)
-    logger = logging.getLogger("weasyprint")
-    collect = _Collect()
-    logger.addHandler(collect)
-    try:
+    with weasyprint_errors():
         variant = {"pdf_variant": job.pdf_variant} if job.pdf_variant else {}
         stylesheet = _stylesheet(job.css, job, fetcher)
         document = HTML(string=job.html, base_url=job.base_url, url_fetcher=fetcher).render(
             font_config=_fonts(), stylesheets=[stylesheet], **variant)
         pdf = document.write_pdf(pdf_identifier=job.key[:32].encode(), pdf_tags=job.tagged,
                                  uncompressed_pdf=False, **variant)
-    except RefusedResource as refused:
-        raise refused.error from None
-    except RecursionError:
-        raise RenderError("the document is nested too deeply to lay out") from None
-    finally:
-        logger.removeHandler(collect)
-    fatal = [m for m in collect.messages if m.startswith("Failed") or "Error" in m]
-    if fatal:
-        shown = "; ".join(m.replace("vigil://publication/", "").replace("vigil://", "")
-                          for m in fatal[:3])
-        raise RenderError(
-            f"WeasyPrint reported: {shown}",
-            hint="An SVG image may refer to a file outside the publication or on the network",
-        )
     pages = []
     for page in document.pages:
         box = page._page_box
@@ -113,11 +86,8 @@ def lay_out(job: Job) -> Laid:
                              left=_points(box.margin_left + box.border_left_width
                                           + box.padding_left),
                              width=_points(box.width)))
-    anchors: dict[str, int] = {}
-    for index, page in enumerate(document.pages):
-        for name in page.anchors:
-            anchors.setdefault(name, index)  # an element's first page
-    return Laid(pdf=pdf, pages=tuple(pages), anchors=anchors, fetched=tuple(fetcher.fetched))
+    return Laid(pdf=pdf, pages=tuple(pages), anchors=first_pages(document),
+                fetched=tuple(fetcher.fetched))
 
 
 def warm_up() -> None:
