@@ -217,6 +217,25 @@ def test_a_longer_section_moves_the_others_without_laying_them_out(tmp_path: Pat
     assert_same_document(_written(tmp_path, after), whole.output)
 
 
+def test_footnotes_and_links_across_sections_are_the_same(tmp_path: Path) -> None:
+    folder = _three_sections(tmp_path / "pub")
+    for n in (1, 2, 3):
+        part = folder / f"part{n}.md"
+        part.write_text(part.read_text(encoding="utf-8")
+                        + f"\n\nA note here.[^a{n}] And another one.[^b{n}] See [the third part]"
+                        f"(#part3) and [the first](#part1).\n\n[^a{n}]: The first note of "
+                        f"part {n}.\n[^b{n}]: The second note of part {n}.\n",
+                        encoding="utf-8")
+    by_sections = vigil.build(folder, tmp_path / "s", force=True, jobs=2)
+    whole = vigil.build(folder, tmp_path / "w", force=True, whole=True)
+    assert_same_document(by_sections.output, whole.output)
+    text = " ".join(layout_text(by_sections.output))
+    assert "6. The second note of part 3" in text  # numbered through the publication
+    found = links(PdfReader(by_sections.output))
+    assert sum(1 for _, _, target in found if target == "page 1") == 0
+    assert {target for _, _, target in found if target.startswith("page")} >= {"page 3"}
+
+
 def _written(tmp_path: Path, typeset: Any) -> Path:
     path = tmp_path / f"typeset-{id(typeset)}.pdf"
     path.write_bytes(typeset.data)
