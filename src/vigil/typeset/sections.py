@@ -78,11 +78,16 @@ def typeset_sections(composed: Composed, profile: Profile, cache_dir: Path | Non
 def typeset_anywhere(composed: Composed, profile: Profile) -> Typeset:
     """:func:`vigil.typeset.typeset` of the whole document, by a worker process when they are
     there and WeasyPrint is not imported here (it would take this process a second)."""
+    from concurrent.futures.process import BrokenProcessPool
+
     from vigil.typeset import typeset
 
-    if _shared is None or _weasyprint_here():
-        return typeset(composed, profile)
-    return _shared.submit(typeset, composed, profile).result()  # type: ignore[no-any-return]
+    if _shared is not None and not _weasyprint_here():
+        try:
+            return _shared.submit(typeset, composed, profile).result()  # type: ignore[no-any-return]
+        except BrokenProcessPool:  # a worker died (killed, out of memory): here, then
+            _drop_pool()
+    return typeset(composed, profile)
 
 
 class _Runner:
