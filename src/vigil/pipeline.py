@@ -75,7 +75,6 @@ def _build(folder: Path | str, output_dir: Path | str, chosen: Any, impose: bool
     from vigil.compose import compose_html
     from vigil.publish import write_atomic
     from vigil.read import read_publication
-    from vigil.typeset import typeset
 
     publication = read_publication(Path(folder), language)
     edition = f".{publication.edition}" if publication.edition else ""
@@ -96,24 +95,17 @@ def _build(folder: Path | str, output_dir: Path | str, chosen: Any, impose: bool
 
         embed = embedding(publication, composed, chosen)
     try:
-        if embed is None and not whole:
-            from vigil.typeset.sections import SMALL, typeset_sections
+        from vigil.typeset.sections import SMALL, typeset_anywhere, typeset_sections
 
+        laid = None
+        if embed is None and not whole:
             laid = typeset_sections(composed, chosen, Path(output_dir) / CACHE_FOLDER, jobs,
                                     name=f"{publication.name}{edition}")
-        else:
-            laid = "asked for" if whole else "the archive profile"
-        if isinstance(laid, str):
-            if not whole and embed is None and laid != SMALL:
+        if isinstance(laid, str):  # why it is laid out whole
+            if laid != SMALL:
                 composed_notes.append(f"laid out as one document: {laid}")
-            if embed is None:
-                from vigil.typeset.sections import typeset_anywhere
-
-                pages = typeset_anywhere(composed, chosen)  # a worker's, if there are some
-            else:
-                pages = typeset(composed, chosen, embed)
-        else:
-            pages = laid
+            laid = None
+        pages = laid or typeset_anywhere(composed, chosen, embed)  # a worker's, if there are
     except VigilError as error:
         if error.location.file is None:
             # Resources requested during layout come from templates, stylesheets or SVG files.

@@ -28,7 +28,7 @@ from vigil.typeset.chunks import ANCHOR_SCHEME
 
 # Catalog entries not copied from the first chunk: rebuilt from all of them, or pypdf's own.
 _REBUILT = {"/Type", "/Pages", "/Names", "/Outlines", "/StructTreeRoot", "/PageLabels",
-            "/ParentTree", "/MarkInfo"}
+            "/ParentTree"}
 
 
 READERS_KEPT = 256
@@ -282,10 +282,6 @@ def _copy_catalog(writer: Any, first: Any) -> None:
         if key in _REBUILT:
             continue
         writer._root_object[NameObject(key)] = value.clone(writer)
-    if "/Outlines" in writer._root_object and "/PageMode" in root:
-        writer._root_object[NameObject("/PageMode")] = root["/PageMode"].clone(writer)
     info = first.metadata
     if info is not None:
-        writer.add_metadata({key: value for key, value in info.items()})
-    if "/MarkInfo" in root:
-        writer._root_object[NameObject("/MarkInfo")] = root["/MarkInfo"].clone(writer)
+        writer.add_metadata(dict(info))

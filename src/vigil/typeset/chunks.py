@@ -20,7 +20,6 @@ What a chunk's layout depends on, beyond its own HTML and the stylesheet:
 
 from __future__ import annotations
 
-import hashlib
 import re
 from dataclasses import dataclass
 from itertools import pairwise
@@ -32,7 +31,7 @@ ANCHOR_SCHEME = "vigil-anchor:"
 
 _STYLE = re.compile(r"<style>(.*?)</style>", re.S)
 _BODY = re.compile(r"<body\b[^>]*>")
-_CHUNK_START = re.compile(r"<[a-z][a-z0-9]*\s[^>]*\bdata-chunk=\"([^\"]*)\"")
+_CHUNK_START = re.compile(r"<[a-z][a-z0-9]*\s[^>]*\bdata-chunk=\"[^\"]*\"")
 _ID = re.compile(r"\sid=\"([^\"]*)\"")
 _LINK = re.compile(r"<a\b([^>]*?)\shref=\"#([^\"]*)\"")
 _PAGE_COUNTER = re.compile(r"counter\(\s*pages?\s*(?:,[^)]*)?\)")
@@ -57,7 +56,6 @@ _UNSUPPORTED = (
 class Chunk:
     """Top-level elements of the body from one ``data-chunk`` marker to the next."""
 
-    name: str
     body: str
     ids: frozenset[str]
     footnotes: int
@@ -113,13 +111,6 @@ class Plan:
                                 f"{left}</style></head>", 1)
         return head + self.body_tag + pages + self.tail
 
-    @property
-    def key(self) -> str:
-        """A hash of what every chunk shares (head and stylesheet)."""
-        return hashlib.sha256(
-            "\0".join((self.head, self.body_tag, self.tail, self.css)).encode()
-        ).hexdigest()
-
 
 def plan(composed: Composed) -> Plan | str:
     """The chunks of ``composed``, or why it must be laid out as one document."""
@@ -146,12 +137,10 @@ def plan(composed: Composed) -> Plan | str:
     numbered = bool(_TARGET_PAGE.search(css))
     chunks = []
     bounds = [0, *starts[1:], len(body)]
-    for number, (start, stop) in enumerate(pairwise(bounds)):
+    for start, stop in pairwise(bounds):
         text = body[start:stop]
-        name_match = _CHUNK_START.search(text)
-        name = name_match.group(1) if name_match else f"chunk-{number}"
         chunks.append(Chunk(
-            name=name, body=text, ids=frozenset(_ID.findall(text)),
+            body=text, ids=frozenset(_ID.findall(text)),
             footnotes=text.count('class="footnote"'),
             targets=frozenset(match.group(2) for match in _LINK.finditer(text)),
             numbered_links=numbered and bool(_LINK.search(text)),

@@ -1,8 +1,8 @@
 """Lay out one chunk of a document with WeasyPrint: the work a worker process does.
 
 Takes a :class:`Job` (the chunk's HTML, the shared stylesheet, where it may read files, how to
-write it); gives a :class:`Laid` chunk: its PDF, and for each page its named page, which side
-it was laid out on and where its text area lies, the page of each anchor and the files read.
+write it); gives a :class:`Laid` chunk: its PDF, and for each page its named page and where
+its text area lies, the page of each anchor and the files read.
 The stylesheet is parsed once per process and kept (fonts loaded once), so that laying out
 many chunks in one process costs little more than one document of the same pages.
 """
@@ -34,7 +34,6 @@ class Job:
 @dataclass(frozen=True)
 class PageBox:
     name: str      # the named page ("" for the default page)
-    side: str      # "left" or "right", as laid out
     left: float    # where the page area starts and how wide it is, in PDF points
     width: float
 
@@ -82,7 +81,7 @@ def lay_out(job: Job) -> Laid:
     pages = []
     for page in document.pages:
         box = page._page_box
-        pages.append(PageBox(name=box.page_type.name or "", side=box.page_type.side,
+        pages.append(PageBox(name=box.page_type.name or "",
                              left=_points(box.margin_left + box.border_left_width
                                           + box.padding_left),
                              width=_points(box.width)))

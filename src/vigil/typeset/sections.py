@@ -35,11 +35,11 @@ from vigil.compose import Composed
 from vigil.errors import VigilError
 from vigil.profiles import Profile
 from vigil.resources import fonts_dir
-from vigil.typeset import Typeset
+from vigil.typeset import Typeset, WriteOptions
 from vigil.typeset.chunks import Plan, plan
 from vigil.typeset.layout import Job, Laid, PageBox, lay_out, lay_out_safely, warm_up
 
-FORMAT = 1
+FORMAT = 2
 MAX_PASSES = 4
 NUMBERS_PART = 16  # pages of the numbers document laid out at once
 # Characters of HTML to lay out below which starting worker processes costs more than it saves
@@ -75,19 +75,21 @@ def typeset_sections(composed: Composed, profile: Profile, cache_dir: Path | Non
     return runner.run()
 
 
-def typeset_anywhere(composed: Composed, profile: Profile) -> Typeset:
+def typeset_anywhere(composed: Composed, profile: Profile,
+                     write_options: WriteOptions | None = None) -> Typeset:
     """:func:`vigil.typeset.typeset` of the whole document, by a worker process when they are
-    there and WeasyPrint is not imported here (it would take this process a second)."""
+    there and WeasyPrint is not imported here (it would take this process a second); here
+    with ``write_options`` (the archive's, which need this process's state)."""
     from concurrent.futures.process import BrokenProcessPool
 
     from vigil.typeset import typeset
 
-    if _shared is not None and not _weasyprint_here():
+    if _shared is not None and not _weasyprint_here() and write_options is None:
         try:
             return _shared.submit(typeset, composed, profile).result()  # type: ignore[no-any-return]
         except BrokenProcessPool:  # a worker died (killed, out of memory): here, then
             _drop_pool()
-    return typeset(composed, profile)
+    return typeset(composed, profile, write_options)
 
 
 class _Runner:
@@ -151,7 +153,8 @@ class _Runner:
         if use_pool:
             # The contents first (the pages after it wait for its page count), then the
             # longest first.
-            numbered = {job.key for job in (chunks or ()) if 'vigil-page' in job.html}
+            numbered = {job.key for job, chunk in zip(chunks or (), self.plan.chunks,
+                                                      strict=False) if chunk.numbered_links}
             order = sorted(missing, key=lambda job: (job.key not in numbered, -len(job.html)))
             futures = {_pool(self.jobs).submit(lay_out_safely, job): job for job in order}
             for job in jobs:  # meanwhile: the chunks at hand
