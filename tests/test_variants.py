@@ -227,6 +227,18 @@ def test_a_long_name_wraps_in_its_slot_and_a_longer_one_is_refused(tmp_path: Pat
     assert "takes 3 lines" in message.text and "holds 2" in message.text
 
 
+def test_a_far_too_long_name_is_refused_on_its_own_row(tmp_path: Path) -> None:
+    """A value many lines long runs on below its slot; it is still its own row's error (not
+    the next copy's, nor a theme error), on the last row too."""
+    far = "Very Long School Name " * 12
+    for rows, line in ((f"School One,10A,Baku\n{far},11B,Ganja\nSchool Three,9C,Baku\n", 3),
+                       (f"School One,10A,Baku\n{far},11B,Ganja\n", 3)):
+        folder = _publication(tmp_path / f"p{line}{len(rows)}", "school,class,city\n" + rows)
+        message = user_error(*run_cli("build", folder, "-o", tmp_path / f"out{len(rows)}"))
+        assert message.kind == "content error"
+        assert f"schools.csv, line {line}:" in message.text and "holds 2" in message.text
+
+
 def test_impose_builds_the_print_copies_too(tmp_path: Path) -> None:
     folder = _publication(tmp_path / "p")
     code, out, err = run_cli("build", folder, "-o", tmp_path / "out", "--profile", "print",

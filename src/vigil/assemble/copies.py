@@ -28,6 +28,7 @@ from pathlib import Path
 from typing import Any
 
 from vigil.assemble.incremental import Base, append_update, open_base, serialise
+from vigil.compose import COPY_SECTION_PAGES
 from vigil.errors import ContentError, Location, ThemeError
 from vigil.read.model import Variant
 
@@ -74,22 +75,24 @@ def copies(base: bytes, lines: bytes, variants: Sequence[Variant],
 def _lines(reader: Any, pages: list[Any], variants: Sequence[Variant],
            csv_path: Path) -> list[_Line | None]:
     """The lines of each copy, two a copy (None for a line not drawn): the lines document
-    is made of sheets, each a stack of sections as high as the base's pages, two a copy,
-    each drawing one line (see copies.html); its text is split into pieces (vigil.assemble.
-    split) and each piece goes to the section it starts in."""
+    is made of sheets, each a stack of sections, two a copy, each drawing one line in its
+    first page's height (the rest of the section catches a line too long for its slot: see
+    COPY_SECTION_PAGES); its text is split into pieces (vigil.assemble.split) and each piece
+    goes to the section it starts in."""
     from vigil.assemble.split import renumber_mcids, split_text
 
     height = float(pages[0].trimbox.height)
+    pitch = height * COPY_SECTION_PAGES  # a section: the page, then room for a line too long
     found: list[list[bytes]] = [[] for _ in range(2 * len(variants))]
     baselines: list[set[float]] = [set() for _ in found]  # lines of text, by height
     placed: dict[int, tuple[int, float, float, float]] = {}
     for sheet, page in enumerate(reader.pages):
         left, bottom = _corner(page)
         top = bottom + float(page.trimbox.height)
-        per_sheet = int(float(page.trimbox.height) // height)
+        per_sheet = int(float(page.trimbox.height) // pitch)
         data = page.get_contents().get_data() if page.get("/Contents") is not None else b""
         for piece in split_text(data):
-            local = int((top - piece.y) // height)
+            local = int((top - piece.y) // pitch)
             section = sheet * per_sheet + local
             if not 0 <= local < per_sheet or section >= len(found):
                 raise ThemeError(
@@ -97,7 +100,8 @@ def _lines(reader: Any, pages: list[Any], variants: Sequence[Variant],
                     "to", hint="Keep .variant-slot inside its page in style.css")
             found[section].append(piece.data)
             baselines[section].add(round(piece.y, 1))
-            placed[section] = (sheet, left, top - (local + 1) * height, float(page.trimbox.width))
+            placed[section] = (sheet, left, top - local * pitch - height,
+                               float(page.trimbox.width))
     result: list[_Line | None] = []
     for section, parts in enumerate(found):
         if not parts:

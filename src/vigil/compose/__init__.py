@@ -129,6 +129,7 @@ def compose_html(publication: Publication, profile: Profile,
         # Personalised copies: how many cover-sized sections (two a copy) one sheet of the
         # lines document holds (see copies.html, vigil.assemble.copies).
         "sheet_sections": sheet_sections(meta.page.millimetres[1]),
+        "section_pages": COPY_SECTION_PAGES,
     }
     template_name = "copies.html" if copies else f"{meta.kind}.html"
     try:
@@ -168,11 +169,18 @@ def compose_html(publication: Publication, profile: Profile,
                     notes=notes)
 
 
+# A section of the personalised copies' lines document is this many pages high: the line is
+# in the first page's height, where it is drawn on the cover or back cover; a line too long
+# for its slot runs on into the rest of its own section (and is refused, naming its CSV row),
+# never into the next copy's.
+COPY_SECTION_PAGES = 2
+
+
 def sheet_sections(page_height: float) -> int:
-    """How many sections of ``page_height`` mm, an even number, fit on one sheet of the
-    personalised copies' lines document, a sheet being at most 5 m high (a PDF page may be
-    at most 200 inches)."""
-    return max(2, int(5000 // page_height) // 2 * 2)
+    """How many sections (``COPY_SECTION_PAGES`` pages of ``page_height`` mm each), an even
+    number, fit on one sheet of the personalised copies' lines document, a sheet being at
+    most 5 m high (a PDF page may be at most 200 inches)."""
+    return max(2, int(5000 // (page_height * COPY_SECTION_PAGES)) // 2 * 2)
 
 
 def pdf_variant(profile: Profile, publication: Publication,
