@@ -70,6 +70,12 @@ def build(folder: Path | str, output_dir: Path | str = "output",
 def _build(folder: Path | str, output_dir: Path | str, chosen: Any, impose: bool, strict: bool,
            language: str | None, whole: bool, jobs: int | None, started: float,
            cache: BuildCache) -> BuildResult:
+    if not whole and not chosen.embed_sources:
+        from vigil.typeset.workers import prestart
+
+        # Worker processes are started (WeasyPrint imported) while this process imports,
+        # reads, composes and checks.
+        prestart(jobs)
     from vigil.assemble import assemble
     from vigil.check import check_build, check_sources, failure
     from vigil.compose import compose_html
@@ -78,12 +84,6 @@ def _build(folder: Path | str, output_dir: Path | str, chosen: Any, impose: bool
 
     publication = read_publication(Path(folder), language)
     edition = f".{publication.edition}" if publication.edition else ""
-    if not whole and not chosen.embed_sources:
-        from vigil.typeset.sections import prestart
-
-        # Worker processes import WeasyPrint while this process composes and checks.
-        prestart(Path(output_dir) / CACHE_FOLDER, f"{publication.name}{edition}", chosen.name,
-                 jobs, _source_size(publication))
     composed = compose_html(publication, chosen)
     preflight = check_sources(publication, composed, chosen, strict)
     if preflight.failed:  # before layout: a character in no font can make it take a minute
@@ -195,19 +195,6 @@ def _build_copies(publication: Any, profile: Any, base: bytes, pages: int, stric
     note = (f"{len(outputs)} personalised copies ({outputs[0][0].stem}{profile.suffix}.pdf ...), "
             f"listed in {listing}")
     return [note], [*written, listing]
-
-
-def _source_size(publication: Any) -> int:
-    """The bytes of the publication's section files (Markdown and YAML): how much there is to
-    lay out, before it is composed."""
-    size = 0
-    for section in publication.sections:
-        if section.insert is None:
-            try:
-                size += section.source.stat().st_size
-            except OSError:
-                continue
-    return size
 
 
 def find_publications(root: Path | None = None) -> list[Path]:

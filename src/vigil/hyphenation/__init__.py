@@ -9,10 +9,19 @@ Pyphen lower-cases a word with ``str.lower`` before matching patterns, which tur
 İ into two code points (i and a combining dot): every break after it would land one letter too
 far. :func:`register` therefore puts a dictionary object into Pyphen's cache that lower-cases
 the Azerbaijani way first (İ to i, I to ı), so that "İstiqlal" breaks as İs-tiq-lal.
+
+Parsing a dictionary is slow in Pyphen (a third of a second for English, in every process that
+lays out): :func:`register` also makes Pyphen keep each dictionary it parses, as JSON, in
+``$XDG_CACHE_HOME/vigil/hyphenation/`` (``~/.cache``), named after the dictionary file's
+SHA-256 and Pyphen's version, and read it from there next time (in a tenth of the time).
+A cache file that cannot be read or written only makes hyphenation slower, never different.
 """
 
 from __future__ import annotations
 
+import hashlib
+import json
+import os
 from pathlib import Path
 from typing import Any
 
@@ -26,26 +35,109 @@ def azerbaijani_lower(word: str) -> str:
 
 
 class AzerbaijaniDictionary:
-    """Pyphen's parsed dictionary, fed words lower-cased the Azerbaijani way."""
+    """Pyphen's parsed dictionary, fed words lower-cased the Azerbaijani way; the file is
+    parsed (or read from the cache) when the first word is hyphenated."""
 
-    def __init__(self, hyph_dict: Any) -> None:
-        self._dict = hyph_dict
+    def __init__(self, path: Path) -> None:
+        self._path = path
+        self._parsed: Any = None
+
+    @property
+    def _dict(self) -> Any:
+        if self._parsed is None:
+            import pyphen
+
+            self._parsed = pyphen.HyphDict(self._path)
+        return self._parsed
 
     def positions(self, word: str) -> list[Any]:
         return list(self._dict.positions(azerbaijani_lower(word)))
 
     def __getattr__(self, name: str) -> Any:
+        if name.startswith("_"):
+            raise AttributeError(name)
         return getattr(self._dict, name)
 
 
-def register() -> None:
-    """Make Pyphen (and so WeasyPrint) hyphenate Azerbaijani. Calling it again does nothing."""
+CACHE_FORMAT = 1
+
+
+def cache_folder() -> Path:
+    """Where parsed dictionaries are kept."""
+    base = os.environ.get("XDG_CACHE_HOME") or str(Path.home() / ".cache")
+    return Path(base) / "vigil" / "hyphenation"
+
+
+def _cache_file(path: Path, data: bytes) -> Path:
     import pyphen
 
+    digest = hashlib.sha256(b"%d\0%s\0" % (CACHE_FORMAT, pyphen.__version__.encode()) + data)
+    return cache_folder() / f"{path.stem}-{digest.hexdigest()[:24]}.json"
+
+
+def _read_cached(path: Path) -> tuple[dict[str, Any], int] | None:
+    """The patterns (``{letters: [offset, [values]]}``, as Pyphen uses them) and the longest
+    pattern of the dictionary ``path`` from the cache, if there."""
+    try:
+        cached = json.loads(_cache_file(path, path.read_bytes()).read_text(encoding="utf-8"))
+        patterns, maxlen = cached["patterns"], cached["maxlen"]
+    except (OSError, ValueError, KeyError, TypeError):
+        return None
+    if not isinstance(patterns, dict) or type(maxlen) is not int or not all(
+            type(entry) is list and len(entry) == 2 and type(entry[0]) is int
+            and type(entry[1]) is list for entry in patterns.values()):
+        return None
+    return patterns, maxlen
+
+
+def _write_cached(path: Path, patterns: dict[str, Any], maxlen: int) -> None:
+    """Keep the parsed patterns of ``path``, if they are plain (no non-standard hyphenation)."""
+    if not all(type(v) is int for _, values in patterns.values() for v in values):
+        return
+    try:
+        target = _cache_file(path, path.read_bytes())
+        target.parent.mkdir(parents=True, exist_ok=True)
+        temporary = target.with_name(f".{target.name}.{os.getpid()}")
+        temporary.write_text(json.dumps({"patterns": patterns, "maxlen": maxlen},
+                                        ensure_ascii=False), encoding="utf-8")
+        os.replace(temporary, target)
+    except OSError:
+        return
+
+
+def _cached_class(parsed: Any) -> Any:
+    """A subclass of Pyphen's ``HyphDict`` that reads and keeps the cache."""
+
+    class CachedHyphDict(parsed):  # type: ignore[misc]
+        vigil_cached = True
+        patterns: dict[str, Any]
+        maxlen: int
+        cache: dict[str, Any]
+
+        def __init__(self, path: Path) -> None:
+            path = Path(path)
+            cached = _read_cached(path)
+            if cached is None:
+                super().__init__(path)
+                _write_cached(path, self.patterns, self.maxlen)
+            else:
+                self.patterns, self.maxlen = cached
+                self.cache = {}
+
+    return CachedHyphDict
+
+
+def register() -> None:
+    """Make Pyphen (and so WeasyPrint) hyphenate Azerbaijani, and keep the dictionaries it
+    parses. Calling it again does nothing."""
+    import pyphen
+
+    if not getattr(pyphen.HyphDict, "vigil_cached", False):
+        pyphen.HyphDict = _cached_class(pyphen.HyphDict)
     lowercase = getattr(pyphen, "LANGUAGES_LOWERCASE", {})  # what language_fallback searches
     for name in AZ_LANGUAGES:
         pyphen.LANGUAGES[name] = AZ_DICTIONARY
         lowercase[name.lower()] = name
     cache = getattr(pyphen, "hdcache", None)
     if cache is not None and not isinstance(cache.get(AZ_DICTIONARY), AzerbaijaniDictionary):
-        cache[AZ_DICTIONARY] = AzerbaijaniDictionary(pyphen.HyphDict(AZ_DICTIONARY))
+        cache[AZ_DICTIONARY] = AzerbaijaniDictionary(AZ_DICTIONARY)

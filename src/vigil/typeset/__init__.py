@@ -15,11 +15,13 @@ from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from vigil.compose import Composed
 from vigil.errors import RenderError
-from vigil.profiles import Profile
+
+if TYPE_CHECKING:  # not imported at run time: a worker process lays out without them
+    from vigil.compose import Composed
+    from vigil.profiles import Profile
 
 _font_config: Any = None
 _font_owner: int | None = None  # the process that made it

@@ -24,7 +24,6 @@ from __future__ import annotations
 
 import hashlib
 import json
-import os
 from collections.abc import Iterable
 from dataclasses import asdict
 from pathlib import Path
@@ -35,9 +34,9 @@ from vigil.compose import Composed
 from vigil.errors import VigilError
 from vigil.profiles import Profile
 from vigil.resources import fonts_dir
-from vigil.typeset import Typeset, WriteOptions
+from vigil.typeset import Typeset, WriteOptions, workers
 from vigil.typeset.chunks import Plan, plan
-from vigil.typeset.layout import Job, Laid, PageBox, lay_out, lay_out_safely, warm_up
+from vigil.typeset.layout import Job, Laid, PageBox, lay_out, lay_out_safely
 
 FORMAT = 2
 MAX_PASSES = 4
@@ -46,20 +45,10 @@ NUMBERS_PART = 16  # pages of the numbers document laid out at once
 # (a four-page programme is laid out in this process).
 PARALLEL_HTML = 30_000
 # A document smaller than this (characters of HTML in its body) is laid out whole: one layout
-# is quicker than several and a join (a four-page programme). So are publications whose
-# section files are smaller than SMALL_SOURCES bytes: no workers are started early for them.
+# is quicker than several and a join (a four-page programme).
 SMALL_HTML = 10_000
-SMALL_SOURCES = 6_000
 SMALL = "the document is small: laid out at once"
 _digests: dict[tuple[str, int, int], str] = {}
-
-
-def default_jobs() -> int:
-    """One process per core this process may run on."""
-    try:
-        return max(1, len(os.sched_getaffinity(0)))
-    except AttributeError:  # not on Linux
-        return max(1, os.cpu_count() or 1)
 
 
 def typeset_sections(composed: Composed, profile: Profile, cache_dir: Path | None,
@@ -71,7 +60,7 @@ def typeset_sections(composed: Composed, profile: Profile, cache_dir: Path | Non
         return cut
     if sum(len(chunk.body) for chunk in cut.chunks) < SMALL_HTML:
         return SMALL
-    runner = _Runner(composed, profile, cut, cache_dir, jobs or default_jobs(), name)
+    runner = _Runner(composed, profile, cut, cache_dir, jobs or workers.default_jobs(), name)
     return runner.run()
 
 
@@ -84,11 +73,12 @@ def typeset_anywhere(composed: Composed, profile: Profile,
 
     from vigil.typeset import typeset
 
-    if _shared is not None and not _weasyprint_here() and write_options is None:
+    pool = workers.running()
+    if pool is not None and not workers.weasyprint_here() and write_options is None:
         try:
-            return _shared.submit(typeset, composed, profile).result()  # type: ignore[no-any-return]
+            return pool.submit(typeset, composed, profile).result()  # type: ignore[no-any-return]
         except BrokenProcessPool:  # a worker died (killed, out of memory): here, then
-            _drop_pool()
+            workers.drop()
     return typeset(composed, profile, write_options)
 
 
@@ -149,14 +139,15 @@ class _Runner:
         # this process has not imported WeasyPrint (a worker imports it while this process
         # reads the chunks it has).
         use_pool = self.jobs > 1 and missing and (
-            (len(missing) > 1 and worth) or _shared is not None or not _weasyprint_here())
+            (len(missing) > 1 and worth) or workers.running() is not None
+            or not workers.weasyprint_here())
         if use_pool:
             # The contents first (the pages after it wait for its page count), then the
             # longest first.
             numbered = {job.key for job, chunk in zip(chunks or (), self.plan.chunks,
                                                       strict=False) if chunk.numbered_links}
             order = sorted(missing, key=lambda job: (job.key not in numbered, -len(job.html)))
-            futures = {_pool(self.jobs).submit(lay_out_safely, job): job for job in order}
+            futures = {workers.pool(self.jobs).submit(lay_out_safely, job): job for job in order}
             for job in jobs:  # meanwhile: the chunks at hand
                 if job.key in self.laid:
                     prepare(self.laid[job.key].pdf)
@@ -195,24 +186,36 @@ class _Runner:
                 for job in self._numbers_known(chunks) if chunks else ():
                     if job.key not in self.laid and job.key not in started:
                         started.add(job.key)
-                        future = _pool(self.jobs).submit(lay_out_safely, job)
+                        future = workers.pool(self.jobs).submit(lay_out_safely, job)
                         futures[future] = job
                         pending.add(future)
         except BrokenProcessPool:
-            _drop_pool()
+            workers.drop()
             for job in futures.values():
                 if job.key not in self.laid:
                     self._keep(job, lay_out(job))
 
     def _numbers_known(self, chunks: list[Job]) -> list[Job]:
-        """The parts of the numbers document whose pages follow only chunks laid out."""
+        """The parts of the numbers document whose pages follow only chunks laid out; once
+        every chunk is laid out, also the chunks of the next pass (the contents with the
+        page numbers found, first) and the last part, started before this pass ends."""
         names: list[str] = []
         for job in chunks:
             if job.key not in self.laid:
                 break
             names += [box.name for box in self.laid[job.key].pages]
+        else:
+            laid = [self.laid[job.key] for job in chunks]
+            return self._chunk_jobs(self._page_numbers(laid)) + self._numbers_jobs(names)
         complete = len(names) - len(names) % NUMBERS_PART
         return self._numbers_jobs(names[:complete]) if complete else []
+
+    def _page_numbers(self, laid: list[Laid]) -> dict[str, int]:
+        """The page number of each target of the contents' links, in the chunks ``laid``."""
+        starts = _starts(laid)
+        found = {name: starts[part] + page + 1 for part, chunk in enumerate(laid)
+                 for name, page in chunk.anchors.items() if name in self.plan.numbered}
+        return {name: found.get(name, 0) for name in self.plan.numbered}
 
     def _keep(self, job: Job, laid: Laid) -> None:
         self.laid[job.key] = laid
@@ -239,9 +242,7 @@ class _Runner:
             every = self._lay_out(jobs + extra, jobs)
             laid = every[: len(jobs)]
             starts = _starts(laid)
-            found = {name: starts[part] + page + 1 for part, chunk in enumerate(laid)
-                     for name, page in chunk.anchors.items() if name in targets}
-            wanted = {name: found.get(name, 0) for name in targets}
+            wanted = self._page_numbers(laid)
             found_names = [box.name for chunk in laid for box in chunk.pages]
             if wanted == {name: numbers.get(name, 0) for name in targets} and \
                     names == found_names:
@@ -285,54 +286,6 @@ class _Runner:
         return [self._job(self.plan.numbers_html(names[start:start + NUMBERS_PART], start + 1),
                           self.plan.numbers_css, False, None)
                 for start in range(0, len(names), NUMBERS_PART)]
-
-
-_shared: Any = None  # this process's pool of worker processes, kept for the next builds
-
-
-def _weasyprint_here() -> bool:
-    import sys
-
-    return "weasyprint" in sys.modules
-
-
-def _pool(jobs: int) -> Any:
-    """The worker processes of this process: started once (forked where possible: they start
-    with what this process has imported) and kept, warm (WeasyPrint, fonts and stylesheets
-    loaded), for the next builds (``vigil watch``, several publications in one command)."""
-    global _shared
-    if _shared is None:
-        import atexit
-        import multiprocessing
-        from concurrent.futures import ProcessPoolExecutor
-
-        method = "fork" if "fork" in multiprocessing.get_all_start_methods() else "spawn"
-        _shared = ProcessPoolExecutor(max_workers=max(2, jobs),
-                                      mp_context=multiprocessing.get_context(method))
-        atexit.register(_drop_pool, True)  # the workers end (and clean up) before this one
-    return _shared
-
-
-def _drop_pool(wait: bool = False) -> None:
-    global _shared
-    if _shared is not None:
-        _shared.shutdown(wait=wait, cancel_futures=True)
-        _shared = None
-
-
-def prestart(cache_dir: Path, name: str, profile: str, jobs: int | None = None,
-             size: int = SMALL_SOURCES) -> None:
-    """Start the worker processes now, in a process that has not imported WeasyPrint yet (a
-    new ``vigil build``), for a publication of ``size`` bytes of section files: they import
-    it while this process composes and checks the publication."""
-    jobs = jobs or default_jobs()
-    if _shared is not None or jobs < 2 or _weasyprint_here() or size < SMALL_SOURCES:
-        return
-    pool = _pool(jobs)
-    # Built before: probably a section or two to lay out again, one worker is enough to
-    # warm; a first build: all of them.
-    for _ in range(1 if _Store(cache_dir, name, profile).index.exists() else jobs):
-        pool.submit(warm_up)
 
 
 def _starts(laid: list[Laid]) -> list[int]:

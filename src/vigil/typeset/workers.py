@@ -1,0 +1,114 @@
+"""The worker processes that lay out chunks of documents (vigil.typeset.sections): one pool per
+process, started once, kept warm for the next builds.
+
+Takes how many processes may run at once; gives a ``concurrent.futures`` executor. Imports
+nothing heavy: a new ``vigil build`` starts its workers (:func:`prestart`) before it imports
+what it needs to read and compose the publication.
+"""
+
+from __future__ import annotations
+
+import os
+import threading
+from typing import Any
+
+from vigil.typeset.layout import warm_up
+
+
+def default_jobs() -> int:
+    """One process per core this process may run on."""
+    try:
+        return max(1, len(os.sched_getaffinity(0)))
+    except AttributeError:  # not on Linux
+        return max(1, os.cpu_count() or 1)
+
+
+def running() -> Any:
+    """This process's pool, if it has started one."""
+    return _executor
+
+
+_executor: Any = None  # this process's pool of worker processes, kept for the next builds
+_lock = threading.Lock()
+_fork_server = False  # allowed: this process is the vigil command (see allow_fork_server)
+# What a worker process needs, imported once by the fork server before it forks the workers.
+PRELOAD = ["weasyprint", "vigil.typeset", "vigil.typeset.layout", "vigil.typeset.fetcher",
+           "vigil.hyphenation"]
+
+
+def allow_fork_server() -> None:
+    """Let this process start its workers from a fork server (the vigil command does). Not
+    by default: a fork server's workers import the main module again, and a script that calls
+    :func:`vigil.build` without ``if __name__ == "__main__":`` would run again in each."""
+    global _fork_server
+    _fork_server = True
+
+
+def weasyprint_here() -> bool:
+    import sys
+
+    return "weasyprint" in sys.modules
+
+
+def pool(jobs: int) -> Any:
+    """The worker processes of this process: started once and kept, warm (WeasyPrint, fonts
+    and stylesheets loaded), for the next builds (``vigil watch``, several publications in one
+    command). A process that has imported WeasyPrint forks them (they start with it); one that
+    has not (a new ``vigil build``) starts a fork server, which imports WeasyPrint once, while
+    this process reads and composes, and forks the workers from there: two workers do not
+    each spend a second importing it."""
+    global _executor
+    with _lock:
+        if _executor is None:
+            import atexit
+            import multiprocessing
+            from concurrent.futures import ProcessPoolExecutor
+
+            methods = multiprocessing.get_all_start_methods()
+            method = "fork" if "fork" in methods else "spawn"
+            if _fork_server and "forkserver" in methods and not weasyprint_here():
+                from multiprocessing import forkserver
+
+                try:
+                    forkserver.set_forkserver_preload(PRELOAD)
+                    forkserver.ensure_running()  # the server starts importing now
+                    method = "forkserver"
+                except OSError:  # no socket here: forked, then
+                    pass
+            _executor = ProcessPoolExecutor(max_workers=max(2, jobs),
+                                            mp_context=multiprocessing.get_context(method))
+            atexit.register(drop, True)  # the workers end (and clean up) before this one
+        return _executor
+
+
+def drop(wait: bool = False) -> None:
+    """Shut the pool down (a worker died, or this process ends)."""
+    global _executor
+    with _lock:
+        if _executor is not None:
+            _executor.shutdown(wait=wait, cancel_futures=True)
+            _executor = None
+
+
+def prestart(jobs: int | None = None) -> None:
+    """Start the worker processes now, in a process that has not imported WeasyPrint yet (a
+    new ``vigil build``), before the publication is read: WeasyPrint is imported (once, by the
+    fork server) while this process reads, composes and checks the publication, and whatever
+    is laid out, sections or a whole document, is laid out by a worker."""
+    jobs = jobs or default_jobs()
+    if _executor is not None or jobs < 2 or weasyprint_here():
+        return
+    started = pool(jobs)
+
+    def warm() -> None:  # a worker is started by the first task that finds none idle
+        try:
+            for _ in range(jobs):
+                started.submit(warm_up)
+        except Exception:  # shut down meanwhile, or broken: the build finds out and says
+            return
+
+    if started._mp_context.get_start_method() == "forkserver":
+        # Starting a worker waits for the fork server to have imported WeasyPrint: not here.
+        threading.Thread(target=warm, name="vigil-prestart", daemon=True).start()
+    else:  # forked from this thread, not from another one while this one imports
+        warm()
