@@ -11,6 +11,7 @@ from __future__ import annotations
 import re
 import string
 from pathlib import Path
+from typing import Any
 
 import pyphen
 import pytest
@@ -165,6 +166,60 @@ def test_register_is_idempotent_and_covers_the_codes() -> None:
     pyphen.Pyphen(filename=AZ_DICTIONARY, cache=False)
     register()
     assert isinstance(pyphen.hdcache[AZ_DICTIONARY], AzerbaijaniDictionary)
+
+
+def _pyphen_parse(path: Path) -> Any:
+    """The dictionary as Pyphen itself parses it (not through vigil's cache)."""
+    register()
+    parsed = pyphen.HyphDict.__mro__[1](path)
+    assert not getattr(type(parsed), "vigil_cached", False)
+    return parsed
+
+
+CACHE_WORDS = ("commemoration hyphenation extraordinary responsibilities neighbourhood "
+               "programme remembrance", "воспоминание трагедия")
+
+
+@pytest.mark.parametrize(("language", "words"), [("en_GB", CACHE_WORDS[0]),
+                                                  ("ru_RU", CACHE_WORDS[1])])
+def test_parsed_dictionaries_are_kept_and_hyphenate_the_same(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch, language: str, words: str) -> None:
+    """A dictionary read back from the cache breaks words exactly where Pyphen's own does."""
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path))
+    path = pyphen.LANGUAGES[language]
+    own = _pyphen_parse(path)
+    first = pyphen.HyphDict(path)  # parsed, and written to the cache
+    kept = list((tmp_path / "vigil" / "hyphenation").glob(f"{Path(path).stem}-*.json"))
+    assert len(kept) == 1
+    again = pyphen.HyphDict(path)  # read from the cache
+    assert again.maxlen == own.maxlen and len(again.patterns) == len(own.patterns)
+    for word in words.split():
+        assert again.positions(word) == own.positions(word) == first.positions(word), word
+
+
+def test_a_damaged_cache_file_is_parsed_again(tmp_path: Path,
+                                               monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path))
+    path = pyphen.LANGUAGES["en_GB"]
+    register()
+    pyphen.HyphDict(path)
+    (kept,) = (tmp_path / "vigil" / "hyphenation").glob("*.json")
+    for damage in ('{"patterns": {"ab": [1]}, "maxlen": 2}', '{"patterns": ', "[]"):
+        kept.write_text(damage, encoding="utf-8")
+        assert pyphen.HyphDict(path).positions("commemoration") == \
+            _pyphen_parse(path).positions("commemoration")
+        assert kept.read_text(encoding="utf-8") != damage  # written again, whole
+
+
+def test_an_unwritable_cache_only_costs_time(tmp_path: Path,
+                                             monkeypatch: pytest.MonkeyPatch) -> None:
+    blocked = tmp_path / "file"
+    blocked.write_text("not a folder", encoding="utf-8")
+    monkeypatch.setenv("XDG_CACHE_HOME", str(blocked))
+    register()
+    path = pyphen.LANGUAGES["en_GB"]
+    assert pyphen.HyphDict(path).positions("commemoration") == \
+        _pyphen_parse(path).positions("commemoration")
 
 
 # ---------------------------------------------------------------- in a PDF

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import shutil
 import subprocess
+import sys
 from pathlib import Path
 from typing import Any
 
@@ -248,6 +249,23 @@ def test_the_same_bytes_cold_cached_and_with_one_process(tmp_path: Path) -> None
     cached = vigil.build(folder, tmp_path / "a", force=True, jobs=2).output.read_bytes()
     single = vigil.build(folder, tmp_path / "b", force=True, jobs=1).output.read_bytes()
     assert parallel == cached == single
+
+
+def test_the_vigil_command_gives_the_same_bytes_from_its_fork_server(tmp_path: Path) -> None:
+    """``vigil build`` (a process of its own) lays out in workers forked from a fork server
+    that imported WeasyPrint once; the PDF is the one a build in one process writes, and no
+    worker leaves its font files behind."""
+    import tempfile
+
+    folder = CONTENT / "eternal-return-2025"
+    fonts_before = set(Path(tempfile.gettempdir()).glob("weasyprint-*"))
+    command = subprocess.run([sys.executable, "-m", "vigil", "build", str(folder), "-o",
+                              str(tmp_path / "a"), "-j", "2", "--force"],
+                             capture_output=True, text=True, timeout=300)
+    assert command.returncode == 0, command.stderr
+    here = vigil.build(folder, tmp_path / "b", force=True, jobs=1)
+    assert (tmp_path / "a" / here.output.name).read_bytes() == here.output.read_bytes()
+    assert set(Path(tempfile.gettempdir()).glob("weasyprint-*")) <= fonts_before
 
 
 def test_a_changed_picture_is_laid_out_again(tmp_path: Path) -> None:

@@ -37,19 +37,23 @@ def main(ctx: click.Context, debug: bool) -> None:
     Then:        vigil build my-booklet      (writes output/my-booklet.pdf)
     """
     ctx.obj = {"debug": debug}
-    ctx.call_on_close(_skip_final_collection)
+
+
+def run() -> None:
+    """The ``vigil`` program (``python -m vigil`` too): :func:`main`, in a process of its own.
+
+    Its worker processes may come from a fork server (see vigil.typeset.workers), and when it
+    ends, the objects left (WeasyPrint's boxes, pypdf's objects) are not searched for cycles
+    once more: that took half a second after a 48-page booklet. (Everything that cleans up,
+    files and workers, still runs.)"""
+    import atexit
+    import gc
+
     from vigil.typeset.workers import allow_fork_server
 
     allow_fork_server()
-
-
-def _skip_final_collection() -> None:
-    """When the command is done: the objects left (WeasyPrint's boxes, pypdf's objects) are
-    not searched for cycles once more when the process ends; that took half a second after a
-    48-page booklet. (Everything that cleans up, files, workers, still runs.)"""
-    import gc
-
-    gc.freeze()
+    atexit.register(gc.freeze)  # run before the interpreter's last collection
+    main()
 
 
 @main.command()
