@@ -34,7 +34,7 @@ from vigil.compose import compose_html
 from vigil.errors import VigilError
 from vigil.profiles import get_profile
 from vigil.read import read_publication
-from vigil.typeset import sections
+from vigil.typeset import sections, workers
 from vigil.typeset.chunks import plan
 from vigil.typeset.sections import typeset_sections
 
@@ -183,33 +183,45 @@ def _sections(folder: Path, cache: Path, jobs: int = 1, profile: str = "screen")
     return result
 
 
-def test_an_edit_lays_out_only_its_section(tmp_path: Path) -> None:
+@pytest.mark.parametrize("jobs", [1, 2])
+def test_an_edit_lays_out_only_its_section(tmp_path: Path, jobs: int,
+                                           monkeypatch: pytest.MonkeyPatch) -> None:
+    """Here and in worker processes (where the numbers document and the contents are started
+    as soon as their pages are known: from the cache when it has them)."""
+    if jobs > 1:
+        workers.pool(jobs)  # started: an edit is laid out there (as in vigil watch)
     folder = _three_sections(tmp_path / "pub")
     cache = tmp_path / "cache"
-    first = _sections(folder, cache)
+    first = _sections(folder, cache, jobs)
     # cover, contents, three parts, back cover; the contents again, once the page numbers
     # are known; and the numbers document
     assert (first.chunks, first.laid_out) == (6, 8)
-    again = _sections(folder, cache)
+    again = _sections(folder, cache, jobs)
     assert again.laid_out == 0 and again.data == first.data
     part = folder / "part2.md"
     part.write_text(part.read_text(encoding="utf-8").replace("Paragraph 3", "Paragraph three"),
                     encoding="utf-8")
-    edited = _sections(folder, cache)
-    assert edited.laid_out == 1
+    kept: list[str] = []
+    keep = sections._Runner._keep
+    monkeypatch.setattr(sections._Runner, "_keep",
+                        lambda runner, job, laid: (kept.append(job.key), keep(runner, job, laid)))
+    edited = _sections(folder, cache, jobs)
+    assert edited.laid_out == len(kept) == 1
     assert "Paragraph three of part 2" in " ".join(
         page.extract_text() for page in PdfReader(_written(tmp_path, edited)).pages)
 
 
-def test_a_longer_section_moves_the_others_without_laying_them_out(tmp_path: Path) -> None:
+@pytest.mark.parametrize("jobs", [1, 2])
+def test_a_longer_section_moves_the_others_without_laying_them_out(tmp_path: Path,
+                                                                   jobs: int) -> None:
     folder = _three_sections(tmp_path / "pub")
     cache = tmp_path / "cache"
-    before = _sections(folder, cache)
+    before = _sections(folder, cache, jobs)
     part = folder / "part1.md"
     part.write_text(part.read_text(encoding="utf-8") + "\n\n" + "\n\n".join(
         f"A further paragraph {k}, long enough to need more lines on the page than "
         "before, so that the part takes another page." for k in range(14)), encoding="utf-8")
-    after = _sections(folder, cache)
+    after = _sections(folder, cache, jobs)
     assert after.pages > before.pages
     # part 1, the contents (its numbers changed) and the numbers document; parts 2 and 3 and
     # the covers come from the cache, only moved (and moved to the other side).

@@ -125,12 +125,7 @@ class _Runner:
         jobs = list(jobs)
         missing: list[Job] = []
         for job in jobs:
-            if job.key in self.laid:
-                continue
-            cached = self.store.get(job.key) if self.store else None
-            if cached is not None:
-                self.laid[job.key] = cached
-            elif job.key not in {m.key for m in missing}:
+            if not self._known(job) and job.key not in {m.key for m in missing}:
                 missing.append(job)
         self.count_laid += len(missing)
         worth = sum(len(job.html) for job in missing) >= PARALLEL_HTML
@@ -184,8 +179,9 @@ class _Runner:
                     self._keep(futures[future], result)
                     prepare(result.pdf)
                 for job in self._numbers_known(chunks) if chunks else ():
-                    if job.key not in self.laid and job.key not in started:
+                    if job.key not in started and not self._known(job):
                         started.add(job.key)
+                        self.count_laid += 1
                         future = workers.pool(self.jobs).submit(lay_out_safely, job)
                         futures[future] = job
                         pending.add(future)
@@ -216,6 +212,15 @@ class _Runner:
         found = {name: starts[part] + page + 1 for part, chunk in enumerate(laid)
                  for name, page in chunk.anchors.items() if name in self.plan.numbered}
         return {name: found.get(name, 0) for name in self.plan.numbered}
+
+    def _known(self, job: Job) -> bool:
+        """Whether ``job`` is laid out already, in this build or in the cache (then taken)."""
+        if job.key in self.laid:
+            return True
+        cached = self.store.get(job.key) if self.store else None
+        if cached is not None:
+            self.laid[job.key] = cached
+        return cached is not None
 
     def _keep(self, job: Job, laid: Laid) -> None:
         self.laid[job.key] = laid
