@@ -31,6 +31,7 @@ def running() -> Any:
 _executor: Any = None  # this process's pool of worker processes, kept for the next builds
 _lock = threading.Lock()
 _fork_server = False  # allowed: this process is the vigil command (see allow_fork_server)
+_warming: threading.Thread | None = None  # starting the workers of a fork server
 # What a worker process needs, imported once by the fork server before it forks the workers.
 PRELOAD = ["weasyprint", "vigil.typeset", "vigil.typeset.layout", "vigil.typeset.fetcher",
            "vigil.hyphenation"]
@@ -85,9 +86,27 @@ def drop(wait: bool = False) -> None:
     """Shut the pool down (a worker died, or this process ends)."""
     global _executor
     with _lock:
-        if _executor is not None:
+        if _executor is not None and _warming is not None and _warming.is_alive():
+            # Its workers are still being started (the fork server is importing WeasyPrint:
+            # a build that failed before layout): the fork server is stopped, and no worker
+            # comes to look for this process once it has ended.
+            _stop_fork_server()
+            _executor = None
+        elif _executor is not None:
             _executor.shutdown(wait=wait, cancel_futures=True)
             _executor = None
+
+
+def _stop_fork_server() -> None:
+    import contextlib
+    import signal
+    from multiprocessing import forkserver
+
+    server = getattr(forkserver, "_forkserver", None)
+    pid = getattr(server, "_forkserver_pid", None)
+    if isinstance(pid, int):
+        with contextlib.suppress(OSError):
+            os.kill(pid, signal.SIGTERM)
 
 
 def prestart(jobs: int | None = None) -> None:
@@ -109,6 +128,8 @@ def prestart(jobs: int | None = None) -> None:
 
     if started._mp_context.get_start_method() == "forkserver":
         # Starting a worker waits for the fork server to have imported WeasyPrint: not here.
-        threading.Thread(target=warm, name="vigil-prestart", daemon=True).start()
+        global _warming
+        _warming = threading.Thread(target=warm, name="vigil-prestart", daemon=True)
+        _warming.start()
     else:  # forked from this thread, not from another one while this one imports
         warm()
