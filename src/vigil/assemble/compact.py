@@ -6,6 +6,10 @@ structure elements, annotations...) packed into ``/ObjStm`` object streams, and 
 cross-reference stream instead of a table (PDF 1.5, as WeasyPrint writes). pypdf writes each
 object as plain text: a tagged document then takes about twice the bytes WeasyPrint gave it.
 Deterministic: the same document gives the same bytes.
+
+Names (``/Type``, ``/StructElem``, ``/K``...) are written tens of thousands of times in a tagged
+booklet, and pypdf encodes each one character by character; :func:`compact` remembers the
+bytes of each name it writes (the same bytes pypdf gives it).
 """
 
 from __future__ import annotations
@@ -16,12 +20,32 @@ import zlib
 from typing import Any
 
 PER_STREAM = 100  # objects in one object stream
+NAMES_KEPT = 50_000
+_names: dict[str, bytes] = {}
+
+
+def _write_name(name: Any, stream: Any, *args: Any) -> None:
+    """``NameObject.write_to_stream``, with each name's bytes encoded once."""
+    data = _names.get(name)
+    if data is None:
+        if len(_names) >= NAMES_KEPT:
+            _names.clear()
+        data = _names[str(name)] = name.renumber()
+    stream.write(data)
+
+
+def _names_remembered() -> None:
+    from pypdf.generic import NameObject
+
+    if NameObject.write_to_stream is not _write_name:
+        NameObject.write_to_stream = _write_name  # type: ignore[method-assign, assignment]
 
 
 def compact(writer: Any) -> bytes:
     """The bytes of ``writer``'s document, with object streams (see the module)."""
     from pypdf.generic import StreamObject
 
+    _names_remembered()
     if writer._encryption is not None or writer.incremental:
         output = io.BytesIO()
         writer.write(output)

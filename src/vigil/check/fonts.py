@@ -23,6 +23,7 @@ missing). Each font program is read once per check with fontTools.
 from __future__ import annotations
 
 import io
+import struct
 import unicodedata
 from dataclasses import dataclass, field
 from typing import Any
@@ -267,12 +268,12 @@ def _glyph_problems(font: Any, subtype: str, descendant: Any, program: _Program,
         encoding = _resolve(font.get("/Encoding"))
         if encoding not in ("/Identity-H", "/Identity-V") or descendant is None:
             return problems  # another CMap: codes cannot be mapped without it
-        cids: set[int] = set()
+        pairs = bytearray()
         for string in codes:
-            cids.update(int.from_bytes(string[i:i + 2], "big")
-                        for i in range(0, len(string) - 1, 2))
+            pairs += string[:len(string) & ~1]
             if len(string) % 2:
                 problems.missing.append(f"a code cut short (byte {string[-1]:#04x} of two)")
+        cids = set(struct.unpack(f">{len(pairs) // 2}H", pairs))
         _check_cids(sorted(cids), descendant, program, problems)
         return problems
     used = sorted({byte for string in codes for byte in string})
