@@ -41,6 +41,7 @@ from typing import TYPE_CHECKING, Any
 from vigil import __version__
 from vigil.archive import workers
 from vigil.errors import Location, OutputError, VigilError
+from vigil.typeset.workers import default_jobs
 
 if TYPE_CHECKING:
     from vigil.check import Report
@@ -379,13 +380,6 @@ class ExportResult:
     @property
     def failures(self) -> list[Outcome]:
         return [o for o in self.outcomes if o.status in ("failed", "kept")]
-
-
-def default_jobs() -> int:
-    try:
-        return max(1, len(os.sched_getaffinity(0)))
-    except AttributeError:  # pragma: no cover - not Linux
-        return max(1, os.cpu_count() or 1)
 
 
 def export(folders: Sequence[Path | str], to: Path | str, *, jobs: int | None = None,

@@ -192,7 +192,8 @@ Progress = Callable[[FileCheck, int, int], None]
 def verify(bag: Path | str, *, jobs: int | None = None, rebuild_pdfs: bool = True,
            progress: Progress | None = None) -> VerifyResult:
     """Verify the bag ``bag``; raises VigilError when it is not a bag at all."""
-    from vigil.archive.export import default_jobs, file_sha256, load_catalogue
+    from vigil.archive.export import file_sha256, load_catalogue
+    from vigil.typeset.workers import default_jobs
 
     started = time.perf_counter()
     bag = Path(bag)

@@ -31,6 +31,7 @@ indexed once per process (by path, size and modification time), HarfBuzz faces a
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import importlib
 import struct
@@ -922,14 +923,9 @@ def _expand(font_files: Sequence[Path]) -> Iterator[Path]:
             yield path
 
 
-_INDEX: _Index | None = None
-
-
+@functools.cache
 def _index() -> _Index:
-    global _INDEX
-    if _INDEX is None:
-        _INDEX = _Index()
-    return _INDEX
+    return _Index()
 
 
 # ---------------------------------------------------------------- HarfBuzz
@@ -1077,11 +1073,6 @@ class _HarfBuzz:
         return data or None
 
 
-_HB: _HarfBuzz | None = None
-
-
+@functools.cache
 def _harfbuzz() -> _HarfBuzz:
-    global _HB
-    if _HB is None:
-        _HB = _HarfBuzz()
-    return _HB
+    return _HarfBuzz()

@@ -89,6 +89,19 @@ def _name_tree(node: Any) -> list[tuple[str, Any]]:
     return [(str(key), value) for key, value in _tree(node, "/Names")]
 
 
+def _offset_key(source: Any, target: Any, name: str, offset: int, used: list[Any]) -> None:
+    """Give ``target`` the ParentTree key ``name`` of ``source`` moved by ``offset`` (and note
+    the key in ``used``); without a key in ``source``, ``target`` has none either."""
+    from pypdf.generic import NameObject, NumberObject
+
+    key = _resolve(source.get(name))
+    if isinstance(key, int) and not isinstance(key, bool):
+        target[NameObject(name)] = NumberObject(key + offset)
+        used.append(key)
+    else:
+        target.pop(NameObject(name), None)
+
+
 def _max_int(values: Sequence[Any]) -> int:
     numbers = [int(v) for v in values if isinstance(v, int) and not isinstance(v, bool)]
     return max(numbers, default=-1)
@@ -164,12 +177,7 @@ class _Merger:
         for reader_page, page in zip(reader_pages, pages, strict=True):
             if reader_page.indirect_reference is not None:
                 self.pages[reader_page.indirect_reference.idnum] = page.indirect_reference
-            key = _resolve(reader_page.get("/StructParents"))
-            if isinstance(key, int) and not isinstance(key, bool):
-                page[g.NameObject("/StructParents")] = g.NumberObject(key + offset)
-                used.append(key)
-            else:
-                page.pop(g.NameObject("/StructParents"), None)
+            _offset_key(reader_page, page, "/StructParents", offset, used)
             theirs = list(_resolve(reader_page.get("/Annots")) or [])
             ours = list(_resolve(page.get("/Annots")) or [])
             if len(theirs) != len(ours):  # not cloned one for one: ask pypdf's clone table
@@ -183,12 +191,7 @@ class _Merger:
                 original, target = _resolve(original), _resolve(annotation)
                 if not isinstance(target, dict) or not isinstance(original, dict):
                     continue
-                key = _resolve(original.get("/StructParent"))
-                if isinstance(key, int) and not isinstance(key, bool):
-                    target[g.NameObject("/StructParent")] = g.NumberObject(key + offset)
-                    used.append(key)
-                else:
-                    target.pop(g.NameObject("/StructParent"), None)
+                _offset_key(original, target, "/StructParent", offset, used)
 
         entries = _number_tree(source.get("/ParentTree"))
         used.extend(key for key, _ in entries)

@@ -9,10 +9,20 @@ what it needs to read and compose the publication.
 from __future__ import annotations
 
 import os
+import sys
 import threading
 from typing import Any
 
 from vigil.typeset.layout import warm_up
+
+# What a worker process needs, imported once by the fork server before it forks the workers.
+PRELOAD = ["weasyprint", "vigil.typeset", "vigil.typeset.layout", "vigil.typeset.fetcher",
+           "vigil.hyphenation"]
+_executor: Any = None  # this process's pool of worker processes, kept for the next builds
+_from_server = False  # its workers are forked by a fork server
+_lock = threading.Lock()
+_fork_server = False  # allowed: this process is the vigil command (see allow_fork_server)
+_warming: threading.Thread | None = None  # starting the workers of a fork server
 
 
 def default_jobs() -> int:
@@ -28,15 +38,6 @@ def running() -> Any:
     return _executor
 
 
-_executor: Any = None  # this process's pool of worker processes, kept for the next builds
-_lock = threading.Lock()
-_fork_server = False  # allowed: this process is the vigil command (see allow_fork_server)
-_warming: threading.Thread | None = None  # starting the workers of a fork server
-# What a worker process needs, imported once by the fork server before it forks the workers.
-PRELOAD = ["weasyprint", "vigil.typeset", "vigil.typeset.layout", "vigil.typeset.fetcher",
-           "vigil.hyphenation"]
-
-
 def allow_fork_server() -> None:
     """Let this process start its workers from a fork server (the vigil command does). Not
     by default: a fork server's workers import the main module again, and a script that calls
@@ -46,19 +47,17 @@ def allow_fork_server() -> None:
 
 
 def weasyprint_here() -> bool:
-    import sys
-
     return "weasyprint" in sys.modules
 
 
 def pool(jobs: int) -> Any:
     """The worker processes of this process: started once and kept, warm (WeasyPrint, fonts
     and stylesheets loaded), for the next builds (``vigil watch``, several publications in one
-    command). A process that has imported WeasyPrint forks them (they start with it); one that
-    has not (a new ``vigil build``) starts a fork server, which imports WeasyPrint once, while
-    this process reads and composes, and forks the workers from there: two workers do not
-    each spend a second importing it."""
-    global _executor
+    command). The vigil command, when it has not imported WeasyPrint, starts a fork server,
+    which imports WeasyPrint once while this process reads and composes, and forks the workers
+    from there: two workers do not each spend a second importing it. Otherwise this process
+    forks them (they start with what it has imported)."""
+    global _executor, _from_server
     with _lock:
         if _executor is None:
             import atexit
@@ -76,6 +75,7 @@ def pool(jobs: int) -> Any:
                     method = "forkserver"
                 except OSError:  # no socket here: forked, then
                     pass
+            _from_server = method == "forkserver"
             _executor = ProcessPoolExecutor(max_workers=max(2, jobs),
                                             mp_context=multiprocessing.get_context(method))
             atexit.register(drop, True)  # the workers end (and clean up) before this one
@@ -126,7 +126,7 @@ def prestart(jobs: int | None = None) -> None:
         except Exception:  # shut down meanwhile, or broken: the build finds out and says
             return
 
-    if started._mp_context.get_start_method() == "forkserver":
+    if _from_server:
         # Starting a worker waits for the fork server to have imported WeasyPrint: not here.
         global _warming
         _warming = threading.Thread(target=warm, name="vigil-prestart", daemon=True)
