@@ -353,3 +353,58 @@ def test_cache_entries_of_older_builds_are_removed(tmp_path: Path) -> None:
     assert len(list(chunks.glob("*.pdf"))) == count
     shutil.rmtree(chunks)
     assert vigil.build(folder, out, force=True).output.is_file()
+
+
+def _cache_is_tidy(cache: Path) -> None:
+    """The chunks kept are those the index of the last build lists: none laid out and left."""
+    import json
+
+    listed = set()
+    for index in (cache / "sections").glob("*.json"):
+        listed |= set(json.loads(index.read_text(encoding="utf-8"))["chunks"])
+    assert {path.stem for path in (cache / "chunks").glob("*.pdf")} == listed
+
+
+def test_a_cold_build_keeps_only_the_chunks_it_used(tmp_path: Path) -> None:
+    """The contents laid out first with no page numbers is not kept."""
+    folder = _three_sections(tmp_path / "pub")
+    vigil.build(folder, tmp_path / "out", force=True, jobs=2)
+    _cache_is_tidy(tmp_path / "out" / ".vigil-cache")
+
+
+def test_page_numbers_guessed_wrong_cost_a_layout_not_a_wrong_contents(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """In a cold build the contents is laid out beside the last chunks with the page numbers
+    expected; when they turn out wrong, it is laid out again with the right ones."""
+    guesses: list[int] = []
+
+    def wrong(runner: Any, chunks: list[Any]) -> list[Any]:
+        guesses.append(len(chunks))
+        return [job for job in runner._chunk_jobs(dict.fromkeys(runner.plan.numbered, 99))
+                if job.key not in runner.laid]
+
+    monkeypatch.setattr(sections._Runner, "_guessed", wrong)
+    workers.pool(2)
+    folder = _three_sections(tmp_path / "pub")
+    result = vigil.build(folder, tmp_path / "out", force=True, jobs=2)
+    assert guesses
+    text = " ".join(page.extract_text() for page in PdfReader(result.output).pages)
+    assert "99" not in text
+    whole = vigil.build(folder, tmp_path / "whole", force=True, whole=True)
+    assert_same_document(result.output, whole.output)
+    _cache_is_tidy(tmp_path / "out" / ".vigil-cache")
+
+
+def test_the_contents_goes_first_then_long_chunks_then_the_others_in_order() -> None:
+    from vigil.typeset.layout import Job
+
+    def job(name: str, characters: int) -> Job:
+        return Job(key=name, html="x" * characters, css="", base_url="", mounts={},
+                   substitutes={}, pdf_variant=None, tagged=False)
+
+    chunks = [job("cover", 500), job("contents", 1500), job("one", 6000), job("two", 5000),
+              job("insert", 400), job("three", 7000), job("roll", 12000), job("back", 300)]
+    order = sections._order(chunks, {"contents"})
+    # the small ones (a cover, an insert) first, so that the numbers document can start early
+    assert [j.key for j in order] == ["contents", "roll", "cover", "insert", "back", "one",
+                                      "two", "three"]

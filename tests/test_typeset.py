@@ -6,6 +6,8 @@ These tests render small publications written into ``tmp_path`` (a fraction of a
 from __future__ import annotations
 
 import base64
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -323,3 +325,49 @@ def test_composed_footnotes_are_found_for_every_call(tmp_path: Path) -> None:
         (2, "is here.", "Note 7702 gives the"),
         (3, "is here.", "Note 7703 gives the"),
     ]
+
+
+def _in_a_new_process(code: str) -> str:
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                          timeout=120)
+    assert done.returncode == 0, done.stderr
+    return done.stdout
+
+
+_LIBRARIES = """
+import ctypes.util
+search = ctypes.util.find_library
+{load}
+assert ctypes.util.find_library is search  # given back
+print(sorted({{line.split()[-1] for line in open("/proc/self/maps")
+              if any(name in line for name in ("libpango", "libharfbuzz", "libgobject",
+                                                   "libfontconfig"))}}))
+"""
+
+
+@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="the quick import is Linux's")
+def test_weasyprint_imported_quickly_loads_the_same_libraries() -> None:
+    """vigil imports WeasyPrint without ctypes' library search (0.3 s of every process that
+    lays out): the same library files are loaded as by a plain import."""
+    quick = _in_a_new_process(_LIBRARIES.format(
+        load="from vigil.typeset.engine import load; load()"))
+    plain = _in_a_new_process(_LIBRARIES.format(load="import weasyprint"))
+    assert quick == plain and "libpango" in quick
+
+
+@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="the quick import is Linux's")
+def test_weasyprint_is_imported_with_the_search_if_it_fails_without() -> None:
+    code = """
+import importlib, ctypes.util
+import vigil.typeset.engine as engine
+search, tried = ctypes.util.find_library, []
+real = importlib.import_module
+def flaky(name):
+    tried.append(ctypes.util.find_library is search)
+    if len(tried) == 1:
+        raise OSError("cannot load library 'pango'")
+    return real(name)
+engine.importlib.import_module = flaky
+print(engine.load().__name__, tried[:2], ctypes.util.find_library is search)
+"""
+    assert _in_a_new_process(code).split() == ["weasyprint", "[False,", "True]", "True"]

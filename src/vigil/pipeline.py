@@ -76,10 +76,10 @@ def _build(folder: Path | str, output_dir: Path | str, chosen: Any, impose: bool
         # Worker processes are started (WeasyPrint imported) while this process imports,
         # reads, composes and checks.
         prestart(jobs)
-    from vigil.assemble import assemble
-    from vigil.check import check_build, check_sources, failure
+    # What is needed only after layout (pypdf, above all) is imported then: the first chunks
+    # reach the workers sooner.
+    from vigil.check import check_sources, failure
     from vigil.compose import compose_html
-    from vigil.publish import write_atomic
     from vigil.read import read_publication
 
     publication = read_publication(Path(folder), language)
@@ -114,6 +114,10 @@ def _build(folder: Path | str, output_dir: Path | str, chosen: Any, impose: bool
                 else publication.folder
             )
         raise
+    from vigil.assemble import assemble
+    from vigil.check import check_build
+    from vigil.publish import write_atomic
+
     assembled = assemble(pages, publication, chosen)
     pdf = assembled.pdf
     # On screen an unembedded standard font (typically in an insert) is a warning; a print

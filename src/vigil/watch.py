@@ -232,8 +232,8 @@ def warm_up(first: Outcome, folder: Path, profile: str) -> None:
     elif first.error is not None:
         with contextlib.suppress(Exception):
             import pypdf  # noqa: F401
-            import weasyprint
 
             from vigil.typeset import _fonts
+            from vigil.typeset.engine import load
 
-            weasyprint.HTML(string="<p>vigil</p>").render(font_config=_fonts())
+            load().HTML(string="<p>vigil</p>").render(font_config=_fonts())

@@ -105,7 +105,9 @@ def environment() -> dict[str, str]:
             with contextlib.suppress(metadata.PackageNotFoundError):
                 found[name] = metadata.version(name)
         try:
-            from weasyprint.text.ffi import pango
+            from vigil.typeset.engine import load
+
+            pango = load().text.ffi.pango
 
             number = int(pango.pango_version())
             found["pango"] = f"{number // 10000}.{number // 100 % 100}.{number % 100}"

@@ -62,9 +62,9 @@ def _fonts() -> Any:
         import atexit
         from multiprocessing import util
 
-        from weasyprint.text.fonts import FontConfiguration
+        from vigil.typeset.engine import load
 
-        _font_config = FontConfiguration()
+        _font_config = load().text.fonts.FontConfiguration()
         _font_owner = os.getpid()
         atexit.register(_remove_font_files)
         util.Finalize(None, _remove_font_files, exitpriority=1)
@@ -141,8 +141,9 @@ WriteOptions = Callable[[Sequence[Path]], dict[str, Any]]
 def typeset(composed: Composed, profile: Profile,
             write_options: WriteOptions | None = None) -> Typeset:
     """Lay out and draw the document; resource refusals become ResourceErrors."""
-    from weasyprint import HTML
+    from vigil.typeset.engine import load
 
+    HTML = load().HTML
     from vigil.hyphenation import register as register_hyphenation
     from vigil.typeset.fetcher import SandboxFetcher
 

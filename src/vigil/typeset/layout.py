@@ -47,9 +47,10 @@ class Laid:
 
 
 def _stylesheet(css: str, job: Job, fetcher: Any) -> Any:
-    from weasyprint import CSS
-
     from vigil.typeset import _fonts
+    from vigil.typeset.engine import load
+
+    CSS = load().CSS
 
     key = hashlib.sha256(f"{job.base_url}\0{css}".encode()).hexdigest()
     if key not in _stylesheets:
@@ -63,8 +64,9 @@ def _stylesheet(css: str, job: Job, fetcher: Any) -> Any:
 def lay_out(job: Job) -> Laid:
     """Lay out and draw ``job``; resource refusals become ResourceErrors, WeasyPrint's
     complaints RenderErrors (with vigil:// URLs shown as paths)."""
-    from weasyprint import HTML
+    from vigil.typeset.engine import load
 
+    HTML = load().HTML
     from vigil.hyphenation import register as register_hyphenation
     from vigil.typeset import _fonts, first_pages, weasyprint_errors
     from vigil.typeset.fetcher import SandboxFetcher
@@ -91,10 +93,11 @@ def lay_out(job: Job) -> Laid:
 
 def warm_up() -> None:
     """Import WeasyPrint and load what every layout needs (in a worker started early)."""
-    import weasyprint  # noqa: F401
-
     from vigil.hyphenation import register as register_hyphenation
     from vigil.typeset import _fonts
+    from vigil.typeset.engine import load
+
+    load()
 
     register_hyphenation()
     _fonts()

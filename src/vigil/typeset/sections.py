@@ -94,6 +94,7 @@ class _Runner:
         self.laid: dict[str, Laid] = {}
         self.used: list[str] = []
         self.count_laid = 0  # chunks laid out (not from the cache), the numbers document too
+        self.guessing = False  # the page numbers of the contents are not known: guessed
 
     # -- jobs ---------------------------------------------------------------------------------
 
@@ -120,7 +121,6 @@ class _Runner:
         """The chunks of ``jobs``, from the cache or laid out (in the worker processes when
         there are several to lay out and more than one process may run). While the workers
         lay out, this process reads the PDFs of the chunks it already has (for the join)."""
-        from vigil.assemble.join import prepare
 
         jobs = list(jobs)
         missing: list[Job] = []
@@ -137,59 +137,92 @@ class _Runner:
             (len(missing) > 1 and worth) or workers.running() is not None
             or not workers.weasyprint_here())
         if use_pool:
-            # The contents first (the pages after it wait for its page count), then the
-            # longest to lay out first (see _cost).
             numbered = {job.key for job, chunk in zip(chunks or (), self.plan.chunks,
                                                       strict=False) if chunk.numbered_links}
-            order = sorted(missing, key=lambda job: (job.key not in numbered, -_cost(job)))
-            futures = {workers.pool(self.jobs).submit(lay_out_safely, job): job for job in order}
-            for job in jobs:  # meanwhile: the chunks at hand
-                if job.key in self.laid:
-                    prepare(self.laid[job.key].pdf)
-            self._collect(futures, chunks)
+            self._schedule(_order(missing, numbered), jobs, chunks)
         else:
             for job in missing:
                 self._keep(job, lay_out(job))
         self.used += [job.key for job in jobs]
         return [self.laid[job.key] for job in jobs]
 
-    def _collect(self, futures: dict[Any, Job], chunks: list[Job] | None = None) -> None:
-        """Keep the workers' results; the first error is raised. If a worker died (killed,
-        out of memory), the pool is dropped and what is left is laid out here.
+    def _schedule(self, order: list[Job], jobs: list[Job], chunks: list[Job] | None) -> None:
+        """Lay out ``order`` in the worker processes and keep the results; the first error is
+        raised. If a worker died (killed, out of memory), the pool is dropped and what is left
+        is laid out here.
 
-        With ``chunks`` (the document's chunks, in order), the parts of the numbers document
-        whose pages are known (every chunk before them laid out) are laid out as soon as
-        they are, beside the chunks still being laid out."""
-        from concurrent.futures import FIRST_COMPLETED, wait
+        One job more than there are processes is given to them at a time (a process that is
+        done takes the next at once); the others wait here, so that what becomes possible
+        meanwhile can go ahead of them. With ``chunks`` (the document's chunks, in order), that
+        is the parts of the numbers document whose pages are known (every chunk before them
+        laid out) and the contents of the next pass, with the page numbers found or, in a
+        build with none from before, guessed (see _guessed) while the last chunks are laid
+        out. Meanwhile this process reads the PDFs of the chunks laid out (for the join),
+        first those of ``jobs`` it had already."""
+        from concurrent.futures import FIRST_COMPLETED, Future, wait
         from concurrent.futures.process import BrokenProcessPool
 
         from vigil.assemble.join import prepare
 
-        pending = set(futures)
-        started: set[str] = set()
+        executor = workers.pool(self.jobs)
+        waiting = list(order)
+        running: dict[Future[Any], Job] = {}
+        started = {job.key for job in order}
+        keys = {job.key for job in chunks or ()}
+        guessed = False
+
+        def give() -> None:
+            while waiting and len(running) <= self.jobs:
+                job = waiting.pop(0)
+                running[executor.submit(lay_out_safely, job)] = job
+
         try:
-            while pending:
-                done, pending = wait(pending, return_when=FIRST_COMPLETED)
+            give()
+            read = [self.laid[job.key] for job in jobs if job.key in self.laid]
+            while running:
+                for laid in read:
+                    prepare(laid.pdf)
+                done, _ = wait(running, return_when=FIRST_COMPLETED)
+                read = []
                 for future in done:
+                    job = running.pop(future)
                     result = future.result()
                     if isinstance(result, VigilError):
-                        for other in pending:
+                        for other in running:
                             other.cancel()
                         raise result
-                    self._keep(futures[future], result)
-                    prepare(result.pdf)
-                for job in self._numbers_known(chunks) if chunks else ():
-                    if job.key not in started and not self._known(job):
-                        started.add(job.key)
-                        self.count_laid += 1
-                        future = workers.pool(self.jobs).submit(lay_out_safely, job)
-                        futures[future] = job
-                        pending.add(future)
+                    self._keep(job, result)
+                    read.append(result)
+                if chunks:
+                    left = sum(job.key in keys for job in waiting)  # chunks not given yet
+                    guess: list[Job] = []
+                    if self.guessing and not guessed and left <= 1 and \
+                            any(job.key not in self.laid for job in chunks):
+                        guessed = True  # beside the last chunks, not after them
+                        guess = self._new(self._guessed(chunks), started)
+                    parts = self._new(self._numbers_known(chunks), started)
+                    # The parts of the numbers document go ahead while many chunks are left
+                    # (the processes are kept busy to the end), else after them: the last
+                    # part waits for the last chunk, which is not to be held up.
+                    ahead = left >= 2 * self.jobs
+                    waiting[:0] = [*guess, *parts] if ahead else guess
+                    waiting += [] if ahead else parts
+                give()
+            for laid in read:
+                prepare(laid.pdf)
         except BrokenProcessPool:
             workers.drop()
-            for job in futures.values():
+            for job in [*running.values(), *waiting]:
                 if job.key not in self.laid:
                     self._keep(job, lay_out(job))
+
+    def _new(self, jobs: list[Job], started: set[str]) -> list[Job]:
+        """Those of ``jobs`` not started yet and not known (the cache has them), marked as
+        started."""
+        new = [job for job in jobs if job.key not in started and not self._known(job)]
+        started |= {job.key for job in new}
+        self.count_laid += len(new)
+        return new
 
     def _numbers_known(self, chunks: list[Job]) -> list[Job]:
         """The parts of the numbers document whose pages follow only chunks laid out; once
@@ -205,6 +238,31 @@ class _Runner:
             return self._chunk_jobs(self._page_numbers(laid)) + self._numbers_jobs(names)
         complete = len(names) - len(names) % NUMBERS_PART
         return self._numbers_jobs(names[:complete]) if complete else []
+
+    def _guessed(self, chunks: list[Job]) -> list[Job]:
+        """The chunks of the next pass (the contents) with the page numbers expected once the
+        chunks still being laid out are: each as many pages for its cost (see _cost) as the
+        chunks laid out that cost at least half as much have together, its anchors on its
+        first page. Started early, beside those chunks; if the guess was wrong, the next pass
+        lays the contents out again."""
+        unlaid = [_cost(job) for job in chunks if job.key not in self.laid]
+        laid = [(len(self.laid[job.key].pages), _cost(job)) for job in chunks
+                if job.key in self.laid]
+        alike = [(pages, cost) for pages, cost in laid if 2 * cost >= min(unlaid, default=0)]
+        alike = alike or laid
+        if not alike:
+            return []
+        ratio = sum(pages for pages, _ in alike) / max(1, sum(cost for _, cost in alike))
+        numbers: dict[str, int] = {}
+        page = 0
+        for job, chunk in zip(chunks, self.plan.chunks, strict=True):
+            done = self.laid.get(job.key)
+            anchors = done.anchors if done else dict.fromkeys(chunk.ids, 0)
+            numbers |= {name: page + first + 1 for name, first in anchors.items()
+                        if name in self.plan.numbered}
+            page += len(done.pages) if done else max(1, round(_cost(job) * ratio))
+        guess = {name: numbers.get(name, 0) for name in self.plan.numbered}
+        return [job for job in self._chunk_jobs(guess) if job.key not in self.laid]
 
     def _page_numbers(self, laid: list[Laid]) -> dict[str, int]:
         """The page number of each target of the contents' links, in the chunks ``laid``."""
@@ -240,6 +298,8 @@ class _Runner:
         # document for the pages the pass before found (beside the contents, in parallel).
         names: list[str] | None = None
         numbers_laid: list[Laid] | None = None
+        # With no page numbers from a build before, they are guessed (see _guessed).
+        self.guessing = bool(targets) and not numbers
         for _ in range(MAX_PASSES):
             self.used = []  # what the cache keeps: the chunks of the last pass
             jobs = self._chunk_jobs(numbers)
@@ -293,6 +353,26 @@ class _Runner:
                 for start in range(0, len(names), NUMBERS_PART)]
 
 
+def _order(missing: list[Job], numbered: set[str]) -> list[Job]:
+    """The order in which to lay out ``missing`` (in document order): the contents first (the
+    pages after it wait for its page count), then the chunks that take half as long again as
+    the median one, longest first (started late, they would end last), then the others in
+    document order, the small ones (a quarter of the median) first: so that the parts of the
+    numbers document (which wait for every chunk before their pages) can start while the
+    last chunks are laid out, and the last to start are sections, beside which the contents
+    of the next pass is laid out (see _schedule)."""
+    costs = sorted(_cost(job) for job in missing)
+    median = costs[len(costs) // 2]
+    position = {job.key: index for index, job in enumerate(missing)}
+
+    def rank(job: Job) -> tuple[bool, bool, bool, float]:
+        cost = _cost(job)
+        return (job.key not in numbered, cost <= 1.5 * median, cost >= median / 4,
+                -cost if cost > 1.5 * median else position[job.key])
+
+    return sorted(missing, key=rank)
+
+
 def _cost(job: Job) -> int:
     """About how long ``job`` takes to lay out, in characters of HTML: each element costs
     WeasyPrint about as much as 30 characters of text (a roll of names in two columns, 250
@@ -336,6 +416,7 @@ class _Store:
     def __init__(self, folder: Path, name: str, profile: str) -> None:
         self.chunks = folder / "chunks"
         self.index = folder / "sections" / f"{name}.{profile}.json"
+        self.written: set[str] = set()
 
     def _previous(self) -> dict[str, Any]:
         try:
@@ -377,15 +458,18 @@ class _Store:
             self.chunks.mkdir(parents=True, exist_ok=True)
             write_atomic(self.chunks / f"{key}.pdf", laid.pdf)
             write_atomic(self.chunks / f"{key}.json", json.dumps(meta).encode())
+            self.written.add(key)
         except (OSError, VigilError):
             return  # a cache that cannot be written only makes the next build slower
 
     def finish(self, used: list[str], numbers: dict[str, int]) -> None:
-        """Record this build's chunks and numbers; remove the chunks only the last one used."""
+        """Record this build's chunks and numbers; remove the chunks only the last one used,
+        and those laid out in this build and not used (a contents with page numbers guessed
+        wrong)."""
         from vigil.publish import write_atomic
 
         kept = set(used)
-        for key in self._previous().get("chunks", []):
+        for key in [*self._previous().get("chunks", []), *self.written]:
             if isinstance(key, str) and key not in kept and key.isalnum():
                 for suffix in (".pdf", ".json"):
                     (self.chunks / f"{key}{suffix}").unlink(missing_ok=True)

@@ -16,8 +16,7 @@ from typing import Any
 from vigil.typeset.layout import warm_up
 
 # What a worker process needs, imported once by the fork server before it forks the workers.
-PRELOAD = ["weasyprint", "vigil.typeset", "vigil.typeset.layout", "vigil.typeset.fetcher",
-           "vigil.hyphenation"]
+PRELOAD = ["vigil.typeset.preload"]
 _executor: Any = None  # this process's pool of worker processes, kept for the next builds
 _from_server = False  # its workers are forked by a fork server
 _lock = threading.Lock()
