@@ -356,3 +356,59 @@ def test_templates_folder_linked_outside_is_refused(tmp_path: Path) -> None:
     code, _, err = run_cli("build", folder, "-o", tmp_path / "out")
     assert code == 1
     assert "templates folder is a link to a folder outside the publication" in err
+
+
+_COMPOSE = """
+import hashlib, sys
+from pathlib import Path
+from vigil.compose import compose_html
+from vigil.profiles import get_profile
+from vigil.read import read_publication
+html = compose_html(read_publication(Path(sys.argv[1])), get_profile("screen")).html
+print(hashlib.sha256(html.encode()).hexdigest(), "OVERRIDDEN BACK" in html, "EDITED" in html)
+"""
+
+
+def _compose_in_a_new_process(folder: Path, cache: Path) -> list[str]:
+    import os
+    import subprocess
+    import sys
+
+    done = subprocess.run([sys.executable, "-c", _COMPOSE, str(folder)], capture_output=True,
+                          text=True, timeout=120, env={**os.environ, "XDG_CACHE_HOME": str(cache)})
+    assert done.returncode == 0, done.stderr
+    return done.stdout.split()
+
+
+def test_templates_compiled_once_are_kept_for_the_next_processes(tmp_path: Path) -> None:
+    """A new process takes the theme's templates as the one before compiled them (from the
+    user's cache): the same HTML; a template edited since is compiled again."""
+    folder = write_publication(tmp_path / "p", {
+        "templates/back.html": '<section id="back-cover">OVERRIDDEN BACK</section>\n',
+    })
+    cache = tmp_path / "cache"
+    first = _compose_in_a_new_process(folder, cache)
+    kept = list((cache / "vigil" / "templates").glob("*/*.cache"))
+    assert len(kept) >= 5 and first[1:] == ["True", "False"]
+    assert _compose_in_a_new_process(folder, cache) == first
+    assert _compose_in_a_new_process(folder, tmp_path / "other") == first  # as compiled anew
+    (folder / "templates" / "back.html").write_text(
+        '<section id="back-cover">OVERRIDDEN BACK, EDITED</section>\n', encoding="utf-8")
+    assert _compose_in_a_new_process(folder, cache)[1:] == ["True", "True"]
+
+
+def test_a_template_cache_that_cannot_be_used_only_costs_time(tmp_path: Path) -> None:
+    folder = write_publication(tmp_path / "p", {})
+    expected = _compose_in_a_new_process(folder, tmp_path / "cache")
+    blocked = tmp_path / "file"
+    blocked.write_text("not a folder", encoding="utf-8")
+    assert _compose_in_a_new_process(folder, blocked) == expected
+    shared = tmp_path / "shared"
+    (shared / "vigil" / "templates").mkdir(parents=True)
+    _compose_in_a_new_process(folder, shared)
+    (folder_made,) = (shared / "vigil" / "templates").iterdir()
+    folder_made.chmod(0o777)  # others may write there: its code is not trusted
+    for entry in folder_made.iterdir():
+        entry.unlink()
+    assert _compose_in_a_new_process(folder, shared) == expected
+    assert not list(folder_made.iterdir())

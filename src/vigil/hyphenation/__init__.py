@@ -64,8 +64,9 @@ CACHE_FORMAT = 1
 
 def cache_folder() -> Path:
     """Where parsed dictionaries are kept."""
-    base = os.environ.get("XDG_CACHE_HOME") or str(Path.home() / ".cache")
-    return Path(base) / "vigil" / "hyphenation"
+    from vigil.usercache import folder
+
+    return folder("hyphenation")
 
 
 def _cache_file(path: Path, data: bytes) -> Path:
