@@ -42,7 +42,10 @@ bench: setup
 	-$(BIN)/python benchmarks/copies_speed.py
 	-$(BIN)/python benchmarks/export_speed.py
 
+# vigil's own byte code is written here, not left to Python: where PYTHONDONTWRITEBYTECODE is set
+# (as on this kind of machine), every vigil process would compile every module it imports again.
 setup: system-deps $(STAMP)
+	@$(BIN)/python -m compileall -q src/vigil
 
 # Install Debian packages only when one is missing (needs root or sudo, as on this kind of machine).
 system-deps:

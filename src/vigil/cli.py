@@ -16,6 +16,8 @@ import click
 from vigil import __version__
 from vigil.errors import Location, VigilError
 
+_program = False  # this process is the vigil program (see run)
+
 
 def _fail(error: VigilError, debug: bool) -> NoReturn:
     if debug:
@@ -37,6 +39,10 @@ def main(ctx: click.Context, debug: bool) -> None:
     Then:        vigil build my-booklet      (writes output/my-booklet.pdf)
     """
     ctx.obj = {"debug": debug}
+    if _program:  # a command is run (not only --help): its workers may come from a fork server
+        from vigil.typeset.workers import allow_fork_server
+
+        allow_fork_server()
 
 
 def run() -> None:
@@ -49,9 +55,8 @@ def run() -> None:
     import atexit
     import gc
 
-    from vigil.typeset.workers import allow_fork_server
-
-    allow_fork_server()
+    global _program
+    _program = True
     atexit.register(gc.freeze)  # run before the interpreter's last collection
     main()
 
