@@ -121,7 +121,6 @@ class _Runner:
         """The chunks of ``jobs``, from the cache or laid out (in the worker processes when
         there are several to lay out and more than one process may run). While the workers
         lay out, this process reads the PDFs of the chunks it already has (for the join)."""
-
         jobs = list(jobs)
         missing: list[Job] = []
         for job in jobs:
@@ -204,9 +203,11 @@ class _Runner:
                     # The parts of the numbers document go ahead while many chunks are left
                     # (the processes are kept busy to the end), else after them: the last
                     # part waits for the last chunk, which is not to be held up.
-                    ahead = left >= 2 * self.jobs
-                    waiting[:0] = [*guess, *parts] if ahead else guess
-                    waiting += [] if ahead else parts
+                    if left >= 2 * self.jobs:
+                        waiting[:0] = [*guess, *parts]
+                    else:
+                        waiting[:0] = guess
+                        waiting += parts
                 give()
             for laid in read:
                 prepare(laid.pdf)
