@@ -21,6 +21,7 @@ from conftest import (
     build_error,
     manifest_with,
     run_cli,
+    run_python,
     sample_edition,
     write_publication,
 )
@@ -370,12 +371,7 @@ print(hashlib.sha256(html.encode()).hexdigest(), "OVERRIDDEN BACK" in html, "EDI
 
 
 def _compose_in_a_new_process(folder: Path, cache: Path) -> list[str]:
-    import os
-    import subprocess
-    import sys
-
-    done = subprocess.run([sys.executable, "-c", _COMPOSE, str(folder)], capture_output=True,
-                          text=True, timeout=120, env={**os.environ, "XDG_CACHE_HOME": str(cache)})
+    done = run_python("-c", _COMPOSE, folder, env={"XDG_CACHE_HOME": str(cache)})
     assert done.returncode == 0, done.stderr
     return done.stdout.split()
 

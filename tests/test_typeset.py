@@ -6,7 +6,6 @@ These tests render small publications written into ``tmp_path`` (a fraction of a
 from __future__ import annotations
 
 import base64
-import subprocess
 import sys
 from pathlib import Path
 
@@ -27,6 +26,7 @@ from conftest import (
     pdf_reader,
     pdf_text_pages,
     png_bytes,
+    run_python,
     write_publication,
 )
 from vigil.compose import compose_html
@@ -328,8 +328,7 @@ def test_composed_footnotes_are_found_for_every_call(tmp_path: Path) -> None:
 
 
 def _in_a_new_process(code: str) -> str:
-    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
-                          timeout=120)
+    done = run_python("-c", code)
     assert done.returncode == 0, done.stderr
     return done.stdout
 
