@@ -35,7 +35,7 @@ def main() -> int:
 
     with tempfile.TemporaryDirectory() as scratch:
         cache = Path(scratch) / "cache"
-        os.environ["VIGIL_CACHE"] = str(cache)
+        os.environ["VIGIL_CACHE_DIR"] = str(cache)
 
         import vigil
         from vigil import profiles

@@ -17,7 +17,7 @@ from pathlib import Path
 from PIL import Image, ImageDraw, ImageFont
 
 ROOT = Path(__file__).resolve().parents[1]
-FONTS = ROOT / "fonts"
+FONTS = ROOT / "src/vigil/fonts"
 DEFAULT = ROOT / "content" / "eternal-return-2025" / "inserts" / "poster.pdf"
 DPI = 300
 WIDTH, HEIGHT = 1748, 2480  # A5 at 300 dpi

@@ -58,8 +58,16 @@ def build_into(tmp: Path, folder: Path, profile: str = "screen",
 
 
 def output_files(folder: Path) -> list[str]:
-    """The names in an output folder, without the build cache's ``.vigil-cache`` folder."""
-    return sorted(p.name for p in folder.iterdir() if p.name != ".vigil-cache")
+    """The names in an output folder: vigil's caches are never there (see vigil.usercache)."""
+    return sorted(p.name for p in folder.iterdir())
+
+
+def build_cache(folder: Path, output: Path) -> Path:
+    """vigil's cache of the publication ``folder`` built into ``output`` (its build cache
+    entries in ``build/``, the laid-out sections in ``chunks/`` and ``sections/``)."""
+    from vigil.usercache import build_folder
+
+    return build_folder(folder, output)
 
 
 def write_publication(folder: Path, files: dict[str, str | bytes | None] | None = None,
@@ -458,16 +466,16 @@ class Builds:
 
 @pytest.fixture(scope="session", autouse=True)
 def image_cache(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path]:
-    """The cache of pictures reduced for the screen, one per session (VIGIL_CACHE), so that
+    """The cache of pictures reduced for the screen, one per session (VIGIL_CACHE_DIR), so that
     tests neither read nor fill ``.vigil-cache`` in the working folder."""
     folder = tmp_path_factory.mktemp("vigil-cache")
-    previous = os.environ.get("VIGIL_CACHE")
-    os.environ["VIGIL_CACHE"] = str(folder)
+    previous = os.environ.get("VIGIL_CACHE_DIR")
+    os.environ["VIGIL_CACHE_DIR"] = str(folder)
     yield folder
     if previous is None:
-        os.environ.pop("VIGIL_CACHE", None)
+        os.environ.pop("VIGIL_CACHE_DIR", None)
     else:
-        os.environ["VIGIL_CACHE"] = previous
+        os.environ["VIGIL_CACHE_DIR"] = previous
 
 
 @pytest.fixture(scope="session")

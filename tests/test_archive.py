@@ -141,7 +141,7 @@ def test_archive_pdf_is_pdfa_3u_with_its_sources(sample_bag: Path) -> None:
         if not file.name.startswith("theme/"):
             assert (publication / file.name).read_bytes() == file.data, file.name
         else:
-            memorial = ROOT / "templates" / "memorial"
+            memorial = ROOT / "src/vigil/themes" / "memorial"
             assert (memorial / file.name.removeprefix("theme/memorial/")).read_bytes() == \
                 file.data
     facts = read_archive_metadata(reader)
@@ -204,10 +204,10 @@ def test_rebuild_with_own_theme_overrides_and_markdown_image(tmp_path: Path) -> 
     write_publication(folder, {
         "intro.md": "# Introduction\n\n![A test picture](images/pic.png)\n",
         "images/pic.png": png_bytes((60, 40)),
-        "templates/back.html": (ROOT / "templates" / "memorial" / "back.html").read_text(
+        "templates/back.html": (ROOT / "src/vigil/themes" / "memorial" / "back.html").read_text(
             encoding="utf-8") + "\n",
     }, manifest=manifest_with("theme: house\n"))
-    shutil.copytree(ROOT / "templates" / "memorial", folder / "house")
+    shutil.copytree(ROOT / "src/vigil/themes" / "memorial", folder / "house")
     first = build_into(tmp_path / "out", folder, "archive")
     names = {f.name for f in read_embedded(PdfReader(first.output))}
     assert {"images/pic.png", "templates/back.html", "theme/house/style.css"} <= names

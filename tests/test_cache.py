@@ -18,6 +18,7 @@ import vigil
 import vigil.cache
 from conftest import (
     ROOT,
+    build_cache,
     manifest_with,
     output_files,
     pdf_text_pages,
@@ -61,12 +62,13 @@ def test_an_unchanged_publication_is_not_built_again(
     assert again.seconds < 0.5
     assert result.output.read_bytes() == pdf
     assert result.output.stat().st_mtime_ns == mtime  # not even rewritten
-    assert output_files(output) == ["pub.pdf"]
-    entries = [entry for entry in (output / ".vigil-cache").iterdir() if entry.is_file()]
-    assert len(entries) == 1 and entries[0].name.startswith("pub.")
+    assert output_files(output) == ["pub.pdf"]  # the cache is elsewhere
+    cache = build_cache(folder, output)
+    assert cache.is_relative_to(os.environ["VIGIL_CACHE_DIR"])
+    entries = list((cache / "build").iterdir())
+    assert len(entries) == 1 and entries[0].suffix == ".json"
     # beside it, only the sections laid out, if any (vigil.typeset.sections)
-    assert {entry.name for entry in (output / ".vigil-cache").iterdir()
-            if entry.is_dir()} <= {"chunks", "sections"}
+    assert {entry.name for entry in cache.iterdir()} <= {"build", "chunks", "sections"}
 
 
 def test_the_command_says_unchanged(first: tuple[Path, Path, BuildResult]) -> None:
@@ -157,7 +159,7 @@ def test_a_changed_or_missing_pdf_is_built_again(
 
 def test_a_damaged_cache_entry_is_ignored(first: tuple[Path, Path, BuildResult]) -> None:
     folder, output, _ = first
-    (entry,) = (entry for entry in (output / ".vigil-cache").iterdir() if entry.is_file())
+    (entry,) = (build_cache(folder, output) / "build").iterdir()
     for damage in ("{not json", json.dumps({"format": 1, "inputs": None}), "[]"):
         entry.write_text(damage)
         assert not built(folder, output).unchanged
@@ -192,8 +194,8 @@ def test_an_output_folder_inside_the_publication(tmp_path: Path) -> None:
 def home(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     """A copy of vigil's themes and fonts, as VIGIL_HOME."""
     home = tmp_path / "home"
-    shutil.copytree(ROOT / "templates", home / "templates")
-    shutil.copytree(ROOT / "fonts", home / "fonts")
+    shutil.copytree(ROOT / "src/vigil/themes", home / "themes")
+    shutil.copytree(ROOT / "src/vigil/fonts", home / "fonts")
     monkeypatch.setenv("VIGIL_HOME", str(home))
     return home
 
@@ -206,7 +208,7 @@ def test_a_change_in_the_theme_or_fonts_builds_again(tmp_path: Path, home: Path,
     assert not built(folder, output).unchanged
     assert built(folder, output).unchanged
     if change == "theme":
-        style = home / "templates" / "memorial" / "style.css"
+        style = home / "themes" / "memorial" / "style.css"
         style.write_text(style.read_text() + "\n.prose p { color: #222; }\n")
     else:  # another face in place of the italic
         fonts = home / "fonts"

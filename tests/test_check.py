@@ -42,7 +42,7 @@ from vigil.errors import UnreadableError
 
 CORPUS = Path(__file__).resolve().parents[1].parent / "shared" / "corpus"
 A5_PT = (148 * 72 / 25.4, 210 * 72 / 25.4)
-FONT = ROOT / "fonts" / "NotoSans-Regular.ttf"
+FONT = ROOT / "src/vigil/fonts" / "NotoSans-Regular.ttf"
 
 
 def corpus(folder: str) -> list[Path]:
@@ -296,7 +296,7 @@ def _preflight(folder: Path) -> list[Finding]:
 def test_coverage_judges_each_style_and_generated_text(tmp_path: Path) -> None:
     folder = write_publication(tmp_path / "pub", {
         "intro.md": "# Introduction\n\nCode `mark ✓` and Arabic مرحبا and Azerbaijani Əə.\n",
-        "templates/style.css": (ROOT / "templates" / "memorial" / "style.css").read_text()
+        "templates/style.css": (ROOT / "src/vigil/themes" / "memorial" / "style.css").read_text()
         + '\n.section-title::after { content: "☃"; }\n',
     })
     findings = {f.message.split(" (U+")[0]: f for f in _preflight(folder)}
@@ -310,7 +310,7 @@ def test_coverage_judges_each_style_and_generated_text(tmp_path: Path) -> None:
 
 
 def test_an_italic_face_that_lacks_a_letter_is_a_style_warning(tmp_path: Path) -> None:
-    fonts_css = (ROOT / "templates" / "memorial" / "fonts.css").read_text().replace(
+    fonts_css = (ROOT / "src/vigil/themes" / "memorial" / "fonts.css").read_text().replace(
         "NotoSerif-Italic.ttf", "NotoNaskhArabic-Regular.ttf")
     folder = write_publication(tmp_path / "pub", {
         "intro.md": "# Introduction\n\nPlain, then *slanted*.\n",

@@ -196,8 +196,8 @@ def test_composed_document_names_what_it_may_read(tmp_path: Path) -> None:
     folder = write_publication(tmp_path / "p")
     composed = compose(folder)
     assert composed.roots[0] == folder.resolve()
-    assert ROOT / "fonts" in composed.roots
-    assert composed.theme_folders == (ROOT / "templates" / "memorial",)
+    assert ROOT / "src/vigil/fonts" in composed.roots
+    assert composed.theme_folders == (ROOT / "src/vigil/themes" / "memorial",)
     assert composed.base_url == folder.resolve().as_uri() + "/"
     assert '<meta name="generator" content="vigil ' in composed.html
 
@@ -300,7 +300,7 @@ def test_override_replaces_one_template_only(tmp_path: Path) -> None:
 def test_theme_folder_inside_the_publication(tmp_path: Path) -> None:
     manifest = manifest_with("theme: local\n")
     folder = write_publication(tmp_path / "p", {"publication.yaml": manifest})
-    shutil.copytree(ROOT / "templates" / "memorial", folder / "local")
+    shutil.copytree(ROOT / "src/vigil/themes" / "memorial", folder / "local")
     cover = folder / "local" / "cover.html"
     cover.write_text(cover.read_text().replace("<h1", "<p>LOCAL THEME</p><h1", 1))
     composed = compose(folder)
@@ -331,7 +331,7 @@ def test_theme_name_cannot_leave_the_publication(tmp_path: Path, name: str) -> N
 
 
 def test_theme_folder_linked_from_outside_is_refused(tmp_path: Path) -> None:
-    shutil.copytree(ROOT / "templates" / "memorial", tmp_path / "elsewhere")
+    shutil.copytree(ROOT / "src/vigil/themes" / "memorial", tmp_path / "elsewhere")
     folder = write_publication(tmp_path / "p", {"publication.yaml": manifest_with("theme: mine\n")})
     (folder / "mine").symlink_to(tmp_path / "elsewhere")
     message = build_error(folder, tmp_path / "out")
@@ -371,7 +371,8 @@ print(hashlib.sha256(html.encode()).hexdigest(), "OVERRIDDEN BACK" in html, "EDI
 
 
 def _compose_in_a_new_process(folder: Path, cache: Path) -> list[str]:
-    done = run_python("-c", _COMPOSE, folder, env={"XDG_CACHE_HOME": str(cache)})
+    done = run_python("-c", _COMPOSE, folder,
+                      env={"XDG_CACHE_HOME": str(cache), "VIGIL_CACHE_DIR": ""})
     assert done.returncode == 0, done.stderr
     return done.stdout.split()
 

@@ -17,7 +17,7 @@ from vigil.assemble.fontmerge import merge_font_subsets
 from vigil.check import check_pdf
 
 ROOT = Path(__file__).resolve().parents[1]
-FONTS = ROOT / "fonts"
+FONTS = ROOT / "src/vigil/fonts"
 STYLE = f"""<style>
 @font-face {{ font-family: "Vigil Serif"; src: url("{FONTS.as_uri()}/NotoSerif-Regular.ttf");
              font-weight: 400; font-style: normal; }}

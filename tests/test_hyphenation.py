@@ -186,6 +186,7 @@ def test_parsed_dictionaries_are_kept_and_hyphenate_the_same(
         tmp_path: Path, monkeypatch: pytest.MonkeyPatch, language: str, words: str) -> None:
     """A dictionary read back from the cache breaks words exactly where Pyphen's own does."""
     monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path))
+    monkeypatch.delenv("VIGIL_CACHE_DIR", raising=False)
     path = pyphen.LANGUAGES[language]
     own = _pyphen_parse(path)
     first = pyphen.HyphDict(path)  # parsed, and written to the cache
@@ -200,6 +201,7 @@ def test_parsed_dictionaries_are_kept_and_hyphenate_the_same(
 def test_a_damaged_cache_file_is_parsed_again(tmp_path: Path,
                                                monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path))
+    monkeypatch.delenv("VIGIL_CACHE_DIR", raising=False)
     path = pyphen.LANGUAGES["en_GB"]
     register()
     pyphen.HyphDict(path)
@@ -216,6 +218,7 @@ def test_an_unwritable_cache_only_costs_time(tmp_path: Path,
     blocked = tmp_path / "file"
     blocked.write_text("not a folder", encoding="utf-8")
     monkeypatch.setenv("XDG_CACHE_HOME", str(blocked))
+    monkeypatch.delenv("VIGIL_CACHE_DIR", raising=False)
     register()
     path = pyphen.LANGUAGES["en_GB"]
     assert pyphen.HyphDict(path).positions("commemoration") == \

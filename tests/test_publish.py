@@ -25,7 +25,7 @@ from conftest import (
 from vigil.errors import OutputError
 from vigil.publish import write_atomic
 
-MEMORIAL_CSS = (ROOT / "templates" / "memorial" / "style.css").read_text(encoding="utf-8")
+MEMORIAL_CSS = (ROOT / "src/vigil/themes" / "memorial" / "style.css").read_text(encoding="utf-8")
 
 BREAKAGES: dict[str, tuple[dict[str, str | bytes | None], str, str]] = {
     # name: (files written over a good publication, kind of error, words of the message)
@@ -42,7 +42,7 @@ BREAKAGES: dict[str, tuple[dict[str, str | bytes | None], str, str]] = {
 
 def leftovers(folder: Path) -> list[str]:
     return sorted(p.name for p in folder.rglob("*") if p.name.endswith(".part") or
-                  (p.name.startswith(".") and p.name != ".vigil-cache"))
+                  p.name.startswith("."))
 
 
 @pytest.mark.parametrize("stage", BREAKAGES, ids=BREAKAGES.keys())

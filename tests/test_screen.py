@@ -163,7 +163,7 @@ def test_target_size(size: tuple[int, int], box: tuple[int, int], cover: bool,
 def test_reduced_pictures_are_made_once_and_reused(tmp_path: Path,
                                                    monkeypatch: pytest.MonkeyPatch) -> None:
     cache = tmp_path / "cache"
-    monkeypatch.setenv("VIGIL_CACHE", str(cache))
+    monkeypatch.setenv("VIGIL_CACHE_DIR", str(cache))
     folder = picture_publication(tmp_path / "p")
     before = (image_cache.stats.encoded, image_cache.stats.reused)
     first = build_into(tmp_path / "one", folder)
@@ -180,9 +180,9 @@ def test_reduced_pictures_are_made_once_and_reused(tmp_path: Path,
 def test_a_fresh_cache_gives_the_same_bytes(tmp_path: Path,
                                             monkeypatch: pytest.MonkeyPatch) -> None:
     folder = picture_publication(tmp_path / "p")
-    monkeypatch.setenv("VIGIL_CACHE", str(tmp_path / "a"))
+    monkeypatch.setenv("VIGIL_CACHE_DIR", str(tmp_path / "a"))
     first = build_into(tmp_path / "one", folder).output.read_bytes()
-    monkeypatch.setenv("VIGIL_CACHE", str(tmp_path / "b"))
+    monkeypatch.setenv("VIGIL_CACHE_DIR", str(tmp_path / "b"))
     again = build_into(tmp_path / "two", folder).output.read_bytes()
     assert again == first
     (made,) = (tmp_path / "b" / "images").iterdir()
@@ -196,7 +196,7 @@ def test_a_fresh_cache_gives_the_same_bytes(tmp_path: Path,
 
 def test_a_changed_picture_is_reduced_again(tmp_path: Path,
                                             monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setenv("VIGIL_CACHE", str(tmp_path / "cache"))
+    monkeypatch.setenv("VIGIL_CACHE_DIR", str(tmp_path / "cache"))
     folder = picture_publication(tmp_path / "p")
     build_into(tmp_path / "one", folder)
     (folder / "images" / "photo.jpg").write_bytes(jpeg((2400, 1800), seed=7))
@@ -210,7 +210,7 @@ def test_an_unwritable_cache_falls_back(tmp_path: Path,
                                         monkeypatch: pytest.MonkeyPatch) -> None:
     blocked = tmp_path / "not-a-folder"
     blocked.write_text("a file where the cache folder would be")
-    monkeypatch.setenv("VIGIL_CACHE", str(blocked))
+    monkeypatch.setenv("VIGIL_CACHE_DIR", str(blocked))
     monkeypatch.setattr("tempfile.tempdir", str(tmp_path / "tmp"))
     (tmp_path / "tmp").mkdir()
     result = build_into(tmp_path / "out", picture_publication(tmp_path / "p"))
@@ -222,7 +222,7 @@ def test_transparent_and_drawn_pictures_stay_png(tmp_path: Path,
                                                  monkeypatch: pytest.MonkeyPatch) -> None:
     from PIL import Image, ImageDraw
 
-    monkeypatch.setenv("VIGIL_CACHE", str(tmp_path / "cache"))
+    monkeypatch.setenv("VIGIL_CACHE_DIR", str(tmp_path / "cache"))
     drawing = Image.new("RGBA", (2400, 1200), (0, 0, 0, 0))
     ImageDraw.Draw(drawing).ellipse([200, 200, 2200, 1000], fill=(140, 47, 42, 255))
     buffer = io.BytesIO()
@@ -243,7 +243,7 @@ def test_an_exif_rotated_photograph_is_turned_before_reducing(
         tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     from PIL import Image
 
-    monkeypatch.setenv("VIGIL_CACHE", str(tmp_path / "cache"))
+    monkeypatch.setenv("VIGIL_CACHE_DIR", str(tmp_path / "cache"))
     with Image.open(io.BytesIO(jpeg((2400, 1200)))) as image:
         exif = image.getexif()
         exif[0x0112] = 6  # stored landscape, shown portrait
@@ -349,5 +349,5 @@ def test_cover_and_catalogue_pictures_require_alt(tmp_path: Path) -> None:
 
 def test_the_cache_is_not_under_the_working_folder_in_tests() -> None:
     """The suite's builds use the session's cache (see conftest.image_cache)."""
-    assert os.environ.get("VIGIL_CACHE")
-    assert not Path(os.environ["VIGIL_CACHE"]).resolve().is_relative_to(Path.cwd().resolve())
+    assert os.environ.get("VIGIL_CACHE_DIR")
+    assert not Path(os.environ["VIGIL_CACHE_DIR"]).resolve().is_relative_to(Path.cwd().resolve())

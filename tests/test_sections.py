@@ -22,6 +22,7 @@ import vigil
 from conftest import (
     CONTENT,
     ROOT,
+    build_cache,
     manifest_with,
     outline,
     pdf_fonts,
@@ -139,7 +140,7 @@ def test_every_sample_is_the_same_document_laid_out_by_sections(
     whole = vigil.build(folder, tmp_path / "whole", profile, language=language, force=True,
                         whole=True)
     assert not any(note.startswith("laid out as one document") for note in by_sections.notes)
-    assert (tmp_path / "sections" / ".vigil-cache" / "chunks").is_dir()  # really by sections
+    assert (build_cache(folder, tmp_path / "sections") / "chunks").is_dir()  # really by sections
     assert by_sections.report.ok and whole.report.ok
     assert_same_document(by_sections.output, whole.output)
 
@@ -295,7 +296,7 @@ def test_a_changed_picture_is_laid_out_again(tmp_path: Path) -> None:
 
 
 def test_a_theme_styling_the_first_page_is_laid_out_whole(tmp_path: Path) -> None:
-    style = (ROOT / "templates" / "memorial" / "style.css").read_text(encoding="utf-8")
+    style = (ROOT / "src/vigil/themes" / "memorial" / "style.css").read_text(encoding="utf-8")
     folder = write_publication(tmp_path / "pub", {
         "templates/style.css": style + "\n@page :first { margin-top: 30mm; }\n",
     })
@@ -312,7 +313,7 @@ def test_a_small_document_is_laid_out_at_once(tmp_path: Path,
     folder = write_publication(tmp_path / "pub")
     result = vigil.build(folder, tmp_path / "out", force=True)
     assert result.report.ok and not any("one document" in note for note in result.notes)
-    assert not (tmp_path / "out" / ".vigil-cache" / "chunks").exists()
+    assert not (build_cache(folder, tmp_path / "out") / "chunks").exists()
 
 
 def test_the_cli_lays_out_whole_on_request(tmp_path: Path) -> None:
@@ -344,7 +345,7 @@ def test_cache_entries_of_older_builds_are_removed(tmp_path: Path) -> None:
     folder = _three_sections(tmp_path / "pub")
     out = tmp_path / "out"
     vigil.build(folder, out, force=True)
-    chunks = out / ".vigil-cache" / "chunks"
+    chunks = build_cache(folder, out) / "chunks"
     count = len(list(chunks.glob("*.pdf")))
     for n in range(3):
         part = folder / "part2.md"
@@ -353,6 +354,34 @@ def test_cache_entries_of_older_builds_are_removed(tmp_path: Path) -> None:
     assert len(list(chunks.glob("*.pdf"))) == count
     shutil.rmtree(chunks)
     assert vigil.build(folder, out, force=True).output.is_file()
+
+
+@pytest.mark.parametrize("swapped", [(".pdf", ".json"), (".pdf",)])
+def test_two_cache_entries_swapped_are_refused_and_the_book_stays_in_order(
+        tmp_path: Path, swapped: tuple[str, ...]) -> None:
+    """Each chunk's record carries the key it was stored under (and its PDF's hash): a valid
+    entry copied or moved under another chunk's key is laid out again, never used."""
+    folder = _three_sections(tmp_path / "pub")
+    out = tmp_path / "out"
+    first = vigil.build(folder, out, force=True).output.read_bytes()
+    chunks = build_cache(folder, out) / "chunks"
+    found = {}
+    for pdf in chunks.glob("*.pdf"):
+        text = " ".join(page.extract_text() for page in PdfReader(pdf).pages)
+        for n in (1, 3):
+            if f"Paragraph 0 of part {n}" in text:
+                found[n] = pdf.stem
+    assert set(found) == {1, 3}, "the cache should hold part 1 and part 3 as chunks"
+    for suffix in swapped:
+        one, three = chunks / f"{found[1]}{suffix}", chunks / f"{found[3]}{suffix}"
+        kept = one.read_bytes()
+        one.write_bytes(three.read_bytes())
+        three.write_bytes(kept)
+    again = vigil.build(folder, out, force=True)
+    text = " ".join(page.extract_text() for page in PdfReader(again.output).pages)
+    assert text.index("Paragraph 0 of part 1") < text.index("Paragraph 0 of part 2") \
+        < text.index("Paragraph 0 of part 3")
+    assert again.output.read_bytes() == first
 
 
 def _cache_is_tidy(cache: Path) -> None:
@@ -369,7 +398,7 @@ def test_a_cold_build_keeps_only_the_chunks_it_used(tmp_path: Path) -> None:
     """The contents laid out first with no page numbers is not kept."""
     folder = _three_sections(tmp_path / "pub")
     vigil.build(folder, tmp_path / "out", force=True, jobs=2)
-    _cache_is_tidy(tmp_path / "out" / ".vigil-cache")
+    _cache_is_tidy(build_cache(folder, tmp_path / "out"))
 
 
 def test_page_numbers_guessed_wrong_cost_a_layout_not_a_wrong_contents(
@@ -392,7 +421,7 @@ def test_page_numbers_guessed_wrong_cost_a_layout_not_a_wrong_contents(
     assert "99" not in text
     whole = vigil.build(folder, tmp_path / "whole", force=True, whole=True)
     assert_same_document(result.output, whole.output)
-    _cache_is_tidy(tmp_path / "out" / ".vigil-cache")
+    _cache_is_tidy(build_cache(folder, tmp_path / "out"))
 
 
 def test_the_contents_goes_first_then_long_chunks_then_the_others_in_order() -> None:

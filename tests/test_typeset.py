@@ -34,8 +34,8 @@ from vigil.errors import ResourceError
 from vigil.profiles import get_profile
 from vigil.read import read_publication
 
-MEMORIAL_CSS = (ROOT / "templates" / "memorial" / "style.css").read_text(encoding="utf-8")
-FONTS_CSS = (ROOT / "templates" / "memorial" / "fonts.css").read_text(encoding="utf-8")
+MEMORIAL_CSS = (ROOT / "src/vigil/themes" / "memorial" / "style.css").read_text(encoding="utf-8")
+FONTS_CSS = (ROOT / "src/vigil/themes" / "memorial" / "fonts.css").read_text(encoding="utf-8")
 
 
 def cover_with(markup: str) -> dict[str, str | bytes | None]:

@@ -9,16 +9,19 @@ The inputs are everything a build can read or depend on, hashed by content:
 
 - every file of the publication folder (its sources, images, inserts, its own templates and
   theme, translated editions), but the output folder and the cache when they lie inside it;
-- vigil's themes and fonts (``templates/``, ``fonts/``) and vigil's own code and data;
+- vigil's themes and fonts (``vigil/themes/``, ``vigil/fonts/``) and vigil's own code and data;
 - the installed Python packages (names and versions: WeasyPrint, pypdf, ...), Python's version,
   and the versions of the system libraries that lay out text (Pango, HarfBuzz, fontconfig,
   FreeType);
 - the options of the build (profile, imposition, strictness, language...), the publication
   folder's location (messages name it), ``SOURCE_DATE_EPOCH`` and ``VIGIL_HOME``.
 
-An entry lives beside the output, in ``<output>/.vigil-cache/<name>.<options>.json``, with the
-SHA-256 of each file written. It is trusted only if those files still have those hashes, and it
-is written only when the files the build read all lie in what was hashed and did not change while
+An entry lives in vigil's cache folder (:mod:`vigil.usercache`), never in the output folder:
+``<cache>/publications/<name>-<hash>/<output hash>/build/<options>.json``, with the SHA-256 of
+each file written. It carries its own key (the publication folder, the output folder and the
+options) and is refused when that is not the key looked up (an entry copied or moved under
+another name); it is trusted only if the files it names still have those hashes, and it is
+written only when the files the build read all lie in what was hashed and did not change while
 it ran. Builds are reproducible (the same inputs give the same bytes), so a reused PDF is the
 PDF a new build would write.
 """
@@ -38,6 +41,8 @@ from typing import TYPE_CHECKING, Any
 
 from vigil import __version__
 from vigil.resources import fonts_dir, themes_dir
+from vigil.usercache import build_folder
+from vigil.usercache import root as cache_root
 
 if TYPE_CHECKING:
     from vigil.check import Report
@@ -45,8 +50,10 @@ if TYPE_CHECKING:
 
 __all__ = ["CACHE_FOLDER", "BuildCache", "Reused"]
 
+# The folder of the build cache's first versions (inside the output folder), and a name users
+# may give their own cache beside a publication: never part of a publication's inputs.
 CACHE_FOLDER = ".vigil-cache"
-FORMAT = 1
+FORMAT = 2
 # Folders never part of a publication's inputs (version control, Python's byte code, caches).
 SKIPPED_FOLDERS = frozenset({CACHE_FOLDER, ".git", ".hg", ".svn", "__pycache__"})
 # The system libraries whose version changes how text is laid out and written.
@@ -72,15 +79,22 @@ class BuildCache:
     """The cache entry of one publication built with given options into one output folder."""
 
     def __init__(self, folder: Path | str, output_dir: Path | str,
-                 options: dict[str, Any]) -> None:
+                 options: dict[str, Any], cache_dir: Path | str | None = None) -> None:
         self.output_dir = Path(output_dir)
         folder = Path(folder).resolve()
         if folder.name == "publication.yaml" and folder.is_file():
             folder = folder.parent
         self.folder = folder
         self.options = {key: repr(value) for key, value in sorted(options.items())}
+        #: The cache of this publication built into this output folder: this entry and the
+        #: laid-out sections (vigil.typeset.sections) live there.
+        self.folder_cache = build_folder(folder, self.output_dir, cache_dir)
+        self.cache_root = cache_root(cache_dir)
+        #: What the entry must carry to be used: where from, where to, how.
+        self.key = {"publication": str(folder), "output": str(self.output_dir.resolve()),
+                    "options": self.options}
         key = hashlib.sha256(json.dumps(self.options).encode()).hexdigest()[:12]
-        self.entry = self.output_dir / CACHE_FOLDER / f"{folder.name}.{key}.json"
+        self.entry = self.folder_cache / "build" / f"{key}.json"
         self._before: str | None = None
         self._hashed: set[Path] = set()
 
@@ -115,8 +129,12 @@ class BuildCache:
             "publication": self.folder, "themes": themes_dir(), "fonts": fonts_dir(),
             "code": Path(vigil.__file__).resolve().parent,
         }
+        # The output folder and the cache are no inputs; the themes and fonts inside the
+        # package are hashed once, as themselves.
+        skip = {output, self.cache_root.resolve(),
+                themes_dir().resolve(), fonts_dir().resolve()}
         for label, root in trees.items():
-            for relative, file_digest in _tree(root, output, hashed):
+            for relative, file_digest in _tree(root, skip - {root.resolve()}, hashed):
                 add(f"{label} {relative}", file_digest)
         self._hashed = hashed
         return digest.hexdigest()
@@ -131,7 +149,8 @@ class BuildCache:
             return None
         try:
             entry = json.loads(self.entry.read_text(encoding="utf-8"))
-            if entry.get("format") != FORMAT or entry.get("inputs") != self._before:
+            if entry.get("format") != FORMAT or entry.get("key") != self.key \
+                    or entry.get("inputs") != self._before:
                 return None
             recorded = entry["outputs"]
             intact = {role: self._intact(file) for role, file in recorded.items()}
@@ -190,7 +209,7 @@ class BuildCache:
             except OSError:
                 return False
         entry = {
-            "format": FORMAT, "inputs": before, "publication": result.publication,
+            "format": FORMAT, "key": self.key, "inputs": before, "publication": result.publication,
             "outputs": outputs, "pages": result.pages, "bytes": result.bytes,
             "notes": list(result.notes), "report": _report_data(result.report),
             "options": self.options,
@@ -205,14 +224,15 @@ class BuildCache:
         return True
 
 
-def _walk(root: Path, skip: Path | None = None) -> list[Path]:
+def _walk(root: Path, skip: Iterable[Path] = ()) -> list[Path]:
     """Every file below ``root`` in a stable order, following symbolic links (each folder
-    once: no loops), leaving out the folder ``skip`` and SKIPPED_FOLDERS."""
+    once: no loops), leaving out the folders ``skip`` (real paths) and SKIPPED_FOLDERS."""
     found: list[Path] = []
     seen: set[str] = set()
+    skipped = set(skip)
     for current, folders, names in os.walk(root, followlinks=True):
         real = os.path.realpath(current)
-        if real in seen or (skip is not None and Path(real) == skip):
+        if real in seen or Path(real) in skipped:
             folders[:] = []
             continue
         seen.add(real)
@@ -221,7 +241,7 @@ def _walk(root: Path, skip: Path | None = None) -> list[Path]:
     return found
 
 
-def _tree(root: Path, skip: Path, hashed: set[Path]) -> list[tuple[str, str]]:
+def _tree(root: Path, skip: Iterable[Path], hashed: set[Path]) -> list[tuple[str, str]]:
     """(path relative to ``root``, SHA-256) of every regular file below ``root`` (see
     :func:`_walk`); the real path of each goes into ``hashed``."""
     if not root.is_dir():

@@ -14,6 +14,7 @@ from typing import NoReturn
 import click
 
 from vigil import __version__
+from vigil.cacheoption import cache_dir_option
 from vigil.errors import Location, VigilError
 
 _program = False  # this process is the vigil program (see run)
@@ -90,16 +91,19 @@ def run() -> None:
 @click.option("-q", "--quiet", is_flag=True, help="Print only errors.")
 @click.option("--json", "as_json", is_flag=True,
               help="Print one JSON object per publication (for scripts).")
+@cache_dir_option
 @click.pass_context
 def build(ctx: click.Context, publications: tuple[Path, ...], output_dir: Path,
           profile: str, impose: bool, strict: bool, language: str | None, force: bool,
           jobs: int | None, whole: bool, quiet: bool, as_json: bool) -> None:
     """Build PUBLICATIONS (folders holding publication.yaml) into PDF files.
 
-    With no folder given, builds every publication under ./content (or vigil's samples).
+    With no folder given, builds every publication under ./content (in the working folder).
     Prints pages, size and time for each; exits 1 if any publication failed. A publication
     whose sources, theme, fonts and options did not change since its last build into the same
-    folder is not built again: its PDF is reused, marked '(unchanged)'.
+    folder is not built again: its PDF is reused, marked '(unchanged)'. That cache, and the
+    sections laid out for the next build, are kept in vigil's cache folder (--cache-dir; see
+    vigil clean), never in the output folder.
     """
     from vigil.pipeline import build_many, find_publications
 
@@ -240,6 +244,32 @@ def new(ctx: click.Context, kind: str, path: Path) -> None:
         _fail(error, ctx.obj["debug"])
     click.echo(f"Created {kind} in {path}/ ({len(written)} files). Build it with:")
     click.echo(f"  vigil build {path}")
+
+
+@main.command()
+@click.argument("publications", nargs=-1, type=click.Path(path_type=Path, file_okay=False))
+@cache_dir_option
+@click.pass_context
+def clean(ctx: click.Context, publications: tuple[Path, ...]) -> None:
+    """Remove vigil's cache: of PUBLICATIONS (their build cache and laid-out sections, for
+    every output folder), or with no folder given all of it (also the reduced pictures, parsed
+    hyphenation dictionaries and compiled templates).
+
+    Only what vigil wrote into its cache folder is removed, never a PDF nor a source. The next
+    build lays everything out again.
+    """
+    from vigil.clean import clean as clean_cache
+
+    try:
+        removed, size = clean_cache(publications)
+    except VigilError as error:
+        _fail(error, ctx.obj["debug"])
+    if not removed:
+        click.echo("Nothing to remove: the cache is empty.")
+    for path in removed:
+        click.echo(f"removed {path}")
+    if removed:
+        click.echo(f"{size / 1024:,.0f} KiB freed")
 
 
 def _add_archive_commands() -> None:

@@ -10,6 +10,7 @@ from pathlib import Path
 
 import click
 
+from vigil.cacheoption import cache_dir_option
 from vigil.errors import VigilError
 
 _PUBLICATION = click.argument("publication", type=click.Path(exists=True, path_type=Path))
@@ -37,6 +38,7 @@ def _stop_on_terminate() -> None:
 @_PUBLICATION
 @_OUTPUT
 @_PROFILE
+@cache_dir_option
 @click.pass_context
 def watch_command(ctx: click.Context, publication: Path, output_dir: Path, profile: str) -> None:
     """Build PUBLICATION, then build it again every time one of its files, the theme or the
@@ -64,6 +66,7 @@ def watch_command(ctx: click.Context, publication: Path, output_dir: Path, profi
 @click.option("--host", default=None,
               help="The address to listen on [default: 127.0.0.1, this computer only]. "
                    "Another address lets other computers see the preview.")
+@cache_dir_option
 @click.pass_context
 def serve_command(ctx: click.Context, publication: Path, output_dir: Path, profile: str,
                   port: int, host: str | None) -> None:

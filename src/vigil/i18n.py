@@ -12,13 +12,13 @@ import datetime as dt
 import re
 from dataclasses import dataclass
 from functools import cache
-from pathlib import Path
 
 import yaml
 
 from vigil.errors import ThemeError
+from vigil.resources import data_dir
 
-LOCALES = Path(__file__).resolve().parent / "locales"
+LOCALES = data_dir("locales")
 
 # Spaces never mark decimals, so a number grouped by any of them is whole in every language:
 # space, no-break space, narrow no-break space, thin space.

@@ -13,11 +13,10 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from vigil.cache import CACHE_FOLDER, BuildCache
+from vigil.cache import BuildCache
 from vigil.check import Report
 from vigil.errors import Location, ResourceError, VigilError
 from vigil.profiles import get_profile
-from vigil.resources import content_dir
 
 
 @dataclass(frozen=True)
@@ -36,7 +35,8 @@ class BuildResult:
 def build(folder: Path | str, output_dir: Path | str = "output",
           profile: str = "screen", impose: bool = False, strict: bool = False,
           language: str | None = None, *, force: bool = False, whole: bool = False,
-          jobs: int | None = None) -> BuildResult:
+          jobs: int | None = None, cache_dir: Path | str | None = None,
+          cached: bool = True) -> BuildResult:
     """Build the publication in ``folder`` into ``output_dir/<folder name>.pdf``
     (``<name>-print.pdf`` for print; with ``impose``, also ``<name>-print-imposed.pdf``, its
     sheets for saddle stitching, on the sheet and with the creep of its ``print:`` settings).
@@ -47,16 +47,21 @@ def build(folder: Path | str, output_dir: Path | str = "output",
     PDF written then is intact, that PDF is reused (``unchanged``), unless ``force``.
 
     The sections are laid out one by one, in up to ``jobs`` processes (default: one per core),
-    and kept in ``output_dir/.vigil-cache/`` so that a change lays out again only what it
-    changed (see vigil.typeset.sections); ``whole`` lays the document out in one piece, in
-    this process, as the archive profile always does."""
+    and kept in vigil's cache so that a change lays out again only what it changed (see
+    vigil.typeset.sections); ``whole`` lays the document out in one piece, in this process, as
+    the archive profile always does.
+
+    The build cache and the laid-out sections live in ``cache_dir`` (default: the
+    ``VIGIL_CACHE_DIR`` environment variable, else the user's cache folder; see
+    vigil.usercache), never in ``output_dir``. ``cached=False`` neither reads nor writes them
+    (a build into a scratch folder that is thrown away)."""
     # Every argument but these is an input of the build cache (vigil.cache): new ones too.
     # (``jobs`` changes how fast, never what: the same bytes come out.)
     options = {k: v for k, v in locals().items()
-               if k not in ("folder", "output_dir", "force", "jobs")}
+               if k not in ("folder", "output_dir", "force", "jobs", "cache_dir", "cached")}
     started = time.perf_counter()
-    cache = BuildCache(folder, output_dir, options)
-    reused = cache.reuse(force)
+    cache = BuildCache(folder, output_dir, options, cache_dir) if cached else None
+    reused = cache.reuse(force) if cache is not None else None
     if reused is not None:
         return BuildResult(
             publication=reused.publication, output=reused.output, pages=reused.pages,
@@ -69,7 +74,7 @@ def build(folder: Path | str, output_dir: Path | str = "output",
 
 def _build(folder: Path | str, output_dir: Path | str, chosen: Any, impose: bool, strict: bool,
            language: str | None, whole: bool, jobs: int | None, started: float,
-           cache: BuildCache) -> BuildResult:
+           cache: BuildCache | None) -> BuildResult:
     if not whole and not chosen.embed_sources:
         from vigil.typeset.workers import prestart
 
@@ -99,7 +104,8 @@ def _build(folder: Path | str, output_dir: Path | str, chosen: Any, impose: bool
 
         laid = None
         if embed is None and not whole:
-            laid = typeset_sections(composed, chosen, Path(output_dir) / CACHE_FOLDER, jobs,
+            laid = typeset_sections(composed, chosen,
+                                    cache.folder_cache if cache is not None else None, jobs,
                                     name=f"{publication.name}{edition}")
         if isinstance(laid, str):  # why it is laid out whole
             if laid != SMALL:
@@ -155,7 +161,8 @@ def _build(folder: Path | str, output_dir: Path | str, chosen: Any, impose: bool
         seconds=time.perf_counter() - started, report=report, notes=tuple(notes),
         imposed=imposed_target,
     )
-    cache.store(result, publication.sources, composed.theme_folders, also=copies_written)
+    if cache is not None:
+        cache.store(result, publication.sources, composed.theme_folders, also=copies_written)
     return result
 
 
@@ -202,14 +209,15 @@ def _build_copies(publication: Any, profile: Any, base: bytes, pages: int, stric
 
 
 def find_publications(root: Path | None = None) -> list[Path]:
-    """Every folder of ``root`` (default: ``./content``, else vigil's samples) with a manifest."""
+    """Every folder of ``root`` (default: ``content`` in the working folder, where a checkout of
+    vigil keeps its samples) with a manifest."""
     if root is None:
-        local = Path("content")
-        root = local if local.is_dir() else content_dir()
+        root = Path("content")
     if not root.is_dir():
         raise VigilError(
-            f"no publications given and no folder '{root}'",
-            hint="Name a publication folder: vigil build PATH",
+            f"no publications given and no folder '{root}' in {Path.cwd()}",
+            hint="Name a publication folder (vigil build PATH), or run vigil where a "
+                 "'content' folder holds your publications; vigil new booklet NAME starts one",
         )
     found = sorted(p for p in root.iterdir() if (p / "publication.yaml").is_file())
     if not found:
@@ -221,6 +229,7 @@ def build_many(
     folders: Iterable[Path], output_dir: Path | str = "output", profile: str = "screen",
     impose: bool = False, strict: bool = False, language: str | None = None, *,
     force: bool = False, whole: bool = False, jobs: int | None = None,
+    cache_dir: Path | str | None = None,
 ) -> Iterator[BuildResult | VigilError]:
     """Build each folder in turn in this process (fonts stay loaded); yield results or errors.
 
@@ -241,6 +250,6 @@ def build_many(
     for folder in folders:
         try:
             yield build(folder, output_dir, profile, impose, strict, language, force=force,
-                        whole=whole, jobs=jobs)
+                        whole=whole, jobs=jobs, cache_dir=cache_dir)
         except VigilError as error:
             yield error

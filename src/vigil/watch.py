@@ -20,6 +20,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from vigil import usercache
 from vigil.cache import CACHE_FOLDER
 from vigil.console import error_line, publication_name, result_line
 from vigil.errors import VigilError
@@ -210,7 +211,7 @@ def _watch_filter(output_dir: Path) -> Any:
     from watchfiles import DefaultFilter
 
     return DefaultFilter(ignore_dirs=(*DefaultFilter.ignore_dirs, CACHE_FOLDER),
-                         ignore_paths=[output_dir.resolve()])
+                         ignore_paths=[output_dir.resolve(), usercache.root().resolve()])
 
 
 def warm_up(first: Outcome, folder: Path, profile: str) -> None:
@@ -228,7 +229,7 @@ def warm_up(first: Outcome, folder: Path, profile: str) -> None:
 
         with tempfile.TemporaryDirectory(prefix="vigil-warm-") as scratch, \
                 contextlib.suppress(Exception):  # only a head start: never fatal
-            build(folder, scratch, profile, force=True)
+            build(folder, scratch, profile, force=True, cached=False)
     elif first.error is not None:
         with contextlib.suppress(Exception):
             import pypdf  # noqa: F401

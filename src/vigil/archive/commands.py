@@ -19,6 +19,7 @@ from typing import Any, NoReturn
 
 import click
 
+from vigil.cacheoption import cache_dir_option
 from vigil.errors import VigilError
 
 
@@ -94,6 +95,7 @@ def _date(text: str | None) -> dt.date | None:
                    "[default: they stay in the bag].")
 @click.option("-q", "--quiet", is_flag=True,
               help="No progress bar and no line per file: only errors and the summary.")
+@cache_dir_option
 @click.pass_context
 def export_command(ctx: click.Context, publications: tuple[Path, ...], to: Path,
                    jobs: int | None, organisation: str | None, date_text: str | None,
@@ -158,6 +160,7 @@ def export_command(ctx: click.Context, publications: tuple[Path, ...], to: Path,
               help="Skip rebuilding each PDF from its embedded sources (much faster).")
 @click.option("-q", "--quiet", is_flag=True,
               help="No progress bar and no line per good file: only problems and the summary.")
+@cache_dir_option
 @click.pass_context
 def verify_command(ctx: click.Context, bag: Path, jobs: int | None, no_rebuild: bool,
                    quiet: bool) -> None:

@@ -257,7 +257,8 @@ def _export_edition(task: FolderTask, folder: Path, name: str, edition: str | No
         if previous is not None and _unchanged(publication, previous, key) \
                 and _link_previous(task, previous):
             return Outcome(file, "unchanged", previous, seconds=time.perf_counter() - started)
-        result = build(folder, task.scratch, PROFILE, language=edition, force=True)
+        result = build(folder, task.scratch, PROFILE, language=edition, force=True,
+                       cached=False)
         file = result.output.name
         target = Path(task.staging) / file
         os.replace(result.output, target)

@@ -150,7 +150,8 @@ def rebuild(pdf: Path | str, to: Path | str) -> RebuildResult:
     data = _read_pdf(pdf)
     extracted = extract(pdf, to, data)
     with _source_date_epoch(extracted.source_date_epoch):
-        result = build(extracted.folder, to, PROFILE, language=extracted.edition, force=True)
+        result = build(extracted.folder, to, PROFILE, language=extracted.edition, force=True,
+                       cached=False)
     new = hashlib.sha256(result.output.read_bytes()).hexdigest()
     old = hashlib.sha256(data).hexdigest()
     return RebuildResult(pdf, extracted.folder, result.output, extracted.files, new == old, new,

@@ -25,10 +25,13 @@ profile's quality with fixed settings and no metadata (no EXIF, no dates; the IC
 kept), so the same picture gives the same bytes. Pictures turned by their EXIF orientation are
 turned before reducing.
 
-The cache folder is ``$VIGIL_CACHE/images`` or ``.vigil-cache/images`` in the working folder
-(a folder in the system's temporary folder if that cannot be written). A file in it is named by
-a hash of the picture's bytes, the target size, the quality and this recipe, so it is made once
-and reused by every later build, from any publication; deleting the folder is always safe.
+The cache folder is ``images/`` in vigil's cache folder (see :mod:`vigil.usercache`:
+``--cache-dir``, ``$VIGIL_CACHE_DIR``, else ``~/.cache/vigil``), or a folder in the system's
+temporary folder if that cannot be written. A file in it is named by a hash of the picture's
+bytes, the target size, the quality and this recipe, so it is made once and reused by every
+later build, from any publication; deleting the folder is always safe. Beside each file, a
+``.json`` records the name it was made under and the SHA-256 of its bytes: a file copied over
+another, or changed, is made again.
 """
 
 from __future__ import annotations
@@ -36,6 +39,7 @@ from __future__ import annotations
 import contextlib
 import hashlib
 import io
+import json
 import math
 import os
 import tempfile
@@ -52,7 +56,6 @@ from vigil.sandbox import VIRTUAL_SCHEME
 CONTENT_WIDTH = 0.8
 CONTENT_HEIGHT = 0.46
 RECIPE = "vigil-image-1"  # change when the way pictures are reduced changes
-CACHE_ENV = "VIGIL_CACHE"
 MM_PER_INCH = 25.4
 
 
@@ -105,11 +108,11 @@ def images_of(html: str) -> list[_Use]:
 
 def cache_folder() -> Path:
     """The folder of reduced pictures, created if needed."""
-    root = os.environ.get(CACHE_ENV)
-    candidates = [Path(root) if root else Path.cwd() / ".vigil-cache"]
-    candidates.append(Path(tempfile.gettempdir()) / "vigil-cache")
-    for base in candidates:
-        folder = base / "images"
+    from vigil.usercache import ENV
+    from vigil.usercache import folder as cache
+
+    candidates = [cache("images"), Path(tempfile.gettempdir()) / "vigil-cache" / "images"]
+    for folder in candidates:
         try:
             folder.mkdir(parents=True, exist_ok=True)
         except OSError:
@@ -118,7 +121,7 @@ def cache_folder() -> Path:
             return folder.resolve()
     raise OutputError(
         f"no folder for the image cache can be written ({candidates[0]})",
-        hint=f"Set {CACHE_ENV} to a folder vigil may write to",
+        hint=f"Give --cache-dir (or set {ENV}) a folder vigil may write to",
     )
 
 
@@ -199,12 +202,27 @@ def reduce_image(path: Path, box: tuple[int, int], cover: bool, quality: int,
     name = digest.hexdigest()[:40]
     for suffix in (".jpg", ".png"):
         cached = folder / f"{name}{suffix}"
-        if cached.is_file():
+        if _verified(cached, name):
             stats.reused += 1
             return cached
     encoded, suffix = _encode(data, source_format, target, quality)
     stats.encoded += 1
-    return _write(folder / f"{name}{suffix}", encoded)
+    record = json.dumps({"key": name, "sha256": hashlib.sha256(encoded).hexdigest()})
+    written = _write(folder / f"{name}{suffix}", encoded)
+    if written is not None:
+        _write(folder / f"{name}{suffix}.json", record.encode())
+    return written
+
+
+def _verified(cached: Path, name: str) -> bool:
+    """Whether ``cached`` is the reduction made under ``name``: its record carries that name
+    and the SHA-256 of the file's bytes."""
+    try:
+        record = json.loads(cached.with_name(cached.name + ".json").read_text(encoding="utf-8"))
+        return bool(record["key"] == name
+                    and record["sha256"] == hashlib.sha256(cached.read_bytes()).hexdigest())
+    except (OSError, ValueError, KeyError, TypeError):
+        return False
 
 
 def _orientation(image: object) -> int:

@@ -25,7 +25,9 @@ import os
 from pathlib import Path
 from typing import Any
 
-AZ_DICTIONARY = Path(__file__).resolve().parent / "hyph_az_AZ.dic"
+from vigil.resources import data_dir
+
+AZ_DICTIONARY = data_dir("hyphenation") / "hyph_az_AZ.dic"
 AZ_LANGUAGES = ("az", "az_AZ", "az_Latn")
 
 

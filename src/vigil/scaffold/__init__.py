@@ -11,13 +11,12 @@ import shutil
 from pathlib import Path
 
 from vigil.errors import Location, OutputError
-
-HERE = Path(__file__).resolve().parent
+from vigil.resources import data_dir
 
 
 def scaffold(kind: str, target: Path) -> list[Path]:
     """Copy the ``kind`` example into ``target`` and return the files written."""
-    source = HERE / kind
+    source = data_dir("scaffold") / kind
     if not source.is_dir():
         raise OutputError(f"no example for the kind '{kind}'")
     if target.exists() and (not target.is_dir() or any(target.iterdir())):

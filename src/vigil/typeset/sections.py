@@ -38,7 +38,7 @@ from vigil.typeset import Typeset, WriteOptions, workers
 from vigil.typeset.chunks import Plan, plan
 from vigil.typeset.layout import Job, Laid, PageBox, lay_out, lay_out_safely
 
-FORMAT = 2
+FORMAT = 3
 MAX_PASSES = 4
 NUMBERS_PART = 16  # pages of the numbers document laid out at once
 # Characters of HTML to lay out below which starting worker processes costs more than it saves
@@ -410,13 +410,17 @@ def _digest(path: Path) -> str:
 
 
 class _Store:
-    """Chunk PDFs kept between builds: ``<cache>/chunks/<key>.pdf`` and ``.json`` (pages,
-    anchors, files read with their hashes); ``<cache>/sections/<name>.<profile>.json`` lists
-    the chunks of the last build (older ones are removed) and its page numbers."""
+    """Chunk PDFs kept between builds: ``<cache>/chunks/<key>.pdf`` and ``.json`` (its key,
+    the PDF's SHA-256, pages, anchors, files read with their hashes);
+    ``<cache>/sections/<name>.<profile>.json`` lists the chunks of the last build (older ones
+    are removed) and its page numbers. Each ``.json`` carries the key it was stored under and
+    is refused under any other (a file copied or moved over another: the chunk is laid out
+    again), as is a PDF whose hash is not the one its ``.json`` recorded."""
 
     def __init__(self, folder: Path, name: str, profile: str) -> None:
         self.chunks = folder / "chunks"
-        self.index = folder / "sections" / f"{name}.{profile}.json"
+        self.index_key = f"{name}.{profile}"
+        self.index = folder / "sections" / f"{self.index_key}.json"
         self.written: set[str] = set()
 
     def _previous(self) -> dict[str, Any]:
@@ -424,7 +428,8 @@ class _Store:
             data = json.loads(self.index.read_text(encoding="utf-8"))
         except (OSError, ValueError):
             return {}
-        return data if isinstance(data, dict) and data.get("format") == FORMAT else {}
+        return data if isinstance(data, dict) and data.get("format") == FORMAT \
+            and data.get("key") == self.index_key else {}
 
     def numbers(self) -> dict[str, int]:
         numbers = self._previous().get("numbers", {})
@@ -437,7 +442,7 @@ class _Store:
         except (OSError, ValueError):
             return None
         try:
-            if hashlib.sha256(pdf).hexdigest() != meta["sha256"]:
+            if meta["key"] != key or hashlib.sha256(pdf).hexdigest() != meta["sha256"]:
                 return None
             for path, digest in meta["fetched"]:
                 if _digest(Path(path)) != digest:
@@ -453,7 +458,7 @@ class _Store:
 
         try:
             fetched = [[str(path), _digest(path)] for path in laid.fetched]
-            meta = {"sha256": hashlib.sha256(laid.pdf).hexdigest(),
+            meta = {"key": key, "sha256": hashlib.sha256(laid.pdf).hexdigest(),
                     "pages": [asdict(box) for box in laid.pages],
                     "anchors": laid.anchors, "fetched": fetched}
             self.chunks.mkdir(parents=True, exist_ok=True)
@@ -477,6 +482,7 @@ class _Store:
         try:
             self.index.parent.mkdir(parents=True, exist_ok=True)
             write_atomic(self.index, json.dumps(
-                {"format": FORMAT, "chunks": sorted(kept), "numbers": numbers}).encode())
+                {"format": FORMAT, "key": self.index_key, "chunks": sorted(kept),
+                 "numbers": numbers}).encode())
         except (OSError, VigilError):
             return
