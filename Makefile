@@ -8,13 +8,14 @@ STAMP  := $(VENV)/.installed
 SYSTEM_PACKAGES := libpango-1.0-0 libpangoft2-1.0-0 libharfbuzz-subset0 libjpeg62-turbo libopenjp2-7 libffi8
 TEST_PACKAGES   := poppler-utils chromium
 
-.PHONY: demo test setup system-deps test-deps lint bench clean help
+.PHONY: demo test setup system-deps test-deps lint bench dist clean help
 
 help:
 	@echo "make demo   build the sample publications into output/"
 	@echo "make test   run the test suite"
 	@echo "make lint   ruff and mypy"
 	@echo "make bench  run the benchmarks in benchmarks/"
+	@echo "make dist   the wheel and the sdist, in dist/"
 
 demo: setup
 	$(BIN)/vigil build
@@ -60,5 +61,11 @@ $(STAMP): pyproject.toml
 	$(BIN)/python -m pip install --quiet -e '.[dev]'
 	touch $(STAMP)
 
+# The wheel and the sdist, in dist/ (tests/test_wheel.py installs the wheel in a fresh venv).
+dist: setup
+	$(BIN)/python -m build --outdir dist
+
+# The PDFs of make demo and the samples' caches (vigil clean; its cache is in ~/.cache/vigil).
 clean:
-	rm -rf output .vigil-cache
+	rm -rf output dist
+	test ! -x $(BIN)/vigil || $(BIN)/vigil clean $(wildcard content/*/)

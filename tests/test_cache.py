@@ -296,3 +296,46 @@ def test_nothing_is_recorded_for_a_file_read_outside_the_inputs(
     assert cache.reuse() is None
     assert not cache.store(result, [folder / "publication.yaml", elsewhere])
     assert BuildCache(folder, output, {"other": True}).reuse() is None
+
+
+def test_an_entry_under_another_key_is_refused(first: tuple[Path, Path, BuildResult]) -> None:
+    """Each entry carries its key (publication, output folder, options): entries swapped
+    between two sets of options, or copied from another output folder, are not used."""
+    folder, output, _ = first
+    built(folder, output, strict=True)
+    entries = sorted((build_cache(folder, output) / "build").iterdir())
+    assert len(entries) == 2
+    one, two = (entry.read_bytes() for entry in entries)
+    entries[0].write_bytes(two)
+    entries[1].write_bytes(one)
+    assert not built(folder, output).unchanged
+    assert not built(folder, output, strict=True).unchanged
+    other = output.parent / "other"
+    built(folder, other)
+    (entry,) = (build_cache(folder, other) / "build").iterdir()
+    entry.write_bytes(next(iter((build_cache(folder, output) / "build").iterdir()))
+                      .read_bytes())
+    assert not built(folder, other).unchanged
+
+
+def test_cache_dir_and_clean(first: tuple[Path, Path, BuildResult], tmp_path: Path,
+                             monkeypatch: pytest.MonkeyPatch) -> None:
+    # --cache-dir sets VIGIL_CACHE_DIR for the process (its workers follow): restored after.
+    monkeypatch.setenv("VIGIL_CACHE_DIR", os.environ["VIGIL_CACHE_DIR"])
+    folder, output, _ = first
+    chosen = tmp_path / "my-cache"
+    code, out, err = run_cli("build", folder, "-o", output, "--cache-dir", chosen)
+    assert code == 0, err
+    assert "(unchanged)" not in out  # another cache: not the one of the first build
+    assert output_files(output) == ["pub.pdf"]
+    assert list((chosen / "publications").iterdir())
+    code, out, err = run_cli("build", folder, "-o", output, "--cache-dir", chosen)
+    assert code == 0 and "(unchanged)" in out, err
+    code, out, err = run_cli("clean", folder, "--cache-dir", chosen)
+    assert code == 0, err
+    assert "removed" in out and not list((chosen / "publications").iterdir())
+    assert (output / "pub.pdf").is_file() and (folder / "publication.yaml").is_file()
+    code, out, err = run_cli("clean", "--cache-dir", chosen)
+    assert code == 0 and not [p for p in chosen.iterdir() if p.name != "publications"], err
+    code, out, err = run_cli("clean", tmp_path / "nothing-here")
+    assert code == 1 and "publication.yaml" in err
