@@ -5,7 +5,9 @@ and alternative text on every picture (an error under --strict).
 
 from __future__ import annotations
 
+import hashlib
 import io
+import json
 import math
 import os
 from dataclasses import dataclass
@@ -160,6 +162,11 @@ def test_target_size(size: tuple[int, int], box: tuple[int, int], cover: bool,
 # ---------------------------------------------------------------- the cache
 
 
+def _reduced(folder: Path) -> list[Path]:
+    """The reduced pictures of an image cache folder (without their .json records)."""
+    return sorted(path for path in folder.iterdir() if path.suffix != ".json")
+
+
 def test_reduced_pictures_are_made_once_and_reused(tmp_path: Path,
                                                    monkeypatch: pytest.MonkeyPatch) -> None:
     cache = tmp_path / "cache"
@@ -168,13 +175,35 @@ def test_reduced_pictures_are_made_once_and_reused(tmp_path: Path,
     before = (image_cache.stats.encoded, image_cache.stats.reused)
     first = build_into(tmp_path / "one", folder)
     assert image_cache.stats.encoded == before[0] + 1
-    (made,) = (cache / "images").iterdir()
+    (made,) = _reduced(cache / "images")
     made_at = made.stat().st_mtime_ns
     second = build_into(tmp_path / "two", folder)  # another output folder: a real build
     assert image_cache.stats.encoded == before[0] + 1, "the picture was reduced again"
     assert image_cache.stats.reused == before[1] + 1
     assert made.stat().st_mtime_ns == made_at
     assert second.output.read_bytes() == first.output.read_bytes()
+
+
+def test_a_reduced_picture_under_another_name_is_made_again(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Each reduced picture has a record of the name it was made under and of its bytes: a
+    picture copied over another (with or without its record) is not used."""
+    cache = tmp_path / "cache"
+    monkeypatch.setenv("VIGIL_CACHE_DIR", str(cache))
+    folder = picture_publication(tmp_path / "p")
+    first = build_into(tmp_path / "one", folder).output.read_bytes()
+    (made,) = _reduced(cache / "images")
+    record = made.with_name(made.name + ".json")
+    other = jpeg((300, 200), seed=3)
+    for damage in ("picture", "picture and record"):
+        made.write_bytes(other)
+        if damage == "picture and record":  # a valid entry of another name, copied here
+            record.write_text(json.dumps({"key": "0" * len(made.stem),
+                                          "sha256": hashlib.sha256(other).hexdigest()}))
+        encoded = image_cache.stats.encoded
+        again = build_into(tmp_path / damage.replace(" ", "-"), folder)
+        assert image_cache.stats.encoded == encoded + 1
+        assert again.output.read_bytes() == first
 
 
 def test_a_fresh_cache_gives_the_same_bytes(tmp_path: Path,
@@ -185,7 +214,7 @@ def test_a_fresh_cache_gives_the_same_bytes(tmp_path: Path,
     monkeypatch.setenv("VIGIL_CACHE_DIR", str(tmp_path / "b"))
     again = build_into(tmp_path / "two", folder).output.read_bytes()
     assert again == first
-    (made,) = (tmp_path / "b" / "images").iterdir()
+    (made,) = _reduced(tmp_path / "b" / "images")
     from PIL import Image
 
     with Image.open(made) as reduced:
@@ -203,7 +232,7 @@ def test_a_changed_picture_is_reduced_again(tmp_path: Path,
     encoded = image_cache.stats.encoded
     build_into(tmp_path / "two", folder)
     assert image_cache.stats.encoded == encoded + 1
-    assert len(list((tmp_path / "cache" / "images").iterdir())) == 2
+    assert len(list(_reduced(tmp_path / "cache" / "images"))) == 2
 
 
 def test_an_unwritable_cache_falls_back(tmp_path: Path,
@@ -215,7 +244,7 @@ def test_an_unwritable_cache_falls_back(tmp_path: Path,
     (tmp_path / "tmp").mkdir()
     result = build_into(tmp_path / "out", picture_publication(tmp_path / "p"))
     assert placed_images(result.output)[0].pixels[0] < 1000
-    assert list((tmp_path / "tmp" / "vigil-cache" / "images").iterdir())
+    assert list(_reduced(tmp_path / "tmp" / "vigil-cache" / "images"))
 
 
 def test_transparent_and_drawn_pictures_stay_png(tmp_path: Path,
@@ -232,7 +261,7 @@ def test_transparent_and_drawn_pictures_stay_png(tmp_path: Path,
         "images/drawing.png": buffer.getvalue(),
     })
     build_into(tmp_path / "out", folder)
-    (made,) = (tmp_path / "cache" / "images").iterdir()
+    (made,) = _reduced(tmp_path / "cache" / "images")
     assert made.suffix == ".png"
     with Image.open(made) as reduced:
         assert reduced.mode == "RGBA"
