@@ -142,7 +142,7 @@ def test_readme_example_output_is_what_the_samples_build(builds: Builds, tmp_pat
     wrong = {name: (shown[name], actual.get(name)) for name in shown
              if actual.get(name) != shown[name]}
     assert not wrong, ("README.md's example output differs from the samples (shown, built); "
-                       f"update it from 'make demo': {wrong}")
+                       f"run scripts/make_readme_output.py: {wrong}")
 
 
 # ------------------------------------------------------------------ links
