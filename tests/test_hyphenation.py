@@ -213,6 +213,25 @@ def test_a_damaged_cache_file_is_parsed_again(tmp_path: Path,
         assert kept.read_text(encoding="utf-8") != damage  # written again, whole
 
 
+def test_another_dictionarys_cache_file_is_not_used(tmp_path: Path,
+                                                    monkeypatch: pytest.MonkeyPatch) -> None:
+    """Each cache file carries its key (its name): the Russian dictionary's file copied over
+    the English one's is parsed again, not used."""
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path))
+    monkeypatch.delenv("VIGIL_CACHE_DIR", raising=False)
+    register()
+    english, russian = pyphen.LANGUAGES["en_GB"], pyphen.LANGUAGES["ru_RU"]
+    pyphen.HyphDict(english)
+    pyphen.HyphDict(russian)
+    folder = tmp_path / "vigil" / "hyphenation"
+    (kept_en,) = folder.glob(f"{Path(english).stem}-*.json")
+    (kept_ru,) = folder.glob(f"{Path(russian).stem}-*.json")
+    kept_en.write_bytes(kept_ru.read_bytes())
+    assert pyphen.HyphDict(english).positions("commemoration") == \
+        _pyphen_parse(english).positions("commemoration")
+    assert kept_en.read_bytes() != kept_ru.read_bytes()  # written again, its own
+
+
 def test_an_unwritable_cache_only_costs_time(tmp_path: Path,
                                              monkeypatch: pytest.MonkeyPatch) -> None:
     blocked = tmp_path / "file"

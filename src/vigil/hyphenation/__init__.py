@@ -14,7 +14,9 @@ Parsing a dictionary is slow in Pyphen (a third of a second for English, in ever
 lays out): :func:`register` also makes Pyphen keep each dictionary it parses, as JSON, in
 ``$XDG_CACHE_HOME/vigil/hyphenation/`` (``~/.cache``), named after the dictionary file's
 SHA-256 and Pyphen's version, and read it from there next time (in a tenth of the time).
-A cache file that cannot be read or written only makes hyphenation slower, never different.
+Each file carries that name as its key and is refused under another (a file copied over
+another's). A cache file that cannot be read or written only makes hyphenation slower, never
+different. (The folder is ``hyphenation/`` of vigil's cache: see :mod:`vigil.usercache`.)
 """
 
 from __future__ import annotations
@@ -61,7 +63,7 @@ class AzerbaijaniDictionary:
         return getattr(self._dict, name)
 
 
-CACHE_FORMAT = 1
+CACHE_FORMAT = 2  # 2: each entry carries its key (its file name)
 
 
 def cache_folder() -> Path:
@@ -82,7 +84,10 @@ def _read_cached(path: Path) -> tuple[dict[str, Any], int] | None:
     """The patterns (``{letters: [offset, [values]]}``, as Pyphen uses them) and the longest
     pattern of the dictionary ``path`` from the cache, if there."""
     try:
-        cached = json.loads(_cache_file(path, path.read_bytes()).read_text(encoding="utf-8"))
+        file = _cache_file(path, path.read_bytes())
+        cached = json.loads(file.read_text(encoding="utf-8"))
+        if cached["key"] != file.stem:  # another dictionary's entry, copied here
+            return None
         patterns, maxlen = cached["patterns"], cached["maxlen"]
     except (OSError, ValueError, KeyError, TypeError):
         return None
@@ -101,8 +106,9 @@ def _write_cached(path: Path, patterns: dict[str, Any], maxlen: int) -> None:
         target = _cache_file(path, path.read_bytes())
         target.parent.mkdir(parents=True, exist_ok=True)
         temporary = target.with_name(f".{target.name}.{os.getpid()}")
-        temporary.write_text(json.dumps({"patterns": patterns, "maxlen": maxlen},
-                                        ensure_ascii=False), encoding="utf-8")
+        temporary.write_text(json.dumps({"key": target.stem, "patterns": patterns,
+                                         "maxlen": maxlen}, ensure_ascii=False),
+                             encoding="utf-8")
         os.replace(temporary, target)
     except OSError:
         return
