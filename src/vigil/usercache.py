@@ -21,7 +21,6 @@ that cannot be read or written only makes vigil slower.
 
 from __future__ import annotations
 
-import hashlib
 import os
 from pathlib import Path
 
@@ -49,16 +48,19 @@ def publication_folder(publication: Path | str, configured: Path | str | None = 
     """The folder of everything cached for the publication folder ``publication`` (not
     created): ``publications/<name>-<first 12 hex digits of the SHA-256 of its real path>``."""
     real = _publication(publication)
-    digest = hashlib.sha256(str(real).encode("utf-8", "surrogateescape")).hexdigest()[:12]
-    return folder(PUBLICATIONS, configured) / f"{real.name}-{digest}"
+    return folder(PUBLICATIONS, configured) / f"{real.name}-{_digest(str(real))}"
 
 
 def build_folder(publication: Path | str, output_dir: Path | str,
                  configured: Path | str | None = None) -> Path:
     """The cache of ``publication`` built into ``output_dir`` (not created)."""
-    real = Path(output_dir).resolve()
-    digest = hashlib.sha256(str(real).encode("utf-8", "surrogateescape")).hexdigest()[:12]
-    return publication_folder(publication, configured) / digest
+    return publication_folder(publication, configured) / _digest(str(Path(output_dir).resolve()))
+
+
+def _digest(text: str) -> str:
+    import hashlib  # not at the top: vigil --help imports this module
+
+    return hashlib.sha256(text.encode("utf-8", "surrogateescape")).hexdigest()[:12]
 
 
 def _publication(path: Path | str) -> Path:
