@@ -33,10 +33,11 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
-from urllib.parse import unquote, urlsplit
 
 from vigil.check.findings import ERROR, WARNING, Finding, Severity
-from vigil.sandbox import VIRTUAL_SCHEME
+from vigil.compose.theme import written_at
+from vigil.errors import ResourceError
+from vigil.sandbox import resolve_url
 
 _GENERIC = {"serif", "sans-serif", "monospace", "cursive", "fantasy", "system-ui", "math",
             "emoji", "fangsong", "ui-serif", "ui-sans-serif", "ui-monospace", "ui-rounded"}
@@ -109,8 +110,14 @@ def cmap(path: Path) -> frozenset[int]:
     if key not in _CMAPS:
         from fontTools.ttLib import TTFont
 
-        with TTFont(path, lazy=True, fontNumber=0) as font:
-            best = font["cmap"].getBestCmap() if "cmap" in font else None
+        try:
+            with TTFont(path, lazy=True, fontNumber=0) as font:
+                best = font["cmap"].getBestCmap() if "cmap" in font else None
+        except Exception as exc:  # fontTools raises many kinds of errors on a damaged file
+            raise ResourceError(
+                f"the font file '{path.name}' cannot be read ({type(exc).__name__})",
+                hint="Use a TrueType or OpenType font file (.ttf, .otf)",
+            ) from exc
         _CMAPS[key] = frozenset(best or ())
     return _CMAPS[key]
 
@@ -531,25 +538,23 @@ def _name(char: str) -> str:
 
 
 def _resolver(composed: Any) -> Any:
+    """The font files of @font-face rules, through the same resolver as the typesetting
+    stage's fetcher (:func:`vigil.sandbox.resolve_url`): a source outside the publication,
+    theme and fonts folders is refused before anything opens it, naming the theme file and
+    line that asks for it."""
     mounts: dict[str, Path] = composed.mounts
-    base = urlsplit(composed.base_url)
 
     def resolve(url: str) -> Path | None:
-        parts = urlsplit(url)
-        if parts.scheme == VIRTUAL_SCHEME:
-            root = mounts.get(parts.netloc)
-            return (root / unquote(parts.path.lstrip("/"))) if root else None
-        if parts.scheme == "file":
-            return Path(unquote(parts.path))
-        if not parts.scheme and base.scheme == "file":
-            return Path(unquote(base.path)) / unquote(parts.path)
-        return None
+        if url.strip().lower().startswith("data:"):
+            return None  # a font inside the style sheet: not checked here
+        try:
+            return resolve_url(url, mounts, composed.base_url)
+        except ResourceError as error:
+            error.location = written_at(url, composed.theme_folders)
+            error.message += " (in an @font-face rule)"
+            raise
 
-    def checked(url: str) -> Path | None:
-        path = resolve(url)
-        return path if path is not None and path.is_file() else None
-
-    return checked
+    return resolve
 
 
 _FONT_FACE = re.compile(

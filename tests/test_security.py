@@ -1,0 +1,294 @@
+"""Hostile input (issue #16): content reads nothing outside the publication, leaks no build
+path into the PDF, cannot overwrite outputs, and nothing it asks for is dropped silently.
+
+Every test builds real publications written into ``tmp_path`` (half a second each) through the
+command line or the library, and judges what a user would see: the message, the PDF's bytes,
+its links, the files written.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import sys
+import threading
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
+import pytest
+
+from conftest import (
+    ROOT,
+    Message,
+    build_error,
+    manifest_with,
+    pdf_reader,
+    pdf_text_pages,
+    png_bytes,
+    run_cli,
+    user_error,
+    write_publication,
+)
+from vigil.resources import fonts_dir
+
+FONTS_CSS = (ROOT / "templates" / "memorial" / "fonts.css").read_text(encoding="utf-8")
+A_FONT = ROOT / "fonts" / "NotoSans-Regular.ttf"
+
+
+# ---------------------------------------------------------------- who opens what
+
+_opened: list[str] = []
+_recording = threading.Event()
+
+
+def _audit(event: str, arguments: tuple[object, ...]) -> None:
+    if event == "open" and _recording.is_set() and arguments and \
+            isinstance(arguments[0], (str, bytes, os.PathLike)):
+        _opened.append(os.fsdecode(arguments[0]))
+
+
+sys.addaudithook(_audit)
+
+
+@contextmanager
+def opened_files() -> Iterator[list[str]]:
+    """The paths this process opens meanwhile (Python's audit event 'open')."""
+    _opened.clear()
+    _recording.set()
+    try:
+        yield _opened
+    finally:
+        _recording.clear()
+
+
+def strict_error(folder: Path, output: Path) -> Message:
+    """Build ``folder`` with ``--strict``, expect a one-paragraph failure and no PDF."""
+    message = user_error(*run_cli("build", "--strict", folder, "-o", output))
+    assert not list(output.glob("*.pdf")) if output.exists() else True
+    return message
+
+
+# ---------------------------------------------------------------- 1. reading outside the sandbox
+
+# Where a theme (a publication's own templates: content too) can name a file, with REF standing
+# for the reference: each goes through the one resolver (vigil.sandbox.resolve_url).
+CONTEXTS: dict[str, Callable[[str], dict[str, str | bytes | None]]] = {
+    "font-face": lambda ref: {"templates/fonts.css": FONTS_CSS + (
+        f'\n@font-face {{ font-family: "Vigil Serif"; src: url("{ref}"); font-weight: 300; }}\n'
+    )},
+    "css-url": lambda ref: {"templates/fonts.css": FONTS_CSS + (
+        f'\n.cover {{ background-image: url("{ref}"); }}\n')},
+    "css-import": lambda ref: {"templates/fonts.css": f'@import url("{ref}");\n' + FONTS_CSS},
+    "img": lambda ref: {"templates/cover.html": (
+        f'<section class="cover" id="cover"><img src="{ref}" alt="x"></section>\n')},
+    "svg-href": lambda ref: {
+        "templates/cover.html": (
+            '<section class="cover" id="cover"><img src="drawing.svg" alt="x"></section>\n'),
+        "drawing.svg": (
+            '<svg xmlns="http://www.w3.org/2000/svg" xmlns:xlink="http://www.w3.org/1999/xlink" '
+            f'width="40" height="40"><image xlink:href="{ref}" width="40" height="40"/></svg>'),
+    },
+}
+
+
+def _references(tmp: Path, target: str) -> dict[str, tuple[str, dict[str, Path]]]:
+    """Ways of naming ``tmp/outside/<target>`` from the publication ``tmp/p``: the reference,
+    and the symbolic links the publication must hold for it."""
+    outside = tmp / "outside" / target
+    fonts_up = os.path.relpath(outside, fonts_dir().resolve())
+    return {
+        "dotdot": (f"../outside/{target}", {}),
+        "absolute": (str(outside), {}),
+        "file-url": (outside.as_uri(), {}),
+        "file-url-encoded": (f"{(tmp / 'p').as_uri()}/%2e%2e/outside/{target}", {}),
+        "symlink": ("link.ttf", {"link.ttf": outside}),
+        "symlinked-folder": ("shared/" + target, {"shared": outside.parent}),
+        "vigil-dotdot": (f"vigil://publication/../outside/{target}", {}),
+        "vigil-encoded": (f"vigil://publication/%2E%2E/outside/{target}", {}),
+        "vigil-fonts": (f"vigil://fonts/{fonts_up}", {}),
+        "vigil-unknown": (f"vigil://outside/{target}", {}),
+    }
+
+
+REFERENCE_NAMES = list(_references(Path("/x"), "t"))
+
+
+def _hostile(tmp: Path, context: str, reference: str, target: str) -> Path:
+    (tmp / "outside").mkdir(parents=True, exist_ok=True)
+    shutil.copyfile(A_FONT, tmp / "outside" / "secret.ttf")
+    ref, links = _references(tmp, target)[reference]
+    folder = write_publication(tmp / "p", CONTEXTS[context](ref))
+    for name, destination in links.items():
+        (folder / name).symlink_to(destination)
+    return folder
+
+
+@pytest.mark.parametrize("reference", REFERENCE_NAMES)
+@pytest.mark.parametrize("context", list(CONTEXTS))
+def test_nothing_outside_is_read(tmp_path: Path, context: str, reference: str) -> None:
+    """Every way of naming a file outside, in every place a theme names files, is refused with
+    a one-paragraph error; the file is never opened; and the message for a file that exists is
+    the message for one that does not (no probe of the machine's files)."""
+    messages = []
+    for target in ("secret.ttf", "absent.ttf"):
+        tmp = tmp_path / target.split(".")[0]
+        folder = _hostile(tmp, context, reference, target)
+        with opened_files() as opened:
+            message = build_error(folder, tmp / "out")
+        assert message.kind == "resource error", message.text
+        assert "Traceback" not in message.text
+        read = [p for p in opened if "outside" in Path(p).parts]
+        assert not read, f"vigil opened {read}"
+        messages.append(message.text.replace(str(tmp), "TMP").replace(target, "TARGET"))
+    assert messages[0] == messages[1], "the error tells whether the outside file exists"
+
+
+def test_font_face_refusal_names_the_theme_line(tmp_path: Path) -> None:
+    folder = _hostile(tmp_path, "font-face", "dotdot", "secret.ttf")
+    message = build_error(folder, tmp_path / "out")
+    lines = (folder / "templates" / "fonts.css").read_text(encoding="utf-8").splitlines()
+    line = next(n for n, text in enumerate(lines, 1) if "../outside" in text)
+    assert f"templates/fonts.css, line {line}:" in message.text
+    assert "@font-face" in message.text
+
+
+def test_font_face_with_a_file_that_is_no_font(tmp_path: Path) -> None:
+    """A font source inside the publication that is not a font: an error, not fontTools'
+    traceback."""
+    folder = write_publication(tmp_path / "p", {
+        "notes.ttf": b"this is not a font",
+        "templates/fonts.css": FONTS_CSS + (
+            '\n@font-face { font-family: "Broken"; src: url("notes.ttf"); }\n'
+            'body { font-family: "Broken", "Vigil Serif"; }\n'),
+    })
+    message = build_error(folder, tmp_path / "out")
+    assert message.kind == "resource error"
+    assert "'notes.ttf' cannot be read" in message.text
+
+
+def test_the_resolver_refuses_the_same_way_everywhere(tmp_path: Path) -> None:
+    """The fetcher, the coverage check and the pictures' checks share one resolver."""
+    from vigil.errors import ResourceError
+    from vigil.sandbox import resolve_url
+
+    root = tmp_path / "p"
+    root.mkdir()
+    (root / "ok.png").write_bytes(png_bytes())
+    mounts = {"publication": root}
+    assert resolve_url("vigil://publication/ok.png", mounts) == (root / "ok.png").resolve()
+    assert resolve_url("ok.png", mounts, root.as_uri() + "/") == (root / "ok.png").resolve()
+    for hostile in ("vigil://publication/%00.png", "vigil://publication/" + "a/" * 5000,
+                    "file://otherhost/etc/passwd", "javascript:alert(1)", "\x00",
+                    "vigil://publication@x/ok.png", "vigil:///etc/passwd"):
+        with pytest.raises(ResourceError):
+            resolve_url(hostile, mounts, root.as_uri() + "/")
+
+
+def test_markdown_image_outside_is_refused_without_reading_it(tmp_path: Path) -> None:
+    (tmp_path / "outside").mkdir()
+    (tmp_path / "outside" / "secret.png").write_bytes(png_bytes())
+    for reference in ("../outside/secret.png", str(tmp_path / "outside" / "secret.png"),
+                      (tmp_path / "outside" / "secret.png").as_uri(),
+                      "%2e%2e/outside/secret.png"):
+        folder = write_publication(tmp_path / "p", {
+            "intro.md": f"# Introduction\n\n![A picture]({reference})\n"})
+        with opened_files() as opened:
+            message = build_error(folder, tmp_path / "out")
+        assert message.kind == "resource error"
+        assert "intro.md, line 3:" in message.text
+        assert not [p for p in opened if "outside" in Path(p).parts]
+
+
+# ---------------------------------------------------------------- 2. links in Markdown
+
+LINKED_SOURCES: dict[str, str | bytes | None] = {
+    "publication.yaml": manifest_with(sections=("intro.md", "foreword.md", "figures.yaml")),
+    "intro.md": (
+        "# Introduction\n\n"
+        "Read [the foreword](foreword.md) and [the figures](figures.yaml#top), "
+        "[our site](https://example.org/memory) or [write](mailto:office@example.org).\n\n"
+        "The [minutes](proceedings.yaml) are not a section.\n"
+    ),
+    "foreword.md": "# Foreword\n\nWords of the foreword.\n",
+    "figures.yaml": (
+        "title: Figures\ntype: figures\nitems:\n  - value: \"613\"\n    label: names\n"),
+    "proceedings.yaml": "not: a section\n",
+}
+
+
+def _links(pdf: Path) -> tuple[list[str], list[int]]:
+    """The URIs of the PDF's link annotations, and the pages (1-based) its internal links
+    lead to."""
+    reader = pdf_reader(pdf)
+    uris: list[str] = []
+    targets: list[int] = []
+    for page in reader.pages:
+        for annotation in page.get("/Annots") or []:
+            annotation = annotation.get_object()
+            if annotation.get("/Subtype") != "/Link":
+                continue
+            action = annotation.get("/A")
+            action = action.get_object() if action is not None else {}
+            if "/URI" in action:
+                uris.append(str(action["/URI"]))
+                continue
+            destination = annotation.get("/Dest") or action.get("/D")
+            if destination is None:
+                continue
+            if isinstance(destination, list):  # [page, /XYZ, ...]
+                targets.append(reader.get_page_number(destination[0].get_object()) + 1)
+            else:  # a named destination
+                named = reader.named_destinations[str(destination)]
+                targets.append(reader.get_destination_page_number(named) + 1)
+    return uris, targets
+
+
+def test_links_to_sections_become_internal(tmp_path: Path) -> None:
+    import vigil
+
+    folder = write_publication(tmp_path / "p", LINKED_SOURCES)
+    result = vigil.build(folder, tmp_path / "out")
+    uris, targets = _links(result.output)
+    assert sorted(uris) == ["https://example.org/memory", "mailto:office@example.org"]
+    pages = pdf_text_pages(result.output)
+    foreword = next(i for i, text in enumerate(pages, 1) if "Words of the foreword." in text)
+    figures = next(i for i, text in enumerate(pages, 1) if "613" in text)
+    assert foreword in targets and figures in targets, (targets, foreword, figures)
+    warning = [w for w in result.report.warnings if "proceedings.yaml" in w]
+    assert warning and "intro.md, line 5:" in warning[0], result.report.warnings
+    assert "minutes" in pages[2], "the dropped link's text is kept"
+
+
+DROPPED_LINKS = [
+    "proceedings.yaml", "../other/foreword.md", "/etc/passwd", "file:///etc/passwd",
+    "javascript:alert(1)", "JaVaScRiPt:alert(1)", "data:text/html,<b>x</b>",
+    "vbscript:msgbox", "%2e%2e/%2e%2e/etc/passwd", "ftp://example.org/x", "foreword.md?x=1",
+]
+
+
+@pytest.mark.parametrize("href", DROPPED_LINKS)
+def test_other_links_are_dropped_loudly(tmp_path: Path, href: str) -> None:
+    folder = write_publication(tmp_path / "p", {
+        **LINKED_SOURCES,
+        "intro.md": f"# Introduction\n\nA first line,\nthen [a link]({href}).\n",
+    })
+    code, _, err = run_cli("build", folder, "-o", tmp_path / "out")
+    assert code == 0, err
+    assert "intro.md, line 4:" in err and "was dropped" in err, err
+    uris, _ = _links(tmp_path / "out" / "p.pdf")
+    assert uris == [], "a link the rules drop reached the PDF"
+    assert "file:" not in (tmp_path / "out" / "p.pdf").read_bytes().decode("latin-1")
+    strict = strict_error(folder, tmp_path / "strict")
+    assert "intro.md, line 4:" in strict.text and "was dropped" in strict.text
+
+
+def test_same_sources_in_two_folders_give_the_same_bytes(tmp_path: Path) -> None:
+    import vigil
+
+    first = write_publication(tmp_path / "a" / "p", LINKED_SOURCES)
+    second = write_publication(tmp_path / "b" / "deeper" / "folder" / "p", LINKED_SOURCES)
+    one = vigil.build(first, tmp_path / "out-a").output.read_bytes()
+    two = vigil.build(second, tmp_path / "out-b").output.read_bytes()
+    assert one == two
+    assert str(tmp_path).encode() not in one
