@@ -292,3 +292,94 @@ def test_same_sources_in_two_folders_give_the_same_bytes(tmp_path: Path) -> None
     two = vigil.build(second, tmp_path / "out-b").output.read_bytes()
     assert one == two
     assert str(tmp_path).encode() not in one
+
+
+# ---------------------------------------------------------------- 9. nothing dropped silently
+
+RAW_HTML = [
+    "Some <b>bold</b> words.",
+    "<script>alert(1)</script>",
+    "<div class=\"box\">\nboxed\n</div>",
+    "Before <!-- a comment --> after.",
+    "<img src=x onerror=alert(1)>",
+    "<a href=\"javascript:alert(1)\">click</a>",
+    "<iframe src=\"file:///etc/passwd\"></iframe>",
+]
+
+
+@pytest.mark.parametrize("html", RAW_HTML)
+def test_raw_html_is_shown_as_text_and_told(tmp_path: Path, html: str) -> None:
+    folder = write_publication(tmp_path / "p", {
+        "intro.md": f"# Introduction\n\nA paragraph.\n\n{html}\n"})
+    code, _, err = run_cli("build", folder, "-o", tmp_path / "out")
+    assert code == 0, err
+    assert "intro.md, line 5:" in err and "is HTML, which vigil prints as text" in err, err
+    text = pdf_text_pages(tmp_path / "out" / "p.pdf")[2]
+    assert "<" in text, "the HTML should be shown as text, as written"
+    assert _links(tmp_path / "out" / "p.pdf")[0] == []
+    strict = strict_error(folder, tmp_path / "strict")
+    assert "intro.md, line 5:" in strict.text and "is HTML" in strict.text
+
+
+@pytest.mark.parametrize("src", [
+    "file:///etc/passwd", "FILE:///etc/passwd", "file://localhost/etc/hostname",
+    "file:images/a.png", "data:image/png;base64,iVBORw0KGgo=", "javascript:alert(1)",
+])
+def test_image_with_a_scheme_is_an_error(tmp_path: Path, src: str) -> None:
+    folder = write_publication(tmp_path / "p", {
+        "intro.md": f"# Introduction\n\nA paragraph.\n\n![A picture]({src})\n",
+        "images/a.png": png_bytes(),
+    })
+    message = build_error(folder, tmp_path / "out")
+    assert message.kind == "resource error"
+    assert "intro.md, line 5:" in message.text and "scheme" in message.text
+
+
+@pytest.mark.parametrize("css", [
+    '@import url("extra.css");', "@import 'extra.css';", '@import "extra.css" print;',
+    "@IMPORT url(extra.css);",
+])
+def test_import_after_other_rules_is_told(tmp_path: Path, css: str) -> None:
+    folder = write_publication(tmp_path / "p", {
+        "templates/fonts.css": FONTS_CSS + "\n" + css + "\n",
+        "templates/extra.css": "body { color: red; }\n",
+    })
+    line = len((FONTS_CSS + "\n").splitlines()) + 1
+    code, _, err = run_cli("build", folder, "-o", tmp_path / "out")
+    assert code == 0, err
+    assert f"templates/fonts.css, line {line}:" in err and "is ignored" in err, err
+    strict = strict_error(folder, tmp_path / "strict")
+    assert "@import" in strict.text and f"fonts.css, line {line}:" in strict.text
+
+
+SVG_BODY = '<svg xmlns="http://www.w3.org/2000/svg" width="40" height="40">' \
+           '<rect width="40" height="40" fill="#8c2f2a"/></svg>'
+
+
+@pytest.mark.parametrize("doctype", [
+    '<!DOCTYPE svg SYSTEM "file:///etc/passwd">',
+    '<!DOCTYPE svg PUBLIC "-//Evil//DTD X//EN" "http://example.org/x.dtd">',
+    "<!DOCTYPE svg SYSTEM 'local.dtd'>",
+    '<!DOCTYPE svg SYSTEM "http://example.org/x.dtd" [ <!ENTITY a "b"> ]>',
+])
+def test_svg_external_dtd_is_told(tmp_path: Path, doctype: str) -> None:
+    folder = write_publication(tmp_path / "p", {
+        "intro.md": "# Introduction\n\nA paragraph.\n\n![A red square](square.svg)\n",
+        "square.svg": f'<?xml version="1.0"?>\n{doctype}\n{SVG_BODY}\n',
+    })
+    code, _, err = run_cli("build", folder, "-o", tmp_path / "out")
+    assert code == 0, err
+    assert "intro.md, line 5:" in err and "'square.svg' names the document type" in err, err
+    strict = strict_error(folder, tmp_path / "strict")
+    assert "square.svg" in strict.text
+
+
+def test_svg_with_the_w3c_dtd_is_quiet(tmp_path: Path) -> None:
+    doctype = ('<!DOCTYPE svg PUBLIC "-//W3C//DTD SVG 1.1//EN" '
+               '"http://www.w3.org/Graphics/SVG/1.1/DTD/svg11.dtd">')
+    folder = write_publication(tmp_path / "p", {
+        "intro.md": "# Introduction\n\n![A red square](square.svg)\n",
+        "square.svg": f'<?xml version="1.0"?>\n{doctype}\n{SVG_BODY}\n',
+    })
+    code, _, err = run_cli("build", "--strict", folder, "-o", tmp_path / "out")
+    assert code == 0 and "document type" not in err, err

@@ -88,7 +88,7 @@ def _ignored_imports(html: str, folders: tuple[Path, ...]) -> list[Notice]:
                     written = tinycss2.serialize(rule.prelude).strip()
                     where = written_at(f"@import {written}", folders)
                     if where.line is None:  # written with other spacing: find the keyword
-                        where = written_at("@import", folders)
+                        where = written_at("@import", folders, ignore_case=True)
                     notices.append(Notice(
                         "css-import-ignored",
                         f"'@import {written}' is ignored: CSS reads @import only before all "

@@ -132,7 +132,7 @@ def _compiled_templates() -> _CompiledTemplates | None:
 
 
 def written_at(text: str, folders: tuple[Path, ...],
-               files: tuple[Path, ...] = ()) -> Location:
+               files: tuple[Path, ...] = (), ignore_case: bool = False) -> Location:
     """The file and line where ``text`` is written, for messages: the first of ``files``,
     then of the theme's style sheets and templates in ``folders``, that holds it (only files
     inside their folder are read); the first folder if none does."""
@@ -148,6 +148,6 @@ def written_at(text: str, folders: tuple[Path, ...],
         except (OSError, UnicodeDecodeError):
             continue
         for number, line in enumerate(lines, start=1):
-            if text in line:
+            if text in line or (ignore_case and text.lower() in line.lower()):
                 return Location(path, number)
     return Location(folders[0]) if folders else Location()
