@@ -383,3 +383,53 @@ def test_svg_with_the_w3c_dtd_is_quiet(tmp_path: Path) -> None:
     })
     code, _, err = run_cli("build", "--strict", folder, "-o", tmp_path / "out")
     assert code == 0 and "document type" not in err, err
+
+
+# ---------------------------------------------------------------- 7. copies cannot overwrite
+
+def _copies(folder: Path, rows: list[str], pattern: str = "{school}") -> Path:
+    manifest = manifest_with(f"variants:\n  csv: schools.csv\n  file: \"{pattern}\"\n")
+    csv_text = "school,city\n" + "".join(f"{row},Baku\n" for row in rows)
+    return write_publication(folder, {"schools.csv": csv_text}, manifest=manifest)
+
+
+@pytest.mark.parametrize(("rows", "pattern", "line", "words"), [
+    (["One", "p"], "{school}", 3, "the publication's own PDF"),
+    (["P"], "{school}", 2, "the publication's own PDF"),
+    (["One"], "{name}", 2, "the publication's own PDF"),
+    (["p-print"], "{school}", 2, "the publication's own PDF"),
+    (["P-Print-Imposed"], "{school}", 2, "the publication's own PDF"),
+    (["p.ru"], "{school}", 2, "the publication's own PDF"),
+    (["p-archive"], "{school}", 2, "the publication's own PDF"),
+    (["One", "Two", "one"], "{school}", 4, "as line 2 does"),
+    (["Ünal", "ÜNAL"], "{school}", 3, "as line 2 does"),
+    (["A/B", "A-B"], "{school}", 3, "as line 2 does"),
+    (["Ten-print"], "{school}", 2, "ends in '-print'"),
+    (["x" * 201], "{school}", 2, "more than the 200"),
+    (["ş" * 101], "{school}", 2, "more than the 200"),
+    (["CON"], "{school}", 2, "Windows reserves"),
+    (["nul.txt"], "{school}", 2, "Windows reserves"),
+    (["/..//"], "{school}", 2, "empty file name"),
+])
+def test_copy_names_collide_loudly(tmp_path: Path, rows: list[str], pattern: str, line: int,
+                                   words: str) -> None:
+    out = tmp_path / "out"
+    good = _copies(tmp_path / "p", ["One"], "{name}-{row}")
+    code, _, err = run_cli("build", good, "-o", out)
+    assert code == 0, err
+    before = (out / "p.pdf").read_bytes()
+    folder = _copies(tmp_path / "p", rows, pattern)
+    message = user_error(*run_cli("build", "--force", folder, "-o", out))
+    assert message.kind == "content error"
+    assert f"schools.csv, line {line}:" in message.text, message.text
+    assert words in message.text, message.text
+    assert (out / "p.pdf").read_bytes() == before, "the publication's PDF was overwritten"
+
+
+def test_copy_names_stay_in_the_output_folder(tmp_path: Path) -> None:
+    folder = _copies(tmp_path / "p", ["../../escape", "a\\..\\b", ".hidden"])
+    code, _, err = run_cli("build", folder, "-o", tmp_path / "out")
+    assert code == 0, err
+    written = sorted(p.name for p in (tmp_path / "out").glob("*.pdf"))
+    assert written == ["a-..-b.pdf", "escape.pdf", "hidden.pdf", "p.pdf"]
+    assert not list(tmp_path.glob("*.pdf")) and not (tmp_path / "escape.pdf").exists()
