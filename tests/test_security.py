@@ -12,9 +12,10 @@ import os
 import shutil
 import sys
 import threading
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -433,3 +434,144 @@ def test_copy_names_stay_in_the_output_folder(tmp_path: Path) -> None:
     written = sorted(p.name for p in (tmp_path / "out").glob("*.pdf"))
     assert written == ["a-..-b.pdf", "escape.pdf", "hidden.pdf", "p.pdf"]
     assert not list(tmp_path.glob("*.pdf")) and not (tmp_path / "escape.pdf").exists()
+
+
+# ---------------------------------------------------------------- 3. the theme's own glyphs
+
+
+def _theme_css(tmp: Path) -> tuple[str, dict[str, Path]]:
+    """The memorial theme's style sheets as a document gets them, and the folders it reads."""
+    import re
+
+    from vigil.compose import compose_html
+    from vigil.profiles import get_profile
+    from vigil.read import read_publication
+
+    composed = compose_html(read_publication(write_publication(tmp / "p")),
+                            get_profile("screen"))
+    css = "\n".join(re.findall(r"<style[^>]*>(.*?)</style>", composed.html, re.S))
+    return css, composed.mounts
+
+
+def _faces(css: str, mounts: dict[str, Path]) -> dict[str, list[Path]]:
+    """Family (lower case) → the font files of its @font-face rules."""
+    import tinycss2
+
+    from vigil.check.coverage import _declarations, _families
+    from vigil.sandbox import resolve_url
+
+    faces: dict[str, list[Path]] = {}
+    for rule in tinycss2.parse_stylesheet(css, skip_whitespace=True, skip_comments=True):
+        if rule.type == "at-rule" and rule.lower_at_keyword == "font-face":
+            declarations = _declarations(rule.content)
+            family = _families(declarations["font-family"])[0].lower()
+            url = next(t for t in declarations["src"] if t.type in ("url", "function"))
+            reference = url.value if url.type == "url" else url.arguments[0].value
+            faces.setdefault(family, []).append(resolve_url(reference, mounts))
+    return faces
+
+
+def _generated(css: str) -> list[tuple[str, str, tuple[str, ...]]]:
+    """(where, characters, font families) of every text the style sheets generate: content
+    strings and leaders, counters, list markers, quotes; in rules and page-margin boxes."""
+    import tinycss2
+
+    from vigil.check.coverage import _declarations, _families, _list_style, marker_text
+
+    found: list[tuple[str, str, tuple[str, ...]]] = []
+    body = ("Vigil Serif",)
+
+    def judge(where: str, declarations: dict[str, list[Any]],
+              families: tuple[str, ...]) -> None:
+        own = _families(declarations.get("font-family", [])) or families
+        for token in declarations.get("content", []):
+            kind = token.type
+            if kind == "string":
+                found.append((where, token.value, own))
+            elif kind == "function":
+                name = token.lower_name
+                if name == "leader":
+                    found.extend((where, a.value, own) for a in token.arguments
+                                 if a.type == "string")
+                elif name in ("counter", "counters", "target-counter"):
+                    found.append((where, "0123456789", own))
+        for key in ("list-style", "list-style-type"):
+            style = _list_style(declarations.get(key, []))
+            if style:
+                found.append((where, marker_text(style), own))
+        quotes = [t for t in declarations.get("quotes", []) if t.type == "string"]
+        if quotes:
+            found.append((where, "".join(t.value for t in quotes), own))
+
+    def walk(rules: Iterable[Any], families: tuple[str, ...]) -> None:
+        for rule in rules:
+            kind = rule.type
+            if kind == "qualified-rule":
+                where = tinycss2.serialize(rule.prelude).strip()
+                judge(where, _declarations(rule.content), families)
+            elif kind == "at-rule" and rule.content is not None:
+                keyword = rule.lower_at_keyword
+                if keyword == "page":
+                    page = _declarations(rule.content)
+                    inner = tinycss2.parse_blocks_contents(
+                        rule.content, skip_whitespace=True, skip_comments=True)
+                    for box in inner:
+                        if box.type == "at-rule" and box.content is not None:
+                            declarations = {**page, **_declarations(box.content)}
+                            judge(f"@page @{box.lower_at_keyword}", declarations, families)
+                elif keyword == "media":
+                    walk(tinycss2.parse_rule_list(rule.content, skip_whitespace=True,
+                                                  skip_comments=True), families)
+
+    walk(tinycss2.parse_stylesheet(css, skip_whitespace=True, skip_comments=True), body)
+    return found
+
+
+def test_every_glyph_the_theme_generates_is_in_the_bundled_fonts(tmp_path: Path) -> None:
+    """Bullets, leaders, quotes, dashes, ornaments, markers of nested lists: each character
+    the theme's CSS generates is in every face (regular, italic, bold) of the family that
+    sets it; and so are the quotation marks of every language vigil speaks."""
+    import yaml
+
+    from vigil.check.coverage import cmap
+
+    css, mounts = _theme_css(tmp_path)
+    faces = _faces(css, mounts)
+    generated = _generated(css)
+    assert any("–" in text for _, text, _ in generated), "the nested-list marker is seen"
+    assert any("·" in text for _, text, _ in generated), "the ornament is seen"
+    for path in sorted((ROOT / "src" / "vigil" / "locales").glob("*.yaml")):
+        quotes = yaml.safe_load(path.read_text(encoding="utf-8"))["quotes"]
+        for family in ("Vigil Serif", "Vigil Sans"):
+            generated.append((f"the quotation marks of {path.name}", quotes, (family,)))
+    missing = []
+    for where, text, families in generated:
+        family = next((f.lower() for f in families if f.lower() in faces), None)
+        assert family is not None, f"{where}: no bundled family in {families}"
+        for char in set(text) - set(" \u00a0\u2002\u2009"):
+            for face in faces[family]:
+                if ord(char) not in cmap(face):
+                    missing.append(f"{where}: {char!r} U+{ord(char):04X} not in {face.name}")
+    assert not missing, "\n".join(sorted(set(missing)))
+
+
+NESTED_LISTS = (
+    "# Introduction\n\n"
+    "- first level\n  - second level\n    - third level\n      - fourth level\n- first again\n\n"
+    "1. first\n   1. second\n      1. third\n2. first again\n\n"
+    "- bullets\n  1. numbers inside\n     - bullets inside again\n"
+)
+
+
+@pytest.mark.parametrize("profile", ["screen", "print"])
+def test_nested_lists_build(tmp_path: Path, profile: str) -> None:
+    import subprocess
+
+    folder = write_publication(tmp_path / "p", {"intro.md": NESTED_LISTS})
+    code, _, err = run_cli("build", folder, "-o", tmp_path / "out", "--profile", profile)
+    assert code == 0, err
+    pdf = next((tmp_path / "out").glob("p*.pdf"))
+    text = subprocess.run(["pdftotext", "-layout", pdf, "-"], capture_output=True, text=True,
+                          check=True).stdout
+    assert "• first level" in text and "– second level" in text and "• third level" in text
+    assert "1. first" in text and "1. second" in text and "1. third" in text

@@ -52,9 +52,16 @@ ul ul { list-style-type: circle }
 ul ul ul { list-style-type: square }
 ol { list-style-type: decimal }
 """
-_BULLETS = {"disc": "•", "circle": "◦", "square": "▪"}
-_HYPHEN = "\u2010"  # WeasyPrint's default hyphenate-character
+_BULLETS = {"disc": "•", "circle": "◦", "square": "▪", "disclosure-open": "▾",
+            "disclosure-closed": "▸"}
 _DIGITS = "0123456789"
+_LATIN = "abcdefghijklmnopqrstuvwxyz"
+_COUNTER_GLYPHS = {
+    "lower-alpha": _LATIN, "lower-latin": _LATIN, "upper-alpha": _LATIN.upper(),
+    "upper-latin": _LATIN.upper(), "lower-roman": "ivxlcdm", "upper-roman": "IVXLCDM",
+    "lower-greek": "αβγδεζηθικλμνξοπρστυφχψω", "decimal-leading-zero": _DIGITS,
+}
+_HYPHEN = "\u2010"  # WeasyPrint's default hyphenate-character
 _SHOWN_PLACES = 1
 
 
@@ -300,12 +307,35 @@ def _apply(computed: _Computed, declarations: dict[str, list[Any]]) -> _Computed
         result.transform = _ident(declarations["text-transform"]) or "none"
     if "hyphens" in declarations:
         result.hyphens = _ident(declarations["hyphens"]) or "manual"
-    for key in ("list-style-type", "list-style"):
+    for key in ("list-style", "list-style-type"):
         if key in declarations:
-            value = _ident(declarations[key])
+            value = _list_style(declarations[key])
             if value:
                 result.list_style = value
     return result
+
+
+def _list_style(tokens: list[Any]) -> str | None:
+    """The marker of a ``list-style(-type)`` value: a counter style's name, or a string
+    (kept with a leading quote mark); None when it names no marker (``inside``, an image)."""
+    for token in tokens:
+        if token.type == "string":
+            return '"' + str(token.value)
+        if token.type == "ident" and token.lower_value not in ("inside", "outside"):
+            return str(token.lower_value)
+    return None
+
+
+def marker_text(list_style: str) -> str:
+    """The characters a list marker of ``list_style`` may be drawn with (WeasyPrint's
+    predefined counter styles; the decimal digits for the styles this does not know)."""
+    if list_style.startswith('"'):
+        return list_style[1:]
+    if list_style in _BULLETS:
+        return _BULLETS[list_style]
+    if list_style == "none":
+        return ""
+    return _COUNTER_GLYPHS.get(list_style, _DIGITS) + "."
 
 
 def _shorthand(result: _Computed, tokens: list[Any]) -> None:
@@ -451,10 +481,7 @@ def _walk(root: Any, sheet: _Sheet, sections: dict[str, Path], collected: _Colle
                 text, _ = _generated(declarations["content"], element)
                 collected.add_generated(text, _apply(computed, declarations))
         if local == "li" and "marker" not in pseudo:
-            if computed.list_style in _BULLETS:
-                collected.add_generated(_BULLETS[computed.list_style], computed)
-            elif computed.list_style != "none":
-                collected.add_generated(_DIGITS + ".", computed)
+            collected.add_generated(marker_text(computed.list_style), computed)
         collected.add(element.text or "", computed, source)
         for child in node.iter_children():
             visit(child, computed, source, depth + 1)
@@ -650,7 +677,9 @@ def _finding(chars: list[tuple[str, _Occurrence]], detail: str, severity: Severi
     what = ("the character " + listed[0]) if len(listed) == 1 else (
         "the characters " + ", ".join(listed[:-1]) + " and " + listed[-1])
     verb = "is" if len(listed) == 1 else "are"
-    theme = " (in text the theme adds)" if file is None else ""
+    theme = (" (in text the theme adds: a list marker, a 'content' of its style sheet; the "
+             "theme's style sheet must use characters of the bundled fonts)") \
+        if file is None else ""
     if severity == ERROR:
         return Finding(ERROR, None, "font-coverage",
                        f"{what} {verb} in none of the fonts that set this {style} text "
