@@ -201,6 +201,31 @@ def test_markdown_image_outside_is_refused_without_reading_it(tmp_path: Path) ->
         assert not [p for p in opened if "outside" in Path(p).parts]
 
 
+@pytest.mark.parametrize(("reference", "words"), [
+    ('"../outside/secret.png"', "lies outside the publication folder"),
+    ('"TMP/outside/secret.png"', "is an absolute path"),
+    ('"file://TMP/outside/secret.png"', "uses the 'file:' scheme"),
+    ('"vigil://publication/../outside/secret.png"', "uses the 'vigil:' scheme"),
+    ('"link.png"', "lies outside the publication folder"),
+    ('"a\\0b.png"', "holds a control character"),
+    ('"a\\tb.png"', "holds a control character"),
+    ('"%2e%2e/outside/secret.png"', "does not exist"),
+])
+def test_hostile_references_in_yaml(tmp_path: Path, reference: str, words: str) -> None:
+    """Files named in publication.yaml (here the cover picture) go through the sandbox too."""
+    (tmp_path / "outside").mkdir()
+    (tmp_path / "outside" / "secret.png").write_bytes(png_bytes())
+    manifest = manifest_with(
+        f"cover:\n  image: {reference.replace('TMP', str(tmp_path))}\n  alt: A cover\n")
+    folder = write_publication(tmp_path / "p", {"publication.yaml": manifest})
+    (folder / "link.png").symlink_to(tmp_path / "outside" / "secret.png")
+    with opened_files() as opened:
+        message = build_error(folder, tmp_path / "out")
+    assert message.kind == "resource error"
+    assert "publication.yaml, line 5" in message.text and words in message.text, message.text
+    assert not [p for p in opened if "outside" in Path(p).parts]
+
+
 # ---------------------------------------------------------------- 2. links in Markdown
 
 LINKED_SOURCES: dict[str, str | bytes | None] = {

@@ -38,7 +38,16 @@ def resolve_inside(reference: str, base: Path, roots: tuple[Path, ...], location
             f"'{reference}' is an absolute path; only paths inside the publication folder are "
             "allowed", location=location, hint="Write the path relative to the publication folder",
         )
-    path = (base / reference).resolve()
+    if "\x00" in reference or not reference.isprintable():
+        raise ResourceError(
+            f"'{_shown(reference)}' holds a control character; a file name cannot",
+            location=location, hint="Write the file's name as it is",
+        )
+    try:
+        path = (base / reference).resolve()
+    except (OSError, RuntimeError, ValueError):  # a loop of symbolic links
+        raise ResourceError(f"'{reference}' is a loop of symbolic links",
+                            location=location) from None
     if not any(path.is_relative_to(root.resolve()) for root in roots):
         raise ResourceError(
             f"'{reference}' lies outside the publication folder", location=location,
