@@ -135,8 +135,9 @@ def test_nothing_outside_is_read(tmp_path: Path, context: str, reference: str) -
     for target in ("secret.ttf", "absent.ttf"):
         tmp = tmp_path / target.split(".")[0]
         folder = _hostile(tmp, context, reference, target)
-        with opened_files() as opened:
-            message = build_error(folder, tmp / "out")
+        with opened_files() as opened:  # --whole: laid out in this process, seen by the hook
+            message = user_error(*run_cli("build", "--whole", folder, "-o", tmp / "out"))
+        assert not list((tmp / "out").glob("*.pdf")) if (tmp / "out").exists() else True
         assert message.kind == "resource error", message.text
         assert "Traceback" not in message.text
         read = [p for p in opened if "outside" in Path(p).parts]
@@ -307,6 +308,27 @@ def test_other_links_are_dropped_loudly(tmp_path: Path, href: str) -> None:
     assert "file:" not in (tmp_path / "out" / "p.pdf").read_bytes().decode("latin-1")
     strict = strict_error(folder, tmp_path / "strict")
     assert "intro.md, line 4:" in strict.text and "was dropped" in strict.text
+
+
+@pytest.mark.parametrize("href", [
+    "notes.md", "../secret.pdf", "file:///etc/passwd", "javascript:alert(1)", "data:,x",
+])
+def test_links_a_template_writes_are_judged_too(tmp_path: Path, href: str) -> None:
+    folder = write_publication(tmp_path / "p", {
+        "notes.md": "# Notes\n",
+        "templates/cover.html": (
+            '<section class="cover" id="cover">\n'
+            f'<p><a href="{href}">Read more</a>, or <a href="https://example.org">the site</a>'
+            "</p>\n</section>\n"),
+    })
+    code, _, err = run_cli("build", folder, "-o", tmp_path / "out")
+    assert code == 0, err
+    assert "templates/cover.html, line 2:" in err and "was dropped" in err, err
+    pdf = tmp_path / "out" / "p.pdf"
+    assert _links(pdf)[0] == ["https://example.org"]
+    assert "Read more" in pdf_text_pages(pdf)[0]
+    strict = strict_error(folder, tmp_path / "strict")
+    assert "cover.html, line 2:" in strict.text
 
 
 def test_same_sources_in_two_folders_give_the_same_bytes(tmp_path: Path) -> None:

@@ -21,7 +21,7 @@ import jinja2
 from markupsafe import Markup
 
 from vigil import __version__
-from vigil.compose.dropped import section_links, theme_notices
+from vigil.compose.dropped import section_links, theme_links, theme_notices
 from vigil.compose.markdown import MarkdownRenderer
 from vigil.compose.theme import make_environment, theme_folders
 from vigil.errors import Location, Notice, ThemeError, VigilError
@@ -140,7 +140,8 @@ def compose_html(publication: Publication, profile: Profile,
     template_name = "copies.html" if copies else f"{meta.kind}.html"
     try:
         template = env.get_template(template_name)
-        html = template.render(context)
+        html, dropped = theme_links(template.render(context), folders)
+        notices += dropped
     except VigilError:
         raise
     except jinja2.TemplateNotFound as exc:

@@ -73,6 +73,28 @@ def theme_notices(html: str, publication: Publication, mounts: Mapping[str, Path
                                                              base_url, folders)]
 
 
+_HREF = re.compile(r"(<a\b[^>]*?)\s+href\s*=\s*(\"[^\"]*\"|'[^']*'|[^\s>]+)", re.I)
+
+
+def theme_links(html: str, folders: tuple[Path, ...]) -> tuple[str, list[Notice]]:
+    """The links a template writes itself (``<a href>``): web, mail and in-page links stay;
+    any other (a file, which would carry the build's folder into the PDF as a ``file:``
+    address, ``javascript:``...) loses its ``href``, with a notice naming the template line."""
+    from html import unescape
+
+    notices: list[Notice] = []
+
+    def judge(match: re.Match[str]) -> str:
+        written = match.group(2)
+        href = unescape(written.strip("\"'")).strip()
+        if href.lower().startswith(_KEPT) or href.startswith("#"):
+            return match.group(0)
+        notices.append(dropped_link(href, written_at(written.strip("\"'"), folders)))
+        return match.group(1)
+
+    return _HREF.sub(judge, html), notices
+
+
 _STYLE = re.compile(r"<style\b[^>]*>(.*?)</style>", re.S | re.I)
 
 
