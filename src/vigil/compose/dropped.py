@@ -103,6 +103,8 @@ def _ignored_imports(html: str, folders: tuple[Path, ...]) -> list[Notice]:
 
     notices = []
     for text in _STYLE.findall(html):
+        if "@import" not in text.lower():
+            continue  # the usual case: nothing to parse
         seen_rule = False
         for rule in tinycss2.parse_stylesheet(text, skip_whitespace=True, skip_comments=True):
             if rule.type == "at-rule" and rule.lower_at_keyword == "import":
