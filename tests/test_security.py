@@ -167,6 +167,7 @@ def test_font_face_with_a_file_that_is_no_font(tmp_path: Path) -> None:
     message = build_error(folder, tmp_path / "out")
     assert message.kind == "resource error"
     assert "'notes.ttf' cannot be read" in message.text
+    assert "templates/fonts.css, line " in message.text, message.text
 
 
 def test_the_resolver_refuses_the_same_way_everywhere(tmp_path: Path) -> None:

@@ -71,6 +71,7 @@ class Face:
     weight: int
     style: str            # normal | italic | oblique
     path: Path | None     # None: the source could not be resolved to a file
+    source: str = ""      # the URL of its @font-face rule, as written (for messages)
 
 
 @dataclass(frozen=True)
@@ -92,6 +93,11 @@ class _Style:
 class _Occurrence:
     original: str                 # the character as written (before text-transform)
     sources: list[Path] = field(default_factory=list)
+
+
+# Characters lacking at the same place, from the same fonts: severity, file, line and
+# "style|fonts lacking|fonts having" → the characters.
+_Groups = dict[tuple[Severity, Path | None, int | None, str], list[tuple[str, _Occurrence]]]
 
 
 @dataclass
@@ -233,6 +239,7 @@ def _face(declarations: dict[str, list[Any]], resolve: Any) -> Face | None:
     if not families:
         return None
     path = None
+    source = ""
     for token in declarations.get("src", []):
         url = None
         if token.type == "url":
@@ -241,7 +248,7 @@ def _face(declarations: dict[str, list[Any]], resolve: Any) -> Face | None:
             strings = [a for a in token.arguments if a.type == "string"]
             url = strings[0].value if strings else None
         if url:
-            path = resolve(url)
+            path, source = resolve(url), url
             if path is not None:
                 break
     weight = _weight(declarations.get("font-weight", []), 400)
@@ -249,7 +256,8 @@ def _face(declarations: dict[str, list[Any]], resolve: Any) -> Face | None:
     for token in declarations.get("font-style", []):
         if token.type == "ident" and token.lower_value in ("italic", "oblique"):
             style = token.lower_value
-    return Face(family=families[0].lower(), weight=weight, style=style, path=path)
+    return Face(family=families[0].lower(), weight=weight, style=style, path=path,
+                source=source)
 
 
 def _families(tokens: list[Any]) -> tuple[str, ...]:
@@ -618,15 +626,29 @@ def check_coverage(publication: Any, composed: Any) -> list[Finding]:
                 collected.add(repeated, style, source)
 
     findings: list[Finding] = []
-    cache: dict[Path, list[str]] = {}
     unreadable = sorted({f.family for f in sheet.faces if f.path is None})
     for family in unreadable:
         findings.append(Finding(WARNING, None, "font-coverage",
                                 f"the font files of '{family}' could not be found, so its "
                                 "coverage of the text is not checked"))
     # Characters lacking at the same place, from the same fonts, make one finding.
-    groups: dict[tuple[Severity, Path | None, int | None, str], list[tuple[str, _Occurrence]]]
-    groups = {}
+    groups: _Groups = {}
+    try:
+        _judge(collected, by_family, publication, groups)
+    except ResourceError as error:  # a font file that is no font: say which rule names it
+        bad = [f for f in sheet.faces if f.path is not None and f"'{f.path.name}'" in str(error)]
+        if bad and error.location.file is None:
+            error.location = written_at(bad[0].source, composed.theme_folders)
+        raise
+    for (severity, file, line, detail), listed in groups.items():
+        findings.append(_finding(listed, detail, severity, file, line))
+    return sorted(findings, key=lambda f: (f.severity != ERROR, str(f.file), f.line or 0))
+
+
+def _judge(collected: _Collected, by_family: dict[str, list[Face]], publication: Any,
+           groups: _Groups) -> None:
+    """Group the characters the chosen faces lack by severity, place and fonts."""
+    cache: dict[Path, list[str]] = {}
     seen: set[tuple[str, Severity]] = set()
     for run, characters in collected.runs.items():
         stack = [f.lower() for f in run.families]
@@ -658,9 +680,6 @@ def check_coverage(publication: Any, composed: Any) -> list[Finding]:
             seen.add((char, severity))
             file, line = _locate(char, occurrence, publication.sources, cache)
             groups.setdefault((severity, file, line, detail), []).append((char, occurrence))
-    for (severity, file, line, detail), listed in groups.items():
-        findings.append(_finding(listed, detail, severity, file, line))
-    return sorted(findings, key=lambda f: (f.severity != ERROR, str(f.file), f.line or 0))
 
 
 def _character(char: str, occurrence: _Occurrence) -> str:

@@ -25,8 +25,8 @@ from mdit_py_plugins.footnote import footnote_plugin
 from vigil.errors import Location, Notice
 
 ImageResolver = Callable[[str, Location], str]
-# A link's target as written → the href to keep, or None to drop the link (keeping its text),
-# with the reason in the notice it gives.
+# A link's target as written → the href to keep, or a Notice: the link is dropped (its text
+# kept) and the notice says why.
 LinkResolver = Callable[[str, Location], "str | Notice"]
 Warn = Callable[[Notice], None]
 
@@ -84,7 +84,7 @@ class MarkdownRenderer:
             .enable(["table", "strikethrough", "replacements", "smartquotes"])
             .use(footnote_plugin)
         )
-        # Every link is judged by vigil's own rules (see _links), not dropped unseen as
+        # Every link is judged by vigil's own rules (see _resolve), not dropped unseen as
         # markdown-it does with javascript:, file: and data: links (documented extension point).
         self._md.validateLink = _any_link  # type: ignore[method-assign]
         # Demote headings: the section title is the page's h1.
