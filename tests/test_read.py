@@ -356,17 +356,14 @@ def test_network_cover_image(tmp_path: Path) -> None:
     assert "is on the network" in message.text
 
 
-def test_file_url_in_markdown_is_not_an_image(tmp_path: Path) -> None:
-    """markdown-it refuses file: links, so the reference stays text and nothing is read."""
-    from vigil.compose import compose_html
-    from vigil.profiles import get_profile
-
+def test_file_url_in_markdown_is_an_error(tmp_path: Path) -> None:
+    """A file: image is refused by its scheme, as in a catalogue (not left as text, unseen);
+    nothing outside is read (see test_security for the variants)."""
     existing = tmp_path / "elsewhere.png"
     existing.write_bytes(png_bytes())
-    folder = _image_publication(tmp_path, existing.as_uri())
-    html = compose_html(read_publication(folder), get_profile("screen")).html
-    assert "<img" not in html.split('id="intro"')[1]
-    assert f"![A picture]({existing.as_uri()})" in html
+    message = _image_error(tmp_path, existing.as_uri())
+    assert message.kind == "resource error"
+    assert "uses the 'file:' scheme" in message.text
 
 
 def test_fake_image(tmp_path: Path) -> None:

@@ -75,7 +75,9 @@ def run() -> None:
               help="With --profile print: also write NAME-print-imposed.pdf, the sheets for "
                    "saddle stitching (sheet and creep from the publication's print: settings).")
 @click.option("--strict", is_flag=True,
-              help="For screen: an image without alternative text fails the build.")
+              help="For screen: an image without alternative text fails the build; for "
+                   "every profile, so does a dropped link, raw HTML or other content vigil "
+                   "leaves out (warnings otherwise).")
 @click.option("--language", metavar="CODE", default=None,
               help="Build the translated edition in this language (az, en, ru, tr), written as "
                    "NAME.CODE.pdf: sections from NAME.CODE.md / NAME.CODE.yaml, the rest in "

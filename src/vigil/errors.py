@@ -30,6 +30,17 @@ class Location:
         return text
 
 
+@dataclass(frozen=True)
+class Notice:
+    """Something of the content that vigil leaves out or shows otherwise than written (a
+    dropped link, raw HTML printed as text, a style sheet rule ignored), with where it is
+    written: listed as a warning by the build, an error under ``--strict``."""
+
+    code: str
+    message: str
+    location: Location = Location()
+
+
 def _display_path(path: Path) -> str:
     """Show a path relative to the working directory when it lies below it."""
     try:

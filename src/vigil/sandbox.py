@@ -8,8 +8,9 @@ not (a network URL, an absolute path, ``..`` or a symbolic link leading outside,
 from __future__ import annotations
 
 import re
+from collections.abc import Mapping
 from pathlib import Path
-from urllib.parse import quote
+from urllib.parse import quote, unquote, urljoin, urlsplit
 
 from vigil.errors import Location, ResourceError
 
@@ -37,7 +38,16 @@ def resolve_inside(reference: str, base: Path, roots: tuple[Path, ...], location
             f"'{reference}' is an absolute path; only paths inside the publication folder are "
             "allowed", location=location, hint="Write the path relative to the publication folder",
         )
-    path = (base / reference).resolve()
+    if "\x00" in reference or not reference.isprintable():
+        raise ResourceError(
+            f"'{_shown(reference)}' holds a control character; a file name cannot",
+            location=location, hint="Write the file's name as it is",
+        )
+    try:
+        path = (base / reference).resolve()
+    except (OSError, RuntimeError, ValueError):  # a loop of symbolic links
+        raise ResourceError(f"'{reference}' is a loop of symbolic links",
+                            location=location) from None
     if not any(path.is_relative_to(root.resolve()) for root in roots):
         raise ResourceError(
             f"'{reference}' lies outside the publication folder", location=location,
@@ -64,3 +74,90 @@ def virtual_url(mount: str, root: Path, path: Path) -> str:
     The typesetting stage's fetcher maps it back."""
     relative = path.resolve().relative_to(root.resolve()).as_posix()
     return f"{VIRTUAL_SCHEME}://{mount}/{quote(relative)}"
+
+
+def resolve_url(url: str, mounts: Mapping[str, Path], base: str | None = None,
+                location: Location | None = None) -> Path:
+    """The one resolver of every file vigil opens for a document (the typesetting stage's
+    fetcher, the font-coverage check, the pictures' checks): ``url`` (``vigil://MOUNT/path``,
+    a ``file:`` URL, or a relative URL joined to ``base``) becomes a regular file inside one
+    of ``mounts``, or a :class:`~vigil.errors.ResourceError`.
+
+    Nothing outside the mounts is opened, and a file outside that exists gets the same refusal
+    as one that does not: the error is no probe of the machine's files. Symbolic links are
+    followed and judged by where they lead; ``..`` and percent-encoding by what they decode to.
+    """
+    text = url.strip()
+    parts = urlsplit(text)
+    scheme = parts.scheme.lower()
+    if not scheme and base:
+        parts = urlsplit(urljoin(base, text))
+        scheme = parts.scheme.lower()
+    if scheme == VIRTUAL_SCHEME:
+        shown = _shown(text)
+        root = mounts.get(parts.netloc)
+        if root is None:
+            raise ResourceError(f"the document refers to '{shown}', which names no known folder",
+                                location=location, hint=_HINT)
+        path = Path(root) / _decoded(parts.path, shown, location).lstrip("/")
+    elif scheme == "file":
+        shown = _shown(unquote(parts.path))
+        if parts.netloc not in ("", "localhost"):
+            raise _refused(_shown(text), location)
+        path = Path(_decoded(parts.path, shown, location))
+    elif scheme in ("http", "https", "ftp", "ftps", "ws", "wss"):
+        raise ResourceError(
+            f"the document refers to '{_shown(text)}', and vigil does not reach the network",
+            location=location, hint=_HINT,
+        )
+    else:
+        raise ResourceError(
+            f"the document refers to '{_shown(text)}', whose scheme vigil does not read",
+            location=location, hint=_HINT,
+        )
+    return contained_file(path, tuple(Path(root) for root in mounts.values()), shown, location)
+
+
+def contained_file(path: Path, roots: tuple[Path, ...], shown: str,
+                   location: Location | None = None) -> Path:
+    """``path`` resolved (symbolic links followed), if it is a regular file below one of
+    ``roots`` and not too large; else the refusal of :func:`resolve_url`."""
+    try:
+        resolved = path.resolve()
+    except (OSError, RuntimeError, ValueError):  # a loop of links, a NUL byte
+        raise _refused(shown, location) from None
+    if not any(resolved.is_relative_to(root.resolve()) for root in roots):
+        raise _refused(shown, location)
+    try:
+        if not resolved.is_file():
+            raise ResourceError(f"the document refers to '{shown}', which does not exist",
+                                location=location, hint="Check the file's name and folder")
+        size = resolved.stat().st_size
+    except (OSError, ValueError):
+        raise _refused(shown, location) from None
+    if size > MAX_RESOURCE_BYTES:
+        raise ResourceError(f"'{shown}' is larger than {MAX_RESOURCE_BYTES // 2**20} MiB",
+                            location=location)
+    return resolved
+
+
+_HINT = "Put the file inside the publication folder and refer to it by a relative path"
+
+
+def _decoded(path: str, shown: str, location: Location | None) -> str:
+    text = unquote(path)
+    if "\x00" in text:
+        raise _refused(shown, location)
+    return text
+
+
+def _shown(url: str) -> str:
+    text = "".join(c if c.isprintable() else "?" for c in url)
+    return text if len(text) <= 120 else text[:117] + "..."
+
+
+def _refused(shown: str, location: Location | None) -> ResourceError:
+    return ResourceError(
+        f"the document refers to '{shown}', outside the publication, theme and fonts folders",
+        location=location, hint=_HINT,
+    )

@@ -129,6 +129,11 @@ def check_sources(publication: Publication, composed: Composed, profile: str | P
     images = find_images(composed.html)
     findings = check_coverage(publication, composed)
     findings += check_alt_text(publication, composed, expect, images)
+    # What the content asked for and vigil left out or showed otherwise (a dropped link, raw
+    # HTML, an ignored @import): a warning, an error under --strict.
+    findings += [Finding(ERROR if strict else WARNING, None, notice.code, notice.message,
+                         notice.location.file, notice.location.line)
+                 for notice in composed.warnings]
     return Preflight(findings, font_families(composed),
                      image_sources(publication, composed, images))
 

@@ -33,10 +33,11 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
-from urllib.parse import unquote, urlsplit
 
 from vigil.check.findings import ERROR, WARNING, Finding, Severity
-from vigil.sandbox import VIRTUAL_SCHEME
+from vigil.compose.theme import written_at
+from vigil.errors import ResourceError
+from vigil.sandbox import resolve_url
 
 _GENERIC = {"serif", "sans-serif", "monospace", "cursive", "fantasy", "system-ui", "math",
             "emoji", "fangsong", "ui-serif", "ui-sans-serif", "ui-monospace", "ui-rounded"}
@@ -51,9 +52,16 @@ ul ul { list-style-type: circle }
 ul ul ul { list-style-type: square }
 ol { list-style-type: decimal }
 """
-_BULLETS = {"disc": "•", "circle": "◦", "square": "▪"}
-_HYPHEN = "\u2010"  # WeasyPrint's default hyphenate-character
+_BULLETS = {"disc": "•", "circle": "◦", "square": "▪", "disclosure-open": "▾",
+            "disclosure-closed": "▸"}
 _DIGITS = "0123456789"
+_LATIN = "abcdefghijklmnopqrstuvwxyz"
+_COUNTER_GLYPHS = {
+    "lower-alpha": _LATIN, "lower-latin": _LATIN, "upper-alpha": _LATIN.upper(),
+    "upper-latin": _LATIN.upper(), "lower-roman": "ivxlcdm", "upper-roman": "IVXLCDM",
+    "lower-greek": "αβγδεζηθικλμνξοπρστυφχψω", "decimal-leading-zero": _DIGITS,
+}
+_HYPHEN = "\u2010"  # WeasyPrint's default hyphenate-character
 _SHOWN_PLACES = 1
 
 
@@ -63,6 +71,7 @@ class Face:
     weight: int
     style: str            # normal | italic | oblique
     path: Path | None     # None: the source could not be resolved to a file
+    source: str = ""      # the URL of its @font-face rule, as written (for messages)
 
 
 @dataclass(frozen=True)
@@ -84,6 +93,11 @@ class _Style:
 class _Occurrence:
     original: str                 # the character as written (before text-transform)
     sources: list[Path] = field(default_factory=list)
+
+
+# Characters lacking at the same place, from the same fonts: severity, file, line and
+# "style|fonts lacking|fonts having" → the characters.
+_Groups = dict[tuple[Severity, Path | None, int | None, str], list[tuple[str, _Occurrence]]]
 
 
 @dataclass
@@ -109,8 +123,14 @@ def cmap(path: Path) -> frozenset[int]:
     if key not in _CMAPS:
         from fontTools.ttLib import TTFont
 
-        with TTFont(path, lazy=True, fontNumber=0) as font:
-            best = font["cmap"].getBestCmap() if "cmap" in font else None
+        try:
+            with TTFont(path, lazy=True, fontNumber=0) as font:
+                best = font["cmap"].getBestCmap() if "cmap" in font else None
+        except Exception as exc:  # fontTools raises many kinds of errors on a damaged file
+            raise ResourceError(
+                f"the font file '{path.name}' cannot be read ({type(exc).__name__})",
+                hint="Use a TrueType or OpenType font file (.ttf, .otf)",
+            ) from exc
         _CMAPS[key] = frozenset(best or ())
     return _CMAPS[key]
 
@@ -219,6 +239,7 @@ def _face(declarations: dict[str, list[Any]], resolve: Any) -> Face | None:
     if not families:
         return None
     path = None
+    source = ""
     for token in declarations.get("src", []):
         url = None
         if token.type == "url":
@@ -227,7 +248,7 @@ def _face(declarations: dict[str, list[Any]], resolve: Any) -> Face | None:
             strings = [a for a in token.arguments if a.type == "string"]
             url = strings[0].value if strings else None
         if url:
-            path = resolve(url)
+            path, source = resolve(url), url
             if path is not None:
                 break
     weight = _weight(declarations.get("font-weight", []), 400)
@@ -235,7 +256,8 @@ def _face(declarations: dict[str, list[Any]], resolve: Any) -> Face | None:
     for token in declarations.get("font-style", []):
         if token.type == "ident" and token.lower_value in ("italic", "oblique"):
             style = token.lower_value
-    return Face(family=families[0].lower(), weight=weight, style=style, path=path)
+    return Face(family=families[0].lower(), weight=weight, style=style, path=path,
+                source=source)
 
 
 def _families(tokens: list[Any]) -> tuple[str, ...]:
@@ -293,12 +315,35 @@ def _apply(computed: _Computed, declarations: dict[str, list[Any]]) -> _Computed
         result.transform = _ident(declarations["text-transform"]) or "none"
     if "hyphens" in declarations:
         result.hyphens = _ident(declarations["hyphens"]) or "manual"
-    for key in ("list-style-type", "list-style"):
+    for key in ("list-style", "list-style-type"):
         if key in declarations:
-            value = _ident(declarations[key])
+            value = _list_style(declarations[key])
             if value:
                 result.list_style = value
     return result
+
+
+def _list_style(tokens: list[Any]) -> str | None:
+    """The marker of a ``list-style(-type)`` value: a counter style's name, or a string
+    (kept with a leading quote mark); None when it names no marker (``inside``, an image)."""
+    for token in tokens:
+        if token.type == "string":
+            return '"' + str(token.value)
+        if token.type == "ident" and token.lower_value not in ("inside", "outside"):
+            return str(token.lower_value)
+    return None
+
+
+def marker_text(list_style: str) -> str:
+    """The characters a list marker of ``list_style`` may be drawn with (WeasyPrint's
+    predefined counter styles; the decimal digits for the styles this does not know)."""
+    if list_style.startswith('"'):
+        return list_style[1:]
+    if list_style in _BULLETS:
+        return _BULLETS[list_style]
+    if list_style == "none":
+        return ""
+    return _COUNTER_GLYPHS.get(list_style, _DIGITS) + "."
 
 
 def _shorthand(result: _Computed, tokens: list[Any]) -> None:
@@ -444,10 +489,7 @@ def _walk(root: Any, sheet: _Sheet, sections: dict[str, Path], collected: _Colle
                 text, _ = _generated(declarations["content"], element)
                 collected.add_generated(text, _apply(computed, declarations))
         if local == "li" and "marker" not in pseudo:
-            if computed.list_style in _BULLETS:
-                collected.add_generated(_BULLETS[computed.list_style], computed)
-            elif computed.list_style != "none":
-                collected.add_generated(_DIGITS + ".", computed)
+            collected.add_generated(marker_text(computed.list_style), computed)
         collected.add(element.text or "", computed, source)
         for child in node.iter_children():
             visit(child, computed, source, depth + 1)
@@ -531,25 +573,23 @@ def _name(char: str) -> str:
 
 
 def _resolver(composed: Any) -> Any:
+    """The font files of @font-face rules, through the same resolver as the typesetting
+    stage's fetcher (:func:`vigil.sandbox.resolve_url`): a source outside the publication,
+    theme and fonts folders is refused before anything opens it, naming the theme file and
+    line that asks for it."""
     mounts: dict[str, Path] = composed.mounts
-    base = urlsplit(composed.base_url)
 
     def resolve(url: str) -> Path | None:
-        parts = urlsplit(url)
-        if parts.scheme == VIRTUAL_SCHEME:
-            root = mounts.get(parts.netloc)
-            return (root / unquote(parts.path.lstrip("/"))) if root else None
-        if parts.scheme == "file":
-            return Path(unquote(parts.path))
-        if not parts.scheme and base.scheme == "file":
-            return Path(unquote(base.path)) / unquote(parts.path)
-        return None
+        if url.strip().lower().startswith("data:"):
+            return None  # a font inside the style sheet: not checked here
+        try:
+            return resolve_url(url, mounts, composed.base_url)
+        except ResourceError as error:
+            error.location = written_at(url, composed.theme_folders)
+            error.message += " (in an @font-face rule)"
+            raise
 
-    def checked(url: str) -> Path | None:
-        path = resolve(url)
-        return path if path is not None and path.is_file() else None
-
-    return checked
+    return resolve
 
 
 _FONT_FACE = re.compile(
@@ -586,15 +626,29 @@ def check_coverage(publication: Any, composed: Any) -> list[Finding]:
                 collected.add(repeated, style, source)
 
     findings: list[Finding] = []
-    cache: dict[Path, list[str]] = {}
     unreadable = sorted({f.family for f in sheet.faces if f.path is None})
     for family in unreadable:
         findings.append(Finding(WARNING, None, "font-coverage",
                                 f"the font files of '{family}' could not be found, so its "
                                 "coverage of the text is not checked"))
     # Characters lacking at the same place, from the same fonts, make one finding.
-    groups: dict[tuple[Severity, Path | None, int | None, str], list[tuple[str, _Occurrence]]]
-    groups = {}
+    groups: _Groups = {}
+    try:
+        _judge(collected, by_family, publication, groups)
+    except ResourceError as error:  # a font file that is no font: say which rule names it
+        bad = [f for f in sheet.faces if f.path is not None and f"'{f.path.name}'" in str(error)]
+        if bad and error.location.file is None:
+            error.location = written_at(bad[0].source, composed.theme_folders)
+        raise
+    for (severity, file, line, detail), listed in groups.items():
+        findings.append(_finding(listed, detail, severity, file, line))
+    return sorted(findings, key=lambda f: (f.severity != ERROR, str(f.file), f.line or 0))
+
+
+def _judge(collected: _Collected, by_family: dict[str, list[Face]], publication: Any,
+           groups: _Groups) -> None:
+    """Group the characters the chosen faces lack by severity, place and fonts."""
+    cache: dict[Path, list[str]] = {}
     seen: set[tuple[str, Severity]] = set()
     for run, characters in collected.runs.items():
         stack = [f.lower() for f in run.families]
@@ -626,9 +680,6 @@ def check_coverage(publication: Any, composed: Any) -> list[Finding]:
             seen.add((char, severity))
             file, line = _locate(char, occurrence, publication.sources, cache)
             groups.setdefault((severity, file, line, detail), []).append((char, occurrence))
-    for (severity, file, line, detail), listed in groups.items():
-        findings.append(_finding(listed, detail, severity, file, line))
-    return sorted(findings, key=lambda f: (f.severity != ERROR, str(f.file), f.line or 0))
 
 
 def _character(char: str, occurrence: _Occurrence) -> str:
@@ -645,7 +696,9 @@ def _finding(chars: list[tuple[str, _Occurrence]], detail: str, severity: Severi
     what = ("the character " + listed[0]) if len(listed) == 1 else (
         "the characters " + ", ".join(listed[:-1]) + " and " + listed[-1])
     verb = "is" if len(listed) == 1 else "are"
-    theme = " (in text the theme adds)" if file is None else ""
+    theme = (" (in text the theme adds: a list marker, a 'content' of its style sheet; the "
+             "theme's style sheet must use characters of the bundled fonts)") \
+        if file is None else ""
     if severity == ERROR:
         return Finding(ERROR, None, "font-coverage",
                        f"{what} {verb} in none of the fonts that set this {style} text "

@@ -16,8 +16,8 @@ from urllib.parse import unquote, urlsplit
 
 from vigil.check.expectations import Expectations
 from vigil.check.findings import ERROR, WARNING, Finding
-from vigil.errors import Location, VigilError
-from vigil.sandbox import VIRTUAL_SCHEME
+from vigil.errors import Location, ResourceError, VigilError
+from vigil.sandbox import VIRTUAL_SCHEME, resolve_url
 
 
 class _Images(HTMLParser):
@@ -38,10 +38,14 @@ def _images(html: str) -> list[dict[str, str | None]]:
 
 
 def _path(src: str, mounts: dict[str, Path]) -> Path | None:
-    parts = urlsplit(src)
-    if parts.scheme != VIRTUAL_SCHEME or parts.netloc not in mounts:
+    """The file of a picture, through the sandbox's resolver (None for any other source:
+    the typesetting stage's fetcher refuses it with a message)."""
+    if urlsplit(src).scheme != VIRTUAL_SCHEME:
         return None
-    return mounts[parts.netloc] / unquote(parts.path.lstrip("/"))
+    try:
+        return resolve_url(src, mounts)
+    except ResourceError:
+        return None
 
 
 def _locate(reference: Path, publication: Any) -> tuple[Path | None, int | None]:

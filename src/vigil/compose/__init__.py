@@ -21,9 +21,10 @@ import jinja2
 from markupsafe import Markup
 
 from vigil import __version__
+from vigil.compose.dropped import section_links, theme_links, theme_notices
 from vigil.compose.markdown import MarkdownRenderer
 from vigil.compose.theme import make_environment, theme_folders
-from vigil.errors import Location, ThemeError, VigilError
+from vigil.errors import Location, Notice, ThemeError, VigilError
 from vigil.i18n import Locale, locale_for
 from vigil.profiles import Profile
 from vigil.read import Publication, Section
@@ -49,6 +50,9 @@ class Composed:
     substitutes: dict[str, Path] = field(default_factory=dict)
     pdf_variant: str | None = None
     notes: tuple[str, ...] = ()
+    # What of the content was left out or shown otherwise than written, with where (see
+    # vigil.compose.dropped): warnings of the build, errors under --strict.
+    warnings: tuple[Notice, ...] = ()
 
     @property
     def roots(self) -> tuple[Path, ...]:
@@ -75,6 +79,8 @@ def compose_html(publication: Publication, profile: Profile,
     folders = theme_folders(publication.folder, publication.meta.theme, manifest)
     env = make_environment(folders)
     renderers: dict[str, MarkdownRenderer] = {}
+    notices: list[Notice] = []
+    resolve_link = section_links(publication)
 
     def renderer(language: str) -> MarkdownRenderer:
         if language not in renderers:
@@ -92,7 +98,7 @@ def compose_html(publication: Publication, profile: Profile,
             return ""
         html = renderer(language).render(
             text, source, partial(resolve_image, source.parent), first_line=first_line,
-            inline=inline,
+            inline=inline, resolve_link=resolve_link, warn=notices.append,
         )
         return Markup(html)
 
@@ -134,7 +140,8 @@ def compose_html(publication: Publication, profile: Profile,
     template_name = "copies.html" if copies else f"{meta.kind}.html"
     try:
         template = env.get_template(template_name)
-        html = template.render(context)
+        html, dropped = theme_links(template.render(context), folders)
+        notices += dropped
     except VigilError:
         raise
     except jinja2.TemplateNotFound as exc:
@@ -164,9 +171,11 @@ def compose_html(publication: Publication, profile: Profile,
         if substitutes:
             mounts["cache"] = prepared.folder
     variant, notes = pdf_variant(profile, publication, html)
-    return Composed(html=html, base_url=publication.folder.as_uri() + "/", mounts=mounts,
+    base_url = publication.folder.as_uri() + "/"
+    notices += theme_notices(html, publication, mounts, base_url, folders)
+    return Composed(html=html, base_url=base_url, mounts=mounts,
                     theme_folders=folders, substitutes=substitutes, pdf_variant=variant,
-                    notes=notes)
+                    notes=notes, warnings=tuple(dict.fromkeys(notices)))
 
 
 # A section of the personalised copies' lines document is this many pages high: the line is

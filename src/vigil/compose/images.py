@@ -48,8 +48,8 @@ from html.parser import HTMLParser
 from pathlib import Path
 from urllib.parse import unquote, urlsplit
 
-from vigil.errors import OutputError
-from vigil.sandbox import VIRTUAL_SCHEME
+from vigil.errors import OutputError, ResourceError
+from vigil.sandbox import VIRTUAL_SCHEME, resolve_url
 
 # Of the page: memorial's text is 0.784 (A5), 0.794 (A4) and 0.771 (A6) of the page's width, and
 # its pictures are at most 0.45 (in text) and 0.46 (catalogue) of the page's height.
@@ -141,8 +141,11 @@ def prepare_images(html: str, publication: Path, page_mm: tuple[float, float],
         parts = urlsplit(use.src)
         if parts.scheme != VIRTUAL_SCHEME or parts.netloc != "publication":
             continue
-        path = (root / unquote(parts.path).lstrip("/")).resolve()
-        if not path.is_relative_to(root) or path.suffix.lower() == ".svg" or not path.is_file():
+        try:  # the sandbox's resolver; the fetcher refuses what it refuses, with a message
+            path = resolve_url(use.src, {"publication": root})
+        except ResourceError:
+            continue
+        if path.suffix.lower() == ".svg":
             continue
         cover = "cover-image" in use.classes
         box = cover_box if cover else content_box

@@ -2,12 +2,17 @@
 
 Takes Markdown text (CommonMark, tables, footnotes; raw HTML is escaped, never passed through)
 and the file it came from; gives sanitised HTML in which footnotes are ``<span class="footnote">``
-elements placed where they are called (so CSS paged media sets them at the foot of the page) and
-images are resolved, checked files inside the publication folder.
+elements placed where they are called (so CSS paged media sets them at the foot of the page),
+images are resolved, checked files inside the publication folder, and links are what
+:data:`LinkResolver` makes of them: web and mail links stay, a relative link to a section's
+file becomes an internal link, anything else is dropped (its text stays). What is dropped or
+shown as text (a link, raw HTML) is told through ``warn`` as a :class:`~vigil.errors.Notice`
+naming the file and line.
 """
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any
@@ -17,9 +22,35 @@ from markdown_it import MarkdownIt
 from markdown_it.token import Token
 from mdit_py_plugins.footnote import footnote_plugin
 
-from vigil.errors import Location
+from vigil.errors import Location, Notice
 
 ImageResolver = Callable[[str, Location], str]
+# A link's target as written → the href to keep, or a Notice: the link is dropped (its text
+# kept) and the notice says why.
+LinkResolver = Callable[[str, Location], "str | Notice"]
+Warn = Callable[[Notice], None]
+
+_KEPT_SCHEMES = ("http:", "https:", "mailto:")
+# A tag as CommonMark would see it (https://spec.commonmark.org/0.31.2/#raw-html), or a comment.
+_RAW_HTML = re.compile(
+    r"<(?:/?[A-Za-z][A-Za-z0-9-]*(?:\s[^<>]*)?/?|!--.*?--|![A-Za-z][^<>]*|\?.*?\?)>", re.S)
+
+
+def web_links_only(href: str, location: Location) -> str | Notice:
+    """The default :data:`LinkResolver`: web and mail links and in-page anchors stay."""
+    if href.lower().startswith(_KEPT_SCHEMES) or href.startswith("#"):
+        return href
+    return dropped_link(href, location)
+
+
+def dropped_link(href: str, location: Location) -> Notice:
+    shown = href if len(href) <= 80 else href[:77] + "..."
+    return Notice(
+        "link-dropped",
+        f"the link to '{shown}' was dropped (its text is kept): a link may go to a web page "
+        "(https:), an e-mail address (mailto:) or another section's file (foreword.md)",
+        location,
+    )
 
 _TAGS = {
     "p", "em", "strong", "a", "ul", "ol", "li", "blockquote", "h2", "h3", "h4", "h5", "h6",
@@ -53,17 +84,21 @@ class MarkdownRenderer:
             .enable(["table", "strikethrough", "replacements", "smartquotes"])
             .use(footnote_plugin)
         )
+        # Every link is judged by vigil's own rules (see _resolve), not dropped unseen as
+        # markdown-it does with javascript:, file: and data: links (documented extension point).
+        self._md.validateLink = _any_link  # type: ignore[method-assign]
         # Demote headings: the section title is the page's h1.
         self._md.add_render_rule("heading_open", _heading_open)
         self._md.add_render_rule("heading_close", _heading_close)
         self._md.add_render_rule("image", _image)
 
     def render(self, text: str, file: Path, resolve_image: ImageResolver,
-               first_line: int = 1, inline: bool = False) -> str:
+               first_line: int = 1, inline: bool = False,
+               resolve_link: LinkResolver = web_links_only, warn: Warn | None = None) -> str:
         """Render ``text``; ``first_line`` is where it starts in ``file`` (for error lines)."""
         env: dict[str, Any] = {}
         tokens = self._md.parseInline(text, env) if inline else self._md.parse(text, env)
-        _resolve_images(tokens, file, first_line, resolve_image)
+        _resolve(tokens, file, first_line, resolve_image, resolve_link, warn or _ignore)
         tokens = _inline_footnotes(self._md, tokens, env)
         html = self._md.renderer.render(tokens, self._md.options, env)
         if inline:
@@ -95,16 +130,54 @@ def _image(self: Any, tokens: Sequence[Token], idx: int, options: Any, env: Any)
     return f'<span class="figure">{img}</span>'
 
 
-def _resolve_images(tokens: Sequence[Token], file: Path, first_line: int,
-                    resolve_image: ImageResolver) -> None:
-    line = first_line
+def _any_link(url: str) -> bool:
+    return True
+
+
+def _ignore(notice: Notice) -> None:
+    return None
+
+
+def _resolve(tokens: Sequence[Token], file: Path, first_line: int,
+             resolve_image: ImageResolver, resolve_link: LinkResolver, warn: Warn) -> None:
+    """Resolve images and links, and tell of raw HTML, each at its line of ``file``."""
     for token in tokens:
-        if token.map:
-            line = first_line + token.map[0]
-        for child in token.children or []:
-            if child.type == "image":
+        if not token.children:
+            continue
+        line = first_line + (token.map[0] if token.map else 0)
+        children = token.children
+        dropped: list[int] = []  # nesting of link_open tokens: 1 = dropped, 0 = kept
+        kept: list[Token] = []
+        for child in children:
+            where = Location(file, line)
+            if child.type in ("softbreak", "hardbreak"):
+                line += 1
+            elif child.type == "image":
                 src = str(child.attrGet("src") or "")
-                child.attrSet("src", resolve_image(src, Location(file, line)))
+                child.attrSet("src", resolve_image(src, where))
+            elif child.type == "link_open":
+                href = str(child.attrGet("href") or "")
+                resolved = resolve_link(href, where)
+                if isinstance(resolved, Notice):
+                    warn(resolved)
+                    dropped.append(1)
+                    continue
+                child.attrSet("href", resolved)
+                dropped.append(0)
+            elif child.type == "link_close":
+                if dropped and dropped.pop():
+                    continue
+            elif child.type == "text" and _RAW_HTML.search(child.content):
+                tag = _RAW_HTML.search(child.content)
+                assert tag is not None
+                shown = tag.group(0) if len(tag.group(0)) <= 40 else tag.group(0)[:37] + "..."
+                warn(Notice(
+                    "raw-html",
+                    f"'{shown}' is HTML, which vigil prints as text, not as markup: write "
+                    "Markdown instead (*emphasis*, **strong**, [link](https://...))", where))
+            line += child.content.count("\n") if child.type in ("text", "code_inline") else 0
+            kept.append(child)
+        token.children = kept
 
 
 def _inline_footnotes(md: MarkdownIt, tokens: list[Token], env: dict[str, Any]) -> list[Token]:

@@ -129,3 +129,25 @@ def _compiled_templates() -> _CompiledTemplates | None:
     if status.st_uid != os.getuid() or status.st_mode & 0o022:
         return None  # a folder others may write to: not trusted with code
     return _CompiledTemplates(str(path))
+
+
+def written_at(text: str, folders: tuple[Path, ...],
+               files: tuple[Path, ...] = (), ignore_case: bool = False) -> Location:
+    """The file and line where ``text`` is written, for messages: the first of ``files``,
+    then of the theme's style sheets and templates in ``folders``, that holds it (only files
+    inside their folder are read); the first folder if none does."""
+    candidates = list(files)
+    for folder in folders:
+        root = folder.resolve()
+        candidates += [path for path in sorted(folder.rglob("*"))
+                       if path.suffix.lower() in (".css", ".html")
+                       and path.resolve().is_relative_to(root)]
+    for path in candidates:
+        try:
+            lines = path.read_text(encoding="utf-8").splitlines()
+        except (OSError, UnicodeDecodeError):
+            continue
+        for number, line in enumerate(lines, start=1):
+            if text in line or (ignore_case and text.lower() in line.lower()):
+                return Location(path, number)
+    return Location(folders[0]) if folders else Location()

@@ -4,7 +4,11 @@ Takes the ``variants:`` settings, the publication's folder and name; gives one
 :class:`~vigil.read.model.Variant` per row: its fields (the CSV's columns), the copy's file name
 (from the ``file:`` pattern) and the cover and back-cover lines (from the ``cover:`` and
 ``back:`` patterns). A missing column, an empty required value, a pattern naming an unknown
-column, or two rows giving the same file name is an error naming the CSV line.
+column is an error naming the CSV line; so is a file name that could overwrite another file
+(see :func:`check_stem`): two rows giving the same name (letter case aside, as on macOS and
+Windows), a name the publication's own PDFs have (``NAME``, ``NAME-print``, ``NAME.ru``...),
+one ending as vigil ends the names of other outputs (``-print``...), a name Windows reserves,
+or one too long for a file system.
 """
 
 from __future__ import annotations
@@ -20,6 +24,12 @@ from vigil.read.model import Variant, VariantSettings
 from vigil.read.sourcefile import read_text
 
 _UNSAFE = re.compile(r"[^\w.-]+", re.UNICODE)
+# What vigil adds to a name for its other outputs: profiles, imposition (see vigil.pipeline).
+_OUTPUT_ENDINGS = ("-print", "-archive", "-imposed")
+# Longest name, in UTF-8 bytes: room for "-archive.pdf" within the usual 255.
+MAX_STEM_BYTES = 200
+_WINDOWS = {"con", "prn", "aux", "nul", *(f"com{n}" for n in range(10)),
+            *(f"lpt{n}" for n in range(10))}
 
 
 def read_variants(settings: VariantSettings, csv_path: Path, name: str,
@@ -64,16 +74,15 @@ def read_variants(settings: VariantSettings, csv_path: Path, name: str,
                 )
         values = {**fields, "name": name, "row": str(number)}
         stem = _UNSAFE.sub("-", settings.file.format_map(values)).strip("-.")
-        if not stem:
-            raise ContentError("the row gives an empty file name",
-                               location=Location(csv_path, line))
-        if stem in stems:
+        check_stem(stem, name, Location(csv_path, line))
+        if stem.casefold() in stems:
             raise ContentError(
-                f"the row gives the file name '{stem}.pdf', as line {stems[stem]} does",
+                f"the row gives the file name '{stem}.pdf', as line {stems[stem.casefold()]} "
+                "does (letter case aside): one copy would overwrite the other",
                 location=Location(csv_path, line),
                 hint="Make the 'file:' pattern of variants include a column that differs",
             )
-        stems[stem] = line
+        stems[stem.casefold()] = line
         variants.append(Variant(
             fields=fields, line=line, stem=stem,
             cover=settings.cover.format_map(values) if settings.cover else None,
@@ -82,6 +91,43 @@ def read_variants(settings: VariantSettings, csv_path: Path, name: str,
     if not variants:
         raise ContentError("the CSV file has no rows", location=Location(csv_path, 1))
     return tuple(variants)
+
+
+def check_stem(stem: str, name: str, location: Location) -> None:
+    """Refuse a copy's file name ``stem`` (already reduced to letters, digits, ``.``, ``-``,
+    ``_``) that is empty, too long, reserved by Windows, or could overwrite another output of
+    the publication ``name`` (see the module's description)."""
+    from vigil.i18n import available_languages
+
+    hint = "Change the 'file:' pattern of variants, or the row's values"
+    if not stem:
+        raise ContentError("the row gives an empty file name", location=location, hint=hint)
+    if len(stem.encode("utf-8")) > MAX_STEM_BYTES:
+        raise ContentError(
+            f"the row gives a file name of {len(stem.encode('utf-8'))} bytes, more than the "
+            f"{MAX_STEM_BYTES} a file system surely takes", location=location, hint=hint,
+        )
+    folded = stem.casefold()
+    if folded.split(".")[0] in _WINDOWS:
+        raise ContentError(f"the row gives the file name '{stem}.pdf', which Windows reserves",
+                           location=location, hint=hint)
+    editions = ("", *(f".{code}" for code in available_languages()))
+    own = {f"{name}{ending}{edition}".casefold()
+           for ending in ("", "-print", "-archive", "-print-imposed") for edition in editions}
+    if folded in own:
+        raise ContentError(
+            f"the row gives the file name '{stem}.pdf', which is the name of the publication's "
+            "own PDF: the copy would overwrite it", location=location,
+            hint="Make the 'file:' pattern of variants differ from the publication's name, "
+                 "e.g. \"{name}-{row}\"",
+        )
+    for ending in _OUTPUT_ENDINGS:
+        if folded.endswith(ending):
+            raise ContentError(
+                f"the row gives the file name '{stem}.pdf', which ends in '{ending}' as vigil's "
+                "names of other outputs do: it could overwrite one of them",
+                location=location, hint=hint,
+            )
 
 
 def _fields(pattern: str, key: str, manifest: Location) -> list[str]:

@@ -15,12 +15,11 @@ import mimetypes
 from pathlib import Path
 from typing import Any
 from urllib.parse import unquote, urlsplit
-from urllib.request import url2pathname
 
 from weasyprint.urls import FatalURLFetchingError, URLFetcher, URLFetcherResponse
 
 from vigil.errors import ResourceError
-from vigil.sandbox import MAX_RESOURCE_BYTES, VIRTUAL_SCHEME
+from vigil.sandbox import VIRTUAL_SCHEME, contained_file, resolve_url
 
 MAX_DATA_URL_BYTES = 2 * 1024 * 1024
 
@@ -52,37 +51,24 @@ class SandboxFetcher(URLFetcher):  # type: ignore[misc]
         scheme = urlsplit(url).scheme.lower()
         if scheme == "data":
             return self._data(url)
-        if scheme == VIRTUAL_SCHEME:
-            parts = urlsplit(url)
-            root = self.mounts.get(parts.netloc)
-            if root is None:
-                raise ResourceError(f"the document refers to '{url}', which names no known folder")
-            path = (root / unquote(parts.path).lstrip("/")).resolve()
-            substitute = self.substitutes.get(unquote(url))
-            if substitute is not None and path.is_file():
-                response = self._file(url, substitute.resolve())
-                self.fetched[-1] = path
-                return response
-            return self._file(url, path)
-        if scheme != "file":
+        if scheme not in (VIRTUAL_SCHEME, "file"):
             shown = url if len(url) < 120 else url[:117] + "..."
             raise ResourceError(
                 f"the document refers to '{shown}', and vigil does not reach the network",
                 hint="Put the file inside the publication folder and refer to it by its path",
             )
-        path = Path(url2pathname(unquote(urlsplit(url).path))).resolve()
+        path = resolve_url(url, self.mounts)  # the one resolver (see vigil.sandbox)
+        if scheme == VIRTUAL_SCHEME:
+            substitute = self.substitutes.get(unquote(url))
+            if substitute is not None:
+                response = self._file(url, contained_file(
+                    substitute, self.roots, unquote(url)))
+                self.fetched[-1] = path
+                return response
+            return self._file(url, path)
         return self._file(path.as_uri(), path)
 
     def _file(self, url: str, path: Path) -> URLFetcherResponse:
-        if not any(path.is_relative_to(root) for root in self.roots):
-            raise ResourceError(
-                f"the document refers to '{path}', outside the publication, theme and fonts "
-                "folders", hint="Copy the file into the publication folder",
-            )
-        if not path.is_file():
-            raise ResourceError(f"the document refers to '{path}', which does not exist")
-        if path.stat().st_size > MAX_RESOURCE_BYTES:
-            raise ResourceError(f"'{path}' is larger than {MAX_RESOURCE_BYTES // 2**20} MiB")
         self.fetched.append(path)
         mime = mimetypes.guess_type(path.name)[0] or "application/octet-stream"
         return URLFetcherResponse(url, path.read_bytes(), {"Content-Type": mime})
