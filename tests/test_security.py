@@ -33,8 +33,9 @@ from conftest import (
 )
 from vigil.resources import fonts_dir
 
-FONTS_CSS = (ROOT / "templates" / "memorial" / "fonts.css").read_text(encoding="utf-8")
-A_FONT = ROOT / "fonts" / "NotoSans-Regular.ttf"
+THEME = ROOT / "src" / "vigil" / "themes" / "memorial"
+FONTS_CSS = (THEME / "fonts.css").read_text(encoding="utf-8")
+A_FONT = ROOT / "src" / "vigil" / "fonts" / "NotoSans-Regular.ttf"
 
 
 # ---------------------------------------------------------------- who opens what
