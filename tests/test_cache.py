@@ -190,6 +190,17 @@ def test_an_output_folder_inside_the_publication(tmp_path: Path) -> None:
     assert built(folder, folder / "output").unchanged
 
 
+@pytest.mark.parametrize("target", ["loop", "nowhere", "../../../outside"])
+def test_a_link_to_nothing_readable_in_the_publication_is_no_traceback(
+        tmp_path: Path, target: str) -> None:
+    """A link that loops to itself, dangles, or points nowhere is no input of the build."""
+    folder = write_publication(tmp_path / "pub")
+    (folder / "loop").symlink_to(target)
+    first = built(folder, tmp_path / "out")
+    assert not first.unchanged
+    assert built(folder, tmp_path / "out").unchanged
+
+
 @pytest.fixture
 def home(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     """A copy of vigil's themes and fonts, as VIGIL_HOME."""

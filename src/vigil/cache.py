@@ -249,12 +249,16 @@ def _tree(root: Path, skip: Iterable[Path], hashed: set[Path]) -> list[tuple[str
     found: list[tuple[str, str]] = []
     for path in _walk(root, skip):
         try:
+            real = path.resolve(strict=True)
             if not stat.S_ISREG(path.stat().st_mode):
                 continue  # fifos, sockets and devices are never read
+        except (OSError, RuntimeError):
+            continue  # a dangling link or a loop of links: nothing a build can read
+        try:
             digest = _file_digest(path)
         except OSError:
             digest = "unreadable"
-        hashed.add(path.resolve())
+        hashed.add(real)
         found.append((path.relative_to(root).as_posix(), digest))
     return found
 
