@@ -134,7 +134,8 @@ def _build(folder: Path | str, output_dir: Path | str, chosen: Any, impose: bool
         from vigil.assemble.impose import impose as impose_pdf
 
         settings = publication.meta.print
-        imposed = impose_pdf(pdf, settings.sheet, settings.creep, settings.marks)
+        imposed = impose_pdf(pdf, settings.sheet, settings.creep, settings.marks,
+                             title=publication.meta.title)
         plural = "s" if imposed.sheets > 1 else ""
         notes += [f"imposed on {imposed.sheets} sheet{plural}", *imposed.notes]
         imposed_name = f"{publication.name}{chosen.suffix}-imposed{edition}.pdf"
