@@ -203,8 +203,9 @@ def impose(ctx: click.Context, pdf: Path, output: Path | None, sheet: str | None
     """Impose PDF for saddle stitching: pages two to a side, in folding order.
 
     Each sheet has the pages' bleed, crop, fold and registration marks, a slug line and a
-    TrimBox, so that a print shop can trim it. Pads to a multiple of four with blank pages before the last page. Print the result
-    duplex, flipping on the short edge, fold the stack and staple it at the fold.
+    TrimBox, so that a print shop can trim it. Pads to a multiple of four with blank pages
+    before the last page. Print the result duplex, flipping on the short edge, fold the stack
+    and staple it at the fold.
     """
     from vigil.assemble.impose import impose as impose_pdf
     from vigil.publish import write_atomic
