@@ -28,6 +28,9 @@ class SlugFont:
         from fontTools.ttLib import TTFont
 
         font = TTFont(fonts_dir() / FONT_FILE, recalcTimestamp=False, recalcBBoxes=False)
+        for tag in ("GSUB", "GPOS", "GDEF", "DSIG"):  # no shaping: a slug is plain text, and
+            if tag in font:                             # reading these takes most of the time
+                del font[tag]
         cmap = font.getBestCmap()
         wanted = {ord(c) for text in texts for c in text} | {ord("?"), ord(" ")}
         self.codepoints = sorted(c for c in wanted if c in cmap)
@@ -36,7 +39,6 @@ class SlugFont:
         options.hinting = False
         options.notdef_outline = True
         options.name_IDs = []
-        options.drop_tables += ["DSIG", "GPOS", "GSUB", "GDEF"]
         subsetter = subset.Subsetter(options)
         subsetter.populate(unicodes=self.codepoints)
         subsetter.subset(font)

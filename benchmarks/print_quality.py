@@ -1,0 +1,97 @@
+"""The cost of print quality: a cold print build of the sample booklet, before and after.
+
+Builds content/eternal-return-2025 with ``vigil build --profile print --impose --force`` into a
+fresh output folder each time (no build cache, no section cache: cold), alternately with this
+checkout and with a base checkout (``--base``: an earlier commit, e.g. from ``git archive COMMIT |
+tar -x -C /tmp/base``), as separate processes, and prints the median of each and their ratio.
+Budget (issue #14): the page-quality work (insert bleed, the bleed check, memorial padding,
+imposition with marks and slug) must not slow a cold build by more than 10 %.
+
+It also times, in this process, the pieces that the work added: the bleed check of the print PDF
+(``vigil.check.bleed``), the imposition with marks and slug (``vigil.assemble.impose``), and
+says what the build did (its notes).
+
+Usage: python benchmarks/print_quality.py --base /tmp/base [--runs 3]
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+SAMPLE = ROOT / "content" / "eternal-return-2025"
+
+
+def cold_build(tree: Path, out: Path) -> tuple[float, str]:
+    """One cold print build with imposition by the vigil in ``tree``; seconds and output."""
+    env = {**os.environ, "PYTHONPATH": str(tree / "src"), "VIGIL_HOME": str(tree)}
+    started = time.perf_counter()
+    done = subprocess.run(
+        [sys.executable, "-m", "vigil", "build", "--profile", "print", "--impose", "--force",
+         str(SAMPLE), "-o", str(out)], env=env, capture_output=True, text=True, check=False)
+    seconds = time.perf_counter() - started
+    if done.returncode != 0:
+        raise SystemExit(f"the build with {tree} failed:\n{done.stderr}")
+    return seconds, done.stdout
+
+
+def pieces(pdf: Path) -> dict[str, float]:
+    """Seconds of the bleed check and of the imposition, on the built print PDF."""
+    from pypdf import PdfReader
+
+    from vigil.assemble.impose import impose
+    from vigil.check.bleed import check_bleed
+    from vigil.check.findings import Report
+
+    data = pdf.read_bytes()
+    times: dict[str, list[float]] = {"bleed check": [], "impose (marks, slug)": []}
+    for _ in range(3):
+        reader = PdfReader(pdf)
+        started = time.perf_counter()
+        check_bleed(reader, Report(len(reader.pages), (0.0, 0.0)))
+        times["bleed check"].append(time.perf_counter() - started)
+        started = time.perf_counter()
+        impose(data)
+        times["impose (marks, slug)"].append(time.perf_counter() - started)
+    return {name: statistics.median(values) for name, values in times.items()}
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--base", type=Path, required=True,
+                        help="a checkout of vigil before the change (with src/ and templates/)")
+    parser.add_argument("--runs", type=int, default=3)
+    args = parser.parse_args()
+    times: dict[str, list[float]] = {"base": [], "this": []}
+    output = ""
+    with tempfile.TemporaryDirectory(prefix="vigil-print-quality-") as tmp:
+        for run in range(args.runs):
+            for name, tree in (("base", args.base.resolve()), ("this", ROOT)):
+                out = Path(tmp) / f"{name}-{run}"
+                seconds, text = cold_build(tree, out)
+                times[name].append(seconds)
+                if name == "this":
+                    output = text
+                print(f"run {run + 1} {name}: {seconds:.2f} s", flush=True)
+        measured = pieces(Path(tmp) / "this-0" / "eternal-return-2025-print.pdf")
+    base, this = (statistics.median(times[k]) for k in ("base", "this"))
+    ratio = this / base
+    print(f"\ncold print build of the sample booklet (--profile print --impose --force, fresh "
+          f"output folder), median of {args.runs}, interleaved:")
+    print(f"  base {base:.2f} s   this {this:.2f} s   ratio {ratio:.3f} "
+          f"(budget: at most 1.10: {'met' if ratio <= 1.10 else 'NOT met'})")
+    for name, seconds in measured.items():
+        print(f"  {name}: {seconds * 1000:.0f} ms")
+    print("\nwhat the build said:\n" + output)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
