@@ -194,3 +194,22 @@ def test_unknown_bleed_option_is_a_clear_error(tmp_path: Path) -> None:
     message = user_error(*run_cli("build", folder, "-o", tmp_path / "out"))
     assert "publication.yaml" in message.text and "stretch" in message.text
     assert "mirror" in message.text and "scale" in message.text
+
+
+def test_an_insert_with_its_own_bleed_keeps_it(tmp_path: Path) -> None:
+    """A print-ready insert: A5 trim, 3 mm of art beyond it. Its trim goes on the book's trim
+    (no size warning), its own bleed into the book's bleed; nothing is mirrored."""
+    b = 3 * MM
+    art = _pdf(tmp_path / "art.pdf", f"0.1 0.1 0.6 rg {-b} {-b} {W + 2 * b} {H + 2 * b} re f "
+                                     f"0.5 0.1 0.1 rg 0 0 {W} {H} re f", bleed_mm=3)
+    manifest = ("kind: booklet\ntitle: Bleed Test\ndate: 2025-02-25\nsections:\n  - intro.md\n"
+                "  - insert: art.pdf\n")
+    folder = write_publication(tmp_path / "pub", manifest=manifest)
+    (folder / "art.pdf").write_bytes(art.read_bytes())
+    result = build_into(tmp_path / "out", folder, profile="print")
+    assert not any("not the trim size" in w for w in result.report.warnings)
+    assert not any("got a" in note for note in result.notes)
+    at = _sampler(result.output, 4)
+    assert at(-1.5, 100)[2] > 100 and at(74, -1.5)[2] > 100  # its own blue bleed
+    assert at(1.5, 100)[0] > 90 and at(1.5, 100)[2] < 60  # its red art from the trim on
+    assert _white(at(-4.5, 100))  # clipped at the BleedBox

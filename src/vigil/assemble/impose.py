@@ -123,8 +123,9 @@ def impose(pdf: bytes, sheet: str | None = None, creep_mm: float = 0.0,
             f"{_a(name)} sheet ({sheet_w_mm:g}×{sheet_h_mm:g} mm) leaves {room_mm:.1f} mm around "
             f"two pages of {pages_text}; their {bleed / MM:g} mm bleed and the crop marks need "
             f"{room_needed(bleed / MM):.1f} mm, so a print shop could not trim the sheets",
-            hint=f"Leave --sheet out (the default, {default}, has room), choose a larger sheet, "
-                 "or give --no-marks to impose without marks",
+            hint=f"Leave the sheet out (--sheet, or print: sheet: in publication.yaml) to use "
+                 f"{default}, which has room, choose a larger sheet, or impose without marks "
+                 "(--no-marks, or print: marks: false)",
         )
     if not marks and room_mm + 0.01 < bleed / MM:
         notes.append(
@@ -132,7 +133,7 @@ def impose(pdf: bytes, sheet: str | None = None, creep_mm: float = 0.0,
             "their trim edge and the sheets cannot be trimmed (fine for folding at a desk; a "
             "print shop needs an SRA sheet)")
     elif not marks:
-        notes.append("no crop, fold or registration marks (--no-marks)")
+        notes.append("no crop, fold or registration marks and no slug (marks turned off)")
     source_title = title or (reader.metadata.title if reader.metadata else None) or ""
     version = _version(reader)
     # One writer holds the pages (as form XObjects, clipped by their BBox to the TrimBox)
