@@ -148,7 +148,10 @@ def _bare_edges(source: Any, target: Any, size: str) -> list[str]:
         return []
     strim = source.trimbox
     own = (float(strim.left), float(strim.bottom), float(strim.right), float(strim.top))
-    found = edges(painted(source, pypdf_operations), own)
+    try:
+        found = edges(painted(source, pypdf_operations), own)
+    except Exception:
+        return []
     ctm = _placement(source, target, size, Transformation).ctm
     x0, y0 = ctm[0] * own[0] + ctm[4], ctm[3] * own[1] + ctm[5]
     x1, y1 = ctm[0] * own[2] + ctm[4], ctm[3] * own[3] + ctm[5]

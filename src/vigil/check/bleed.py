@@ -40,8 +40,12 @@ def check_bleed(reader: Any, report: Report) -> None:
         bleed = _box(page, "/BleedBox") or trim
         widths = {"left": trim[0] - bleed[0], "bottom": trim[1] - bleed[1],
                   "right": bleed[2] - trim[2], "top": bleed[3] - trim[3]}
+        try:
+            boxes = painted(page, operations)
+        except Exception:
+            continue
         short: list[tuple[str, float]] = []
-        for side, edge in edges(painted(page, operations), trim).items():
+        for side, edge in edges(boxes, trim).items():
             wanted = max(widths[side], 0.0)
             if edge.touches and (wanted < TOLERANCE or edge.beyond < wanted - TOLERANCE):
                 short.append((side, edge.beyond))
