@@ -213,3 +213,11 @@ def test_an_insert_with_its_own_bleed_keeps_it(tmp_path: Path) -> None:
     assert at(-1.5, 100)[2] > 100 and at(74, -1.5)[2] > 100  # its own blue bleed
     assert at(1.5, 100)[0] > 90 and at(1.5, 100)[2] < 60  # its red art from the trim on
     assert _white(at(-4.5, 100))  # clipped at the BleedBox
+
+
+def test_vigil_check_names_the_page_on_the_command_line(tmp_path: Path) -> None:
+    pdf = _pdf(tmp_path / "stop.pdf", ART, bleed_mm=3)
+    code, out, _ = run_cli("check", pdf, "--profile", "print")
+    line = next(line for line in out.splitlines() if "bleed-art" in line)
+    assert line.split()[:3] == ["warning", "p.", "1"]
+    assert "art reaches the trim edge" in line

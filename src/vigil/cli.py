@@ -222,7 +222,8 @@ def impose(ctx: click.Context, pdf: Path, output: Path | None, sheet: str | None
         _fail(VigilError(f"cannot read the PDF ({type(error).__name__}: {error})",
                          location=Location(pdf)), ctx.obj["debug"])
     sheets = f"{result.sheets} sheet{'s' if result.sheets > 1 else ''}"
-    click.echo(f"{target}  {sheets} ({result.sheets * 2} sides)")
+    size = f"{result.sheet_mm[0]:g}×{result.sheet_mm[1]:g} mm"
+    click.echo(f"{target}  {sheets} ({result.sheets * 2} sides) of {result.sheet} ({size})")
     for note in result.notes:
         click.echo(f"  {note}")
 
