@@ -4,19 +4,22 @@ bundled sans, embedded as a subset so that the sheets pass a print preflight.
 Takes a pypdf writer and every text the sheets will show; gives a :class:`SlugFont` that adds
 one Type 0 font (CIDFontType2, Identity-H, with a ToUnicode map so that the text can be
 searched and extracted) and encodes text for ``Tj``. Characters the font lacks are shown as
-``?``. Deterministic: the same texts give the same bytes (the font's timestamps are kept).
+``?``. Deterministic: the same texts give the same bytes (the font's timestamps are kept). The
+subset is kept in the user's cache, by the font's bytes and the characters.
 """
 
 from __future__ import annotations
 
 import hashlib
 import io
+import os
 from collections.abc import Iterable
 from typing import Any
 
 from vigil.resources import fonts_dir
 
 FONT_FILE = "NotoSans-Regular.ttf"
+CACHE_FORMAT = 1
 POSTSCRIPT_NAME = "NotoSans-Regular"
 
 
@@ -24,28 +27,14 @@ class SlugFont:
     """One embedded subset of the bundled sans holding the characters of ``texts``."""
 
     def __init__(self, writer: Any, texts: Iterable[str]) -> None:
-        from fontTools import subset
         from fontTools.ttLib import TTFont
 
-        font = TTFont(fonts_dir() / FONT_FILE, recalcTimestamp=False, recalcBBoxes=False)
-        for tag in ("GSUB", "GPOS", "GDEF", "DSIG"):  # no shaping: a slug is plain text, and
-            if tag in font:                             # reading these takes most of the time
-                del font[tag]
+        source = (fonts_dir() / FONT_FILE).read_bytes()
+        wanted = sorted({ord(c) for text in texts for c in text} | {ord("?"), ord(" ")})
+        program = _subset(source, wanted)
+        font = TTFont(io.BytesIO(program), recalcTimestamp=False, recalcBBoxes=False)
         cmap = font.getBestCmap()
-        wanted = {ord(c) for text in texts for c in text} | {ord("?"), ord(" ")}
-        self.codepoints = sorted(c for c in wanted if c in cmap)
-        options = subset.Options()
-        options.layout_features = []
-        options.hinting = False
-        options.notdef_outline = True
-        options.name_IDs = []
-        subsetter = subset.Subsetter(options)
-        subsetter.populate(unicodes=self.codepoints)
-        subsetter.subset(font)
-        data = io.BytesIO()
-        font.save(data)
-        program = data.getvalue()
-        cmap = font.getBestCmap()
+        self.codepoints = [c for c in wanted if c in cmap]
         self.units = font["head"].unitsPerEm
         self.gids = {c: font.getGlyphID(cmap[c]) for c in self.codepoints}
         metrics = font["hmtx"].metrics
@@ -73,6 +62,49 @@ class SlugFont:
     def width(self, text: str, size: float) -> float:
         """The advance width of ``text`` at ``size`` points, in points."""
         return float(sum(self.advance[c] for c in self._known(text)) * size / 1000)
+
+
+def _subset(source: bytes, codepoints: list[int]) -> bytes:
+    """The font ``source`` cut to ``codepoints`` (those it has), kept in the user's cache
+    (:mod:`vigil.usercache`): subsetting takes a tenth of a second, reading it back nothing."""
+    import fontTools
+
+    from vigil.usercache import folder
+
+    key = hashlib.sha256(b"%d\0%s\0%s\0" % (
+        CACHE_FORMAT, fontTools.version.encode(), ",".join(map(str, codepoints)).encode())
+        + source).hexdigest()[:24]
+    cached = folder("slug") / f"{key}.ttf"
+    try:
+        return cached.read_bytes()
+    except OSError:
+        pass
+    from fontTools import subset
+    from fontTools.ttLib import TTFont
+
+    font = TTFont(io.BytesIO(source), recalcTimestamp=False, recalcBBoxes=False)
+    for tag in ("GSUB", "GPOS", "GDEF", "DSIG"):  # no shaping: a slug is plain text, and
+        if tag in font:                             # reading these takes most of the time
+            del font[tag]
+    options = subset.Options()
+    options.layout_features = []
+    options.hinting = False
+    options.notdef_outline = True
+    options.name_IDs = []
+    subsetter = subset.Subsetter(options)
+    subsetter.populate(unicodes=codepoints)
+    subsetter.subset(font)
+    data = io.BytesIO()
+    font.save(data)
+    program = data.getvalue()
+    try:
+        cached.parent.mkdir(parents=True, exist_ok=True)
+        partial = cached.with_suffix(f".{os.getpid()}.part")
+        partial.write_bytes(program)
+        partial.replace(cached)
+    except OSError:
+        pass  # a cache that cannot be written only makes the next imposition slower
+    return program
 
 
 def _tag(program: bytes) -> str:
