@@ -134,7 +134,8 @@ def impose(pdf: bytes, sheet: str | None = None, creep_mm: float = 0.0,
             "print shop needs an SRA sheet)")
     elif not marks:
         notes.append("no crop, fold or registration marks and no slug (marks turned off)")
-    source_title = title or (reader.metadata.title if reader.metadata else None) or ""
+    source_title = " ".join(
+        str(title or (reader.metadata.title if reader.metadata else None) or "").split())
     version = _version(reader)
     # One writer holds the pages (as form XObjects, clipped by their BBox to the TrimBox)
     # and the sheets that draw them; the pages themselves leave the page tree at the end.

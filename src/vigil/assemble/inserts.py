@@ -47,7 +47,8 @@ def place_inserts(writer: Any, typeset: Typeset, publication: Publication,
                 if reader.is_encrypted:
                     reader.decrypt(insert.password or "")
                 for n, source_index in enumerate(insert.pages):
-                    target = writer.pages[typeset.anchors[f"{section.id}-page-{n}"]]
+                    index = typeset.anchors[f"{section.id}-page-{n}"]
+                    target = writer.pages[index]
                     source = reader.pages[source_index]
                     if source.rotation:
                         # pypdf turns a rotated page upright only once it belongs to a writer.
@@ -62,10 +63,11 @@ def place_inserts(writer: Any, typeset: Typeset, publication: Publication,
                     target.merge_transformed_page(source, placement, over=False)
                     dropped += _drop_internal_links(target)
                     if bleed_mm > 0:
+                        # Named by the page: pages may share a resource dictionary.
                         _clip_to_bleed(writer, target, source, placement.ctm,
-                                       sides if mode == "mirror" else [], f"/VigilInsert{n}")
+                                       sides if mode == "mirror" else [], f"/VigilBleed{index}")
                     if mode != "none":
-                        extended.append(f"{typeset.anchors[f'{section.id}-page-{n}'] + 1}")
+                        extended.append(f"{index + 1}")
         except TimeLimitExceeded:
             raise ContentError(
                 f"the insert '{insert.path.name}' could not be merged within "
