@@ -287,3 +287,14 @@ def test_a_sheet_without_room_for_marks_is_refused_on_the_command_line(tmp_path:
 def test_imposed_sheets_are_reproducible(tmp_path: Path) -> None:
     pdf = _blank_print_pdf(tmp_path / "p.pdf", (148, 210), pages=8).read_bytes()
     assert impose(pdf, title="Ə title").pdf == impose(pdf, title="Ə title").pdf
+
+
+def test_a_publication_sheet_without_room_is_refused_before_anything_is_written(
+        tmp_path: Path) -> None:
+    folder = write_publication(tmp_path / "p", manifest="kind: booklet\ntitle: T\n"
+                               "date: 2025-02-25\nprint:\n  sheet: A4\nsections:\n  - intro.md\n")
+    message = user_error(*run_cli("build", "--profile", "print", "--impose", folder,
+                                  "-o", tmp_path / "out"))
+    assert "publication.yaml" in message.text and "an A4 sheet" in message.text
+    assert "print: marks: false" in message.text
+    assert not (tmp_path / "out" / "p-print.pdf").exists()

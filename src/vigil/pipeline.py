@@ -134,8 +134,13 @@ def _build(folder: Path | str, output_dir: Path | str, chosen: Any, impose: bool
         from vigil.assemble.impose import impose as impose_pdf
 
         settings = publication.meta.print
-        imposed = impose_pdf(pdf, settings.sheet, settings.creep, settings.marks,
-                             title=publication.meta.title)
+        try:
+            imposed = impose_pdf(pdf, settings.sheet, settings.creep, settings.marks,
+                                 title=publication.meta.title)
+        except VigilError as error:  # a sheet too small: its print: settings chose it
+            if error.location.file is None:
+                error.location = Location(publication.folder / "publication.yaml")
+            raise
         plural = "s" if imposed.sheets > 1 else ""
         size = f"{imposed.sheet_mm[0]:g}×{imposed.sheet_mm[1]:g} mm"
         notes += [f"imposed on {imposed.sheets} sheet{plural} of {imposed.sheet} ({size})",
