@@ -23,7 +23,10 @@ Every other example must build.
 For each example named block-<type>, the page showing the block (page 2, after the cover) is
 converted with pdftoppm at 60 dpi into docs/pictures/block-<type>.png. The sample publications
 become contact sheets (docs/pictures/sample-booklet.png, sample-programme.png) through
-scripts/contact_sheet.py. With --check, everything is built and compared but no picture written.
+scripts/contact_sheet.py. The sample booklet is also built for print, with its sheets, for
+docs/printing.md: the first imposed sheet (imposed-sheet.png), the poster insert with its
+mirrored bleed (insert-bleed.png) and the padding pages before the back cover
+(print-padding.png). With --check, everything is built and compared but no picture written.
 
 The output is deterministic: the same sources, vigil and poppler give the same PNG bytes.
 Needs pdftoppm (poppler-utils).
@@ -186,6 +189,49 @@ def contact_sheet(pdf: Path, target: Path, dpi: int, columns: int) -> None:
     )
 
 
+def print_pictures(work: Path, write: bool) -> list[str]:
+    """The sample booklet for print and imposed: the pictures of docs/printing.md."""
+    import vigil
+    from vigil.errors import VigilError
+
+    folder = SAMPLES["sample-booklet"][0]
+    try:
+        result = vigil.build(folder, work / "print", "print", impose=True)
+    except VigilError as error:
+        return [f"print: {error.kind}: {error}"]
+    print(f"print: {result.pages} pages, sheets in {result.imposed}")
+    if not write or result.imposed is None:
+        return []
+    sheet(result.imposed, [1], PICTURES / "imposed-sheet.png", 72)
+    poster = next(int(n) for n in re.findall(r"\(page (\d+); bleed", " ".join(result.notes)))
+    sheet(result.output, [poster], PICTURES / "insert-bleed.png", 60)
+    last = result.pages
+    sheet(result.output, list(range(last - 3, last + 1)), PICTURES / "print-padding.png", 36)
+    return []
+
+
+def sheet(pdf: Path, pages: list[int], target: Path, dpi: int) -> None:
+    """Pages of ``pdf`` side by side on grey, as pdftoppm draws them at ``dpi``."""
+    from PIL import Image
+
+    with tempfile.TemporaryDirectory() as tmp:
+        images = []
+        for page in pages:
+            prefix = Path(tmp) / f"p{page}"
+            subprocess.run(["pdftoppm", "-r", str(dpi), "-png", "-f", str(page), "-l", str(page),
+                            "-singlefile", str(pdf), str(prefix)], check=True)
+            images.append(Image.open(prefix.with_suffix(".png")).convert("RGB"))
+        gap = 8
+        width = sum(i.width for i in images) + gap * (len(images) + 1)
+        height = max(i.height for i in images) + 2 * gap
+        canvas = Image.new("RGB", (width, height), (128, 128, 128))
+        x = gap
+        for image in images:
+            canvas.paste(image, (x, gap))
+            x += image.width + gap
+        canvas.save(target, optimize=True)
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--check", action="store_true",
@@ -237,6 +283,7 @@ def main() -> int:
             print(f"{name}: {result.pages} pages")
             if not args.check:
                 contact_sheet(result.output, PICTURES / f"{name}.png", dpi, columns)
+        problems += print_pictures(work, not args.check)
     if not args.check:
         total = sum(p.stat().st_size for p in PICTURES.glob("*.png"))
         print(f"{len(list(PICTURES.glob('*.png')))} pictures, {total / 1024:.0f} KiB in {PICTURES}")

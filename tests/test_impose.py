@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import io
 import re
 import subprocess
 from pathlib import Path
@@ -11,6 +12,7 @@ from pypdf import PdfReader
 
 from conftest import build_into, run_cli, user_error, write_publication
 from vigil.assemble.impose import impose, sheet_order
+from vigil.errors import VigilError
 
 MM = 72 / 25.4
 
@@ -56,7 +58,7 @@ def test_sixteen_page_booklet_is_imposed_in_folding_order(tmp_path: Path) -> Non
     reader = PdfReader(imposed)
     assert len(reader.pages) == 8  # 4 sheets, front and back
     box = reader.pages[0].mediabox
-    assert (round(float(box.width) / MM), round(float(box.height) / MM)) == (297, 210)
+    assert (round(float(box.width) / MM), round(float(box.height) / MM)) == (320, 225)  # SRA4
     for index, (front_l, front_r, back_l, back_r) in enumerate(sheet_order(16)):
         front, back = 2 * index + 1, 2 * index + 2
         assert _markers(_half_text(imposed, front, "left")) == [f"PAGE-{front_l}"]
@@ -110,14 +112,18 @@ def test_marks_are_drawn_when_the_sheet_has_room(tmp_path: Path) -> None:
     assert not any("no room" in note for note in with_room.notes)
     page = PdfReader(_write(tmp_path / "m.pdf", with_room.pdf)).pages[0]
     assert b"[2 2] 0 d" in page.get_contents().get_data()  # the dashed fold marks
-    no_room = impose(pdf, sheet="A4")
-    assert any("no room for crop and fold marks" in note for note in no_room.notes)
+    with pytest.raises(VigilError, match=re.escape(
+            "leaves 0.0 mm around two pages of 148×210 mm; their 3 mm bleed and the crop "
+            "marks need 7.0 mm")):
+        impose(pdf, sheet="A4")
+    bare = impose(pdf, sheet="A4", marks=False)
+    assert any("no room for the 3 mm bleed on an A4 sheet" in note for note in bare.notes)
 
 
 def test_sheet_too_small_is_a_clear_error(tmp_path: Path) -> None:
     pdf = _numbered_booklet(tmp_path, 4)
     message = user_error(*run_cli("impose", pdf, "--sheet", "A5"))
-    assert "do not fit side by side on a A5 sheet" in message.text
+    assert "do not fit side by side on an A5 sheet" in message.text
 
 
 def test_impose_cli_writes_beside_the_file(tmp_path: Path) -> None:
@@ -148,3 +154,147 @@ def test_build_with_impose_writes_both_files(tmp_path: Path) -> None:
 def test_impose_needs_the_print_profile(tmp_path: Path) -> None:
     message = user_error(*run_cli("build", "--impose", write_publication(tmp_path / "p")))
     assert "--impose needs --profile print" in message.text
+
+
+# ---------------------------------------------------------------- a sheet a print shop can trim
+
+
+def _blank_print_pdf(path: Path, size_mm: tuple[float, float], pages: int = 4,
+                     bleed_mm: float = 3.0) -> Path:
+    """``pages`` blank pages of ``size_mm`` with a TrimBox and a BleedBox, as a print PDF has,
+    each filled edge to edge of its bleed in dark grey (so the bleed shows on the sheets)."""
+    from pypdf import PdfWriter
+    from pypdf.generic import ContentStream, NameObject, RectangleObject
+
+    writer = PdfWriter()
+    bleed, width, height = bleed_mm * MM, size_mm[0] * MM, size_mm[1] * MM
+    for _ in range(pages):
+        page = writer.add_blank_page(width + 2 * bleed, height + 2 * bleed)
+        stream = ContentStream(None, None)
+        stream.set_data(f"0.3 g 0 0 {width + 2 * bleed:.3f} {height + 2 * bleed:.3f} re f"
+                        .encode())
+        page[NameObject("/Contents")] = writer._add_object(stream)
+        page.trimbox = RectangleObject([bleed, bleed, bleed + width, bleed + height])
+        page.bleedbox = RectangleObject([0, 0, width + 2 * bleed, height + 2 * bleed])
+    writer.write(path)
+    return path
+
+
+@pytest.mark.parametrize(("page", "sheet"), [((148, 210), (320, 225)), ((210, 297), (450, 320)),
+                                             ((105, 148), (297, 210))])
+def test_default_sheet_holds_two_pages_with_bleed_and_marks(
+        tmp_path: Path, page: tuple[float, float], sheet: tuple[float, float]) -> None:
+    result = impose(_blank_print_pdf(tmp_path / "p.pdf", page).read_bytes())
+    reader = PdfReader(io.BytesIO(result.pdf))
+    side = reader.pages[0]
+    assert (round(float(side.mediabox.width) / MM), round(float(side.mediabox.height) / MM)) \
+        == sheet
+    trim, bleed = side.trimbox, side.bleedbox
+    # The TrimBox is the trimmed spread, centred; the BleedBox 3 mm around it.
+    assert (round(float(trim.width) / MM, 1), round(float(trim.height) / MM, 1)) \
+        == (2 * page[0], page[1])
+    assert float(trim.left) == pytest.approx((sheet[0] - 2 * page[0]) / 2 * MM, abs=0.01)
+    assert float(trim.bottom) == pytest.approx((sheet[1] - page[1]) / 2 * MM, abs=0.01)
+    for a, b in ((bleed.left, trim.left), (trim.right, bleed.right),
+                 (bleed.bottom, trim.bottom), (trim.top, bleed.top)):
+        assert float(b) - float(a) == pytest.approx(3 * MM, abs=0.01)
+    assert not any("no room" in note for note in result.notes)
+
+
+def test_marks_lie_outside_the_bleed_in_registration_colour(tmp_path: Path) -> None:
+    """Render the first side: the crop marks, fold marks and registration targets are ink
+    between the BleedBox and the sheet's edge; the strip just outside the bleed, between the
+    marks, stays paper."""
+    pdf = _write(tmp_path / "i.pdf",
+                 impose(_blank_print_pdf(tmp_path / "p.pdf", (148, 210)).read_bytes()).pdf)
+    reader = PdfReader(pdf)
+    side = reader.pages[0]
+    space = side["/Resources"]["/ColorSpace"]["/CSReg"]
+    assert space[0] == "/Separation" and space[1] == "/All"
+    subprocess.run(["pdftoppm", "-r", "150", "-f", "1", "-l", "1", "-gray", "-singlefile",
+                    str(pdf), str(tmp_path / "side")], check=True)
+    from PIL import Image
+
+    image = Image.open(tmp_path / "side.pgm")
+    scale = image.width / float(side.mediabox.width)
+
+    def ink(x_pt: float, y_pt: float) -> int:
+        """The darkest pixel around a point (PDF points from the bottom-left corner): a
+        0.25 pt hairline is under a pixel wide."""
+        x, y = round(x_pt * scale), round(image.height - y_pt * scale)
+        return min(int(image.getpixel((x + dx, y + dy))) for dx in (-1, 0, 1) for dy in (-1, 0, 1))
+
+    trim, bleed = side.trimbox, side.bleedbox
+    left, bottom = float(trim.left), float(trim.bottom)
+    right, top = float(trim.right), float(trim.top)
+    beyond = float(trim.left) - float(bleed.left) + 2 * MM  # 2 mm outside the bleed
+    # Horizontal crop marks at the level of the trim's bottom and top edges, beside the spread.
+    assert ink(left - beyond, bottom) < 100 and ink(right + beyond, top) < 100
+    # Vertical crop marks below and above the trim's corners.
+    assert ink(left, bottom - beyond + 0.5 * MM) < 100
+    assert ink(right, top + beyond - 0.5 * MM) < 100
+    # A registration target beside the middle of the spread (its horizontal arm).
+    assert min(ink(left - beyond - dx * MM, (bottom + top) / 2) for dx in range(3)) < 100
+    # Paper between the marks, outside the bleed; the bleed itself is the pages' grey.
+    assert ink(left + 40 * MM, top + beyond) > 240
+    assert 60 < ink(left - 1.5 * MM, bottom + 40 * MM) < 100
+
+
+def test_slug_line_names_the_sheet_outside_the_trim(tmp_path: Path) -> None:
+    pdf = _numbered_booklet(tmp_path, 8)
+    imposed = _write(tmp_path / "i.pdf", impose(pdf.read_bytes(), title="Numbered").pdf)
+    html = subprocess.run(["pdftotext", "-bbox", str(imposed), "-"], check=True,
+                          capture_output=True, text=True).stdout
+    text = subprocess.run(["pdftotext", "-layout", str(imposed), "-"], check=True,
+                          capture_output=True, text=True).stdout
+    for line in ("Numbered · sheet 1 of 2 · front", "Numbered · sheet 1 of 2 · back",
+                 "Numbered · sheet 2 of 2 · back", "pages 8 | 1 · SRA4 320×225 mm",
+                 "pages 4 | 5 · SRA4 320×225 mm"):
+        assert line in text, line
+    side = PdfReader(imposed).pages[0]
+    trim_bottom_from_top = float(side.mediabox.top) - float(side.trimbox.bottom)
+    bleed_bottom_from_top = float(side.mediabox.top) - float(side.bleedbox.bottom)
+    slug = [float(m[1]) for m in re.finditer(r'<word xMin="[\d.]+" yMin="([\d.]+)"[^>]*>sheet<',
+                                             html)]
+    assert slug and all(y > bleed_bottom_from_top > trim_bottom_from_top for y in slug)
+    fonts = subprocess.run(["pdffonts", str(imposed)], check=True, capture_output=True,
+                           text=True).stdout
+    assert "NotoSans-Regular" in fonts and " no " not in fonts.split("NotoSans-Regular")[1][:60]
+
+
+def test_header_gives_the_version_of_the_features(tmp_path: Path) -> None:
+    built = _numbered_booklet(tmp_path, 4).read_bytes()
+    assert built.startswith(b"%PDF-1.7")
+    assert impose(built).pdf.startswith(b"%PDF-1.7\n")  # the typeset pages' own version
+    plain = _blank_print_pdf(tmp_path / "p.pdf", (148, 210)).read_bytes()
+    assert plain.startswith(b"%PDF-1.3")
+    assert impose(plain).pdf.startswith(b"%PDF-1.4\n")  # at least 1.4
+    qpdf = subprocess.run(["qpdf", "--check", str(_write(tmp_path / "i.pdf", impose(built).pdf))],
+                          capture_output=True, text=True, check=False)
+    assert qpdf.returncode == 0, qpdf.stdout + qpdf.stderr
+
+
+def test_a_sheet_without_room_for_marks_is_refused_on_the_command_line(tmp_path: Path) -> None:
+    pdf = _blank_print_pdf(tmp_path / "p.pdf", (148, 210))
+    message = user_error(*run_cli("impose", pdf, "--sheet", "A4"))
+    assert "an A4 sheet (297×210 mm) leaves 0.0 mm around two pages" in message.text
+    assert "SRA4" in message.text and "--no-marks" in message.text
+    code, out, err = run_cli("impose", pdf, "--sheet", "A4", "--no-marks")
+    assert code == 0, err
+    assert "no room for the 3 mm bleed on an A4 sheet" in out
+
+
+def test_imposed_sheets_are_reproducible(tmp_path: Path) -> None:
+    pdf = _blank_print_pdf(tmp_path / "p.pdf", (148, 210), pages=8).read_bytes()
+    assert impose(pdf, title="Ə title").pdf == impose(pdf, title="Ə title").pdf
+
+
+def test_a_publication_sheet_without_room_is_refused_before_anything_is_written(
+        tmp_path: Path) -> None:
+    folder = write_publication(tmp_path / "p", manifest="kind: booklet\ntitle: T\n"
+                               "date: 2025-02-25\nprint:\n  sheet: A4\nsections:\n  - intro.md\n")
+    message = user_error(*run_cli("build", "--profile", "print", "--impose", folder,
+                                  "-o", tmp_path / "out"))
+    assert "publication.yaml" in message.text and "an A4 sheet" in message.text
+    assert "print: marks: false" in message.text
+    assert not (tmp_path / "out" / "p-print.pdf").exists()

@@ -16,6 +16,7 @@ from conftest import (
     pdf_text_pages,
     run_cli,
     sample_folder,
+    user_error,
     write_publication,
 )
 from vigil.scaffold import scaffold
@@ -94,7 +95,8 @@ def test_blank_padding_pages_are_empty(tmp_path: Path) -> None:
     folder = write_publication(tmp_path / "p")  # cover, contents, introduction, back: 4 pages
     (folder / "two.md").write_text("# Two\n\nMore.\n", encoding="utf-8")
     manifest = folder / "publication.yaml"
-    manifest.write_text(manifest.read_text() + "  - two.md\n", encoding="utf-8")
+    manifest.write_text(manifest.read_text() + "  - two.md\nprint:\n  padding: blank\n",
+                        encoding="utf-8")
     result = build_into(tmp_path / "out", folder, profile="print")
     pages = pdf_text_pages(result.output)
     assert len(pages) == 8
@@ -139,4 +141,93 @@ def test_cli_prints_what_was_padded(tmp_path: Path) -> None:
     code, out, _ = run_cli("build", "--profile", "print", folder, "-o", tmp_path / "out")
     assert code == 0
     assert "p-print.pdf  8 pages" in out
-    assert "padded 5 pages to 8 with 3 blank pages before the back cover" in out
+    assert ("padded 5 pages to 8 with 2 ruled Notes pages and a memorial page before the back "
+            "cover") in out
+
+
+def _padded(tmp_path: Path, padding: str | None, language: str = "en", sections: int = 2,
+            note: str | None = None) -> tuple[Path, list[str]]:
+    """A booklet of cover, contents, ``sections`` one-page sections and back cover, for print."""
+    files: dict[str, str | bytes | None] = {
+        f"s{n}.md": f"# Section {n}\n\nText.\n" for n in range(sections)}
+    manifest = (f"kind: booklet\ntitle: T\ndate: 2025-02-25\nlanguage: {language}\n"
+                + (f"cover:\n  note: {note}\n" if note else "")
+                + (f"print:\n  padding: {padding}\n" if padding else "")
+                + "sections:\n" + "".join(f"  - s{n}.md\n" for n in range(sections)))
+    folder = write_publication(tmp_path / "p", {**files, "intro.md": None}, manifest=manifest)
+    result = build_into(tmp_path / "out", folder, profile="print")
+    return result.output, list(result.notes)
+
+
+def test_memorial_padding_is_the_default(tmp_path: Path) -> None:
+    """Five pages padded to eight: two ruled Notes pages, then the memorial page on the last
+    recto (page 7), then the back cover."""
+    pdf, notes = _padded(tmp_path, None)
+    pages = pdf_text_pages(pdf)
+    assert len(pages) == 8
+    assert "NOTES" in pages[4].upper() and "NOTES" in pages[5].upper()
+    assert pages[6].split() == ["In", "memory"]
+    assert "25 FEBRUARY 2025" in pages[7].upper(), "the back cover (its colophon) stays last"
+    assert any("with 2 ruled Notes pages and a memorial page before the back cover" in n
+               for n in notes)
+
+
+def test_memorial_page_carries_the_dedication_and_stays_last(tmp_path: Path) -> None:
+    # Seven pages padded to eight: only the memorial page is kept, before the back cover.
+    pdf, notes = _padded(tmp_path, "memorial", sections=4,
+                         note="In memory of those who did not return")
+    pages = pdf_text_pages(pdf)
+    assert len(pages) == 8
+    assert " ".join(pages[6].split()) == "In memory of those who did not return"
+    assert "NOTES" not in " ".join(pages).upper()
+    assert any("padded 7 pages to 8 with a memorial page before" in n for n in notes)
+
+
+def test_memorial_page_speaks_the_publication_language(tmp_path: Path) -> None:
+    pdf, _ = _padded(tmp_path, "memorial", language="az")
+    assert pdf_text_pages(pdf)[6].split() == ["Xatirəsinə"]
+
+
+def test_memorial_page_is_quiet_and_centred(tmp_path: Path) -> None:
+    """Rendered: ink only in a short band in the middle of the page (the rule and the words),
+    centred left to right, inside the trim."""
+    pdf, _ = _padded(tmp_path, "memorial")
+    subprocess.run(["pdftoppm", "-r", "50", "-f", "7", "-l", "7", "-gray", "-singlefile",
+                    "-cropbox", str(pdf), str(tmp_path / "m")], check=True)
+    image = Image.open(tmp_path / "m.pgm")
+    reader = PdfReader(pdf)
+    page = reader.pages[6]
+    scale = image.width / float(page.cropbox.width)
+    left = round((float(page.trimbox.left) - float(page.cropbox.left)) * scale)
+    top = round((float(page.cropbox.top) - float(page.trimbox.top)) * scale)
+    width, height = round(float(page.trimbox.width) * scale), round(float(page.trimbox.height)
+                                                                    * scale)
+    inked = [(x, y) for y in range(top + 2, top + height - 2) for x in range(left + 2,
+             left + width - 2) if image.getpixel((x, y)) < 200]
+    assert inked, "the memorial page is empty"
+    ys = [y - top for _, y in inked]
+    xs = [x - left for x, _ in inked]
+    assert 0.3 * height < min(ys) and max(ys) < 0.55 * height, (min(ys), max(ys), height)
+    assert abs((min(xs) + max(xs)) / 2 - width / 2) < 0.03 * width
+
+
+def test_padding_style_is_validated(tmp_path: Path) -> None:
+    folder = write_publication(tmp_path / "p", manifest="kind: booklet\ntitle: T\n"
+                               "date: 2025-02-25\nprint:\n  padding: poem\nsections:\n"
+                               "  - intro.md\n")
+    message = user_error(*run_cli("build", "--profile", "print", folder, "-o", tmp_path / "o"))
+    assert "publication.yaml" in message.text and "poem" in message.text
+    assert all(word in message.text for word in ("memorial", "notes", "blank"))
+
+
+def test_json_says_how_the_print_pdf_was_padded(tmp_path: Path) -> None:
+    import json
+
+    folder = write_publication(tmp_path / "p", {"two.md": "# Two\n\nMore.\n"},
+                               manifest="kind: booklet\ntitle: T\ndate: 2025-02-25\n"
+                                        "sections:\n  - intro.md\n  - two.md\n")
+    code, out, _ = run_cli("build", "--json", "--profile", "print", folder, "-o", tmp_path / "o")
+    assert code == 0
+    result = json.loads(out)
+    assert result["padding"] == {"style": "memorial", "pages": 3, "notes_pages": 2, "from": 5,
+                                 "to": 8}

@@ -196,18 +196,22 @@ def check(ctx: click.Context, pdf: Path, profile: str, as_json: bool, max_size: 
               help="Where to write the sheets [default: FILE-imposed.pdf beside FILE].")
 @click.option("--sheet", default=None,
               help="A4, A3, SRA4, SRA3 or WIDTHxHEIGHT in mm, used landscape "
-                   "[default: A4 for A5 pages, A3 for A4 pages].")
+                   "[default: a sheet with room for bleed and marks: SRA4 for A5 pages, SRA3 "
+                   "for A4 pages].")
 @click.option("--creep", type=click.FloatRange(0, 2), default=0.0, show_default=True,
               help="Creep compensation: mm the pages of each inner sheet move towards the fold.")
 @click.option("--marks/--no-marks", default=True, show_default=True,
-              help="Crop and fold marks, where the sheet has room around the pages.")
+              help="Crop, fold and registration marks and a slug line outside the bleed; "
+                   "a sheet without room for them is refused (--no-marks imposes anyway).")
 @click.pass_context
 def impose(ctx: click.Context, pdf: Path, output: Path | None, sheet: str | None, creep: float,
            marks: bool) -> None:
     """Impose PDF for saddle stitching: pages two to a side, in folding order.
 
-    Pads to a multiple of four with blank pages before the last page. Print the result
-    duplex, flipping on the short edge, fold the stack and staple it at the fold.
+    Each sheet has the pages' bleed, crop, fold and registration marks, a slug line and a
+    TrimBox, so that a print shop can trim it. Pads to a multiple of four with blank pages
+    before the last page. Print the result duplex, flipping on the short edge, fold the stack
+    and staple it at the fold.
     """
     from vigil.assemble.impose import impose as impose_pdf
     from vigil.publish import write_atomic
@@ -224,7 +228,8 @@ def impose(ctx: click.Context, pdf: Path, output: Path | None, sheet: str | None
         _fail(VigilError(f"cannot read the PDF ({type(error).__name__}: {error})",
                          location=Location(pdf)), ctx.obj["debug"])
     sheets = f"{result.sheets} sheet{'s' if result.sheets > 1 else ''}"
-    click.echo(f"{target}  {sheets} ({result.sheets * 2} sides)")
+    size = f"{result.sheet_mm[0]:g}×{result.sheet_mm[1]:g} mm"
+    click.echo(f"{target}  {sheets} ({result.sheets * 2} sides) of {result.sheet} ({size})")
     for note in result.notes:
         click.echo(f"  {note}")
 

@@ -10,6 +10,7 @@ publications that takes over a second shows a progress bar (``rich``, imported o
 from __future__ import annotations
 
 import json
+import re
 import sys
 import threading
 from collections.abc import Sequence
@@ -52,7 +53,26 @@ def result_object(result: BuildResult) -> dict[str, Any]:
         "notes": list(result.notes), "warnings": list(result.report.warnings),
         "unchanged": result.unchanged,
         "imposed": str(result.imposed) if result.imposed else None,
+        "padding": padding_object(result.notes),
     }
+
+
+_PADDED = re.compile(r"^padded (\d+) pages to (\d+) with (.+) before the back cover")
+
+
+def padding_object(notes: Sequence[str]) -> dict[str, Any] | None:
+    """What the print profile padded, from its note (vigil.assemble.padding): ``{"style":
+    "memorial", "pages": 3, "notes_pages": 2, "from": 29, "to": 32}``, or None."""
+    for note in notes:
+        match = _PADDED.match(note)
+        if match:
+            text = match[3]
+            style = "memorial" if "memorial" in text else "notes" if "Notes" in text else "blank"
+            pages = int(match[2]) - int(match[1])
+            notes_pages = {"memorial": pages - 1, "notes": pages, "blank": 0}[style]
+            return {"style": style, "pages": pages, "notes_pages": notes_pages,
+                    "from": int(match[1]), "to": int(match[2])}
+    return None
 
 
 def error_object(error: VigilError, publication: str) -> dict[str, Any]:

@@ -140,9 +140,17 @@ def _build(folder: Path | str, output_dir: Path | str, chosen: Any, impose: bool
         from vigil.assemble.impose import impose as impose_pdf
 
         settings = publication.meta.print
-        imposed = impose_pdf(pdf, settings.sheet, settings.creep, settings.marks)
+        try:
+            imposed = impose_pdf(pdf, settings.sheet, settings.creep, settings.marks,
+                                 title=publication.meta.title)
+        except VigilError as error:  # a sheet too small: its print: settings chose it
+            if error.location.file is None:
+                error.location = Location(publication.folder / "publication.yaml")
+            raise
         plural = "s" if imposed.sheets > 1 else ""
-        notes += [f"imposed on {imposed.sheets} sheet{plural}", *imposed.notes]
+        size = f"{imposed.sheet_mm[0]:g}×{imposed.sheet_mm[1]:g} mm"
+        notes += [f"imposed on {imposed.sheets} sheet{plural} of {imposed.sheet} ({size})",
+                  *imposed.notes]
         imposed_name = f"{publication.name}{chosen.suffix}-imposed{edition}.pdf"
         imposed_target = Path(output_dir) / imposed_name
     target = Path(output_dir) / f"{publication.name}{chosen.suffix}{edition}.pdf"

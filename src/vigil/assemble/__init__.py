@@ -44,12 +44,13 @@ def assemble(typeset: Typeset, publication: Publication, profile: Profile) -> As
         writer = PdfWriter(clone_from=io.BytesIO(typeset.pdf))
         # Keep WeasyPrint's version (1.7: tags, PDF/A-3); pypdf would write %PDF-1.3.
         writer.pdf_header = typeset.pdf[: typeset.pdf.index(b"\n")]
-    notes = place_inserts(writer, typeset, publication)
+    settings = publication.meta.print
+    notes = place_inserts(writer, typeset, publication,
+                          settings.bleed if profile.for_print else 0.0)
     if not profile.for_print:
         return Assembled(_write(writer), notes)
     notes += drop_unused_padding(writer, typeset, publication, profile.pad_to)
     writer.set_page_label(0, len(writer.pages) - 1, style=PageLabelStyle.DECIMAL, start=1)
-    settings = publication.meta.print
     if settings.marks:
         add_crop_marks(writer, settings.bleed)
     return Assembled(_write(writer), notes)

@@ -1,9 +1,19 @@
 """Put the pages of PDF inserts into the pages reserved for them at layout time.
 
-Takes a pypdf writer holding the typeset document, where its anchors lie and the publication;
-draws each chosen insert page, scaled to the trim size or kept at its size and centred, beneath
-the reserved page's own content (its page number, when stamped). The reserved page objects
-stay, so the contents, bookmarks and links that point at them keep working.
+Takes a pypdf writer holding the typeset document, where its anchors lie, the publication and
+(for print) the bleed in mm; draws each chosen insert page, its TrimBox scaled to the trim size
+or kept at its size and centred, beneath the reserved page's own content (its page number, when
+stamped). The reserved page objects stay, so the contents, bookmarks and links that point at
+them keep working.
+
+For print, an insert page whose art reaches its trim edge (see :mod:`vigil.pdfart`) without a
+bleed of its own gets one, as the insert's ``bleed:`` says: ``mirror`` (the default) draws the
+page mirrored at each such edge into the bleed strip (and the corners), so the art stays exactly
+where its designer put it and only the strip the guillotine takes away is made up; ``scale``
+enlarges the page about its centre until it covers the bleed (a few per cent: the outer 3 mm of
+the art are cut off); ``none`` leaves the bleed white, and the print check warns
+(``bleed-art``). An insert that brings its own bleed (a TrimBox inside its MediaBox) keeps it.
+Every insert page is clipped to the BleedBox, so nothing reaches the crop marks.
 """
 
 from __future__ import annotations
@@ -17,9 +27,11 @@ from vigil.read.inserts import capture_pypdf_messages
 from vigil.typeset import Typeset
 
 MERGE_SECONDS = 20.0
+OVERLAP = 1.0  # pt
 
 
-def place_inserts(writer: Any, typeset: Typeset, publication: Publication) -> list[str]:
+def place_inserts(writer: Any, typeset: Typeset, publication: Publication,
+                  bleed_mm: float = 0.0) -> list[str]:
     from pypdf import PdfReader, PdfWriter, Transformation
 
     notes = []
@@ -28,23 +40,34 @@ def place_inserts(writer: Any, typeset: Typeset, publication: Publication) -> li
         if insert is None:
             continue
         dropped = 0
+        extended: list[str] = []
         try:
             with time_limit(MERGE_SECONDS), capture_pypdf_messages():
                 reader = PdfReader(insert.path)
                 if reader.is_encrypted:
                     reader.decrypt(insert.password or "")
                 for n, source_index in enumerate(insert.pages):
-                    target = writer.pages[typeset.anchors[f"{section.id}-page-{n}"]]
+                    index = typeset.anchors[f"{section.id}-page-{n}"]
+                    target = writer.pages[index]
                     source = reader.pages[source_index]
                     if source.rotation:
                         # pypdf turns a rotated page upright only once it belongs to a writer.
                         source = PdfWriter().add_page(source)
                         source.transfer_rotation_to_content()
-                    target.merge_transformed_page(
-                        source, _placement(source, target, insert.options.size, Transformation),
-                        over=False,
-                    )
+                    mode, sides = "none", []
+                    if bleed_mm > 0:
+                        sides = _bare_edges(source, target, insert.options.size)
+                        mode = insert.options.bleed if sides else "none"
+                    placement = _placement(source, target, insert.options.size, Transformation,
+                                           cover=mode == "scale")
+                    target.merge_transformed_page(source, placement, over=False)
                     dropped += _drop_internal_links(target)
+                    if bleed_mm > 0:
+                        # Named by the page: pages may share a resource dictionary.
+                        _clip_to_bleed(writer, target, source, placement.ctm,
+                                       sides if mode == "mirror" else [], f"/VigilBleed{index}")
+                    if mode != "none":
+                        extended.append(f"{index + 1}")
         except TimeLimitExceeded:
             raise ContentError(
                 f"the insert '{insert.path.name}' could not be merged within "
@@ -63,6 +86,13 @@ def place_inserts(writer: Any, typeset: Typeset, publication: Publication) -> li
         if dropped:
             note += (f" (without its {dropped} internal link{'s' if dropped > 1 else ''}, "
                      "which led to its own pages)")
+        if extended:
+            how = ("its edges mirrored into the bleed" if insert.options.bleed == "mirror"
+                   else "scaled to cover the bleed")
+            pages = ", ".join(extended)
+            note += (f"; its art reaches the trim, so it got a {bleed_mm:g} mm bleed: {how} "
+                     f"(page{'s' if len(extended) > 1 else ''} {pages}; bleed: "
+                     f"{insert.options.bleed})")
         notes.append(note)
     return notes
 
@@ -92,12 +122,130 @@ def _drop_internal_links(page: Any) -> int:
     return dropped
 
 
-def _placement(source: Any, target: Any, size: str, transformation: Any) -> Any:
-    box, trim = source.cropbox, target.trimbox
+def _placement(source: Any, target: Any, size: str, transformation: Any,
+               cover: bool = False) -> Any:
+    """Source's TrimBox onto the target's: fitted (``scale``) or at its size, centred; with
+    ``cover``, scaled so that it covers the target's BleedBox."""
+    box, trim = source.trimbox, target.trimbox
     width, height = float(box.width), float(box.height)
     scale = 1.0
     if size == "scale":
         scale = min(float(trim.width) / width, float(trim.height) / height)
+    if cover:
+        bleed = target.bleedbox
+        scale = max(float(bleed.width) / width, float(bleed.height) / height)
     x = float(trim.left) + (float(trim.width) - width * scale) / 2 - float(box.left) * scale
     y = float(trim.bottom) + (float(trim.height) - height * scale) / 2 - float(box.bottom) * scale
     return transformation().scale(scale, scale).translate(x, y)
+
+
+def _bare_edges(source: Any, target: Any, size: str) -> list[str]:
+    """The sides of the trim where the placed insert page's art reaches the target's trim
+    edge and has no bleed of its own."""
+    from pypdf import Transformation
+
+    from vigil.pdfart import TOLERANCE, edges, painted, pypdf_operations
+
+    if not _covers(target.bleedbox, target.trimbox):
+        return []
+    strim = source.trimbox
+    own = (float(strim.left), float(strim.bottom), float(strim.right), float(strim.top))
+    try:
+        found = edges(painted(source, pypdf_operations), own)
+    except Exception:
+        return []
+    ctm = _placement(source, target, size, Transformation).ctm
+    x0, y0 = ctm[0] * own[0] + ctm[4], ctm[3] * own[1] + ctm[5]
+    x1, y1 = ctm[0] * own[2] + ctm[4], ctm[3] * own[3] + ctm[5]
+    trim = target.trimbox
+    placed = {"left": abs(x0 - float(trim.left)), "right": abs(x1 - float(trim.right)),
+              "bottom": abs(y0 - float(trim.bottom)), "top": abs(y1 - float(trim.top))}
+    return [side for side, edge in found.items()
+            if edge.touches and edge.beyond < TOLERANCE and placed[side] < TOLERANCE]
+
+
+def _covers(outer: Any, inner: Any) -> bool:
+    return (float(outer.left) < float(inner.left) and float(outer.bottom) < float(inner.bottom)
+            and float(outer.right) > float(inner.right) and float(outer.top) > float(inner.top))
+
+
+def _clip_to_bleed(writer: Any, target: Any, source: Any, ctm: Any, sides: list[str],
+                   name: str) -> None:
+    """Clip the insert page to its BleedBox; draw the source (placed by ``ctm``) mirrored at
+    each of ``sides`` into the bleed strip there, and into a corner between two of them."""
+    from pypdf.generic import (
+        ArrayObject,
+        ContentStream,
+        DictionaryObject,
+        FloatObject,
+        NameObject,
+        StreamObject,
+    )
+
+    from vigil.pdfart import multiply
+
+    bleed, trim = target.bleedbox, target.trimbox
+    bx0, by0, bx1, by1 = (float(v) for v in (bleed.left, bleed.bottom, bleed.right, bleed.top))
+    tx0, ty0, tx1, ty1 = (float(v) for v in (trim.left, trim.bottom, trim.right, trim.top))
+    ops = [f"q {bx0:.3f} {by0:.3f} {bx1 - bx0:.3f} {by1 - by0:.3f} re W n"]
+    if sides:
+        contents = source.get_contents()
+        form = StreamObject()
+        form.set_data(contents.get_data() if contents is not None else b"")
+        form = form.flate_encode()
+        form[NameObject("/Type")] = NameObject("/XObject")
+        form[NameObject("/Subtype")] = NameObject("/Form")
+        media = source.mediabox
+        form[NameObject("/BBox")] = ArrayObject(
+            [FloatObject(float(v)) for v in (media.left, media.bottom, media.right, media.top)])
+        resources = source.raw_get("/Resources") if "/Resources" in source else None
+        if resources is not None:
+            form[NameObject("/Resources")] = resources.clone(writer)
+        reference = writer._add_object(form)
+        page_resources = target["/Resources"].get_object()
+        xobjects = page_resources.get("/XObject")
+        if xobjects is None:
+            xobjects = DictionaryObject()
+            page_resources[NameObject("/XObject")] = xobjects
+        xobjects.get_object()[NameObject(name)] = reference
+        # (clip rectangle, reflection) for each strip and corner
+        # Each strip reaches OVERLAP into the trim, under the page itself (drawn after it), and
+        # mirrors about a line OVERLAP / 2 inside the trim, so that the two overlap and no
+        # hairline seam shows where they meet (a 0.2 mm shift of the mirrored art in the bleed).
+        half = OVERLAP / 2
+        ix0, iy0, ix1, iy1 = tx0 + OVERLAP, ty0 + OVERLAP, tx1 - OVERLAP, ty1 - OVERLAP
+        mx0, my0, mx1, my1 = 2 * (tx0 + half), 2 * (ty0 + half), 2 * (tx1 - half), 2 * (ty1 - half)
+        strips = {
+            "left": ((bx0, ty0, ix0, ty1), (-1, 0, 0, 1, mx0, 0)),
+            "right": ((ix1, ty0, bx1, ty1), (-1, 0, 0, 1, mx1, 0)),
+            "bottom": ((tx0, by0, tx1, iy0), (1, 0, 0, -1, 0, my0)),
+            "top": ((tx0, iy1, tx1, by1), (1, 0, 0, -1, 0, my1)),
+        }
+        corners = {
+            ("left", "bottom"): ((bx0, by0, ix0, iy0), (-1, 0, 0, -1, mx0, my0)),
+            ("right", "bottom"): ((ix1, by0, bx1, iy0), (-1, 0, 0, -1, mx1, my0)),
+            ("left", "top"): ((bx0, iy1, ix0, by1), (-1, 0, 0, -1, mx0, my1)),
+            ("right", "top"): ((ix1, iy1, bx1, by1), (-1, 0, 0, -1, mx1, my1)),
+        }
+        chosen = [strips[side] for side in sides]
+        chosen += [value for pair, value in corners.items() if set(pair) <= set(sides)]
+        for (x0, y0, x1, y1), reflection in chosen:
+            matrix = multiply(tuple(float(v) for v in ctm),  # type: ignore[arg-type]
+                              tuple(float(v) for v in reflection))  # type: ignore[arg-type]
+            ops.append(f"q {x0:.3f} {y0:.3f} {x1 - x0:.3f} {y1 - y0:.3f} re W n "
+                       + " ".join(f"{v:.5f}" for v in matrix) + f" cm {name} Do Q")
+    existing = target.get("/Contents")
+    array = ArrayObject([_stream(writer, ContentStream, "\n".join(ops).encode("ascii"))])
+    existing_object = existing.get_object() if existing is not None else None
+    if isinstance(existing_object, ArrayObject):
+        array.extend(existing_object)
+    elif existing is not None:
+        array.append(existing)
+    array.append(_stream(writer, ContentStream, b"Q"))
+    target[NameObject("/Contents")] = array
+
+
+def _stream(writer: Any, kind: Any, data: bytes) -> Any:
+    stream = kind(None, None)
+    stream.set_data(data)
+    return writer._add_object(stream)

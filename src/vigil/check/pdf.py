@@ -42,6 +42,10 @@ def check_document(reader: Any, data: bytes, expect: Expectations, *, name: str 
     report = Report(pages=len(pages), page_size_mm=(0.0, 0.0), profile=expect.name, file=name,
                     bytes=len(data))
     _pages(reader, expect, expected_size_mm, report)
+    if expect.boxes:  # print: art that stops at the trim (vigil.check.bleed)
+        from vigil.check.bleed import check_bleed
+
+        check_bleed(reader, report)
     usage = Walker(reader).walk()
     for page, problem in usage.problems:
         report.add(ERROR, "content-damaged", problem, page=page)

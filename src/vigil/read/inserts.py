@@ -41,6 +41,10 @@ class InsertOptions(StrictModel):
     title: str | None = None
     pages: str = "all"
     size: Literal["scale", "keep", "refuse"] = "scale"
+    # Print only: how an insert whose art reaches its edge gets the bleed it lacks (see
+    # vigil.assemble.inserts): its edges mirrored into the bleed, the page scaled to cover it,
+    # or none (the bleed stays white; the print check warns).
+    bleed: Literal["mirror", "scale", "none"] = "mirror"
     stamp_page_number: bool = False
     password: str | None = None
     password_env: str | None = None
@@ -183,7 +187,7 @@ def _inspect(
     chosen = _choose(options.pages, count, name, location)
     sizes = []
     for index in chosen:
-        box = reader.pages[index].cropbox
+        box = reader.pages[index].trimbox  # the crop box, unless the page has its own bleed
         rotated = (int(reader.pages[index].get("/Rotate", 0) or 0) // 90) % 2 == 1
         width, height = float(box.width) * MM, float(box.height) * MM
         if rotated:

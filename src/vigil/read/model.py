@@ -45,7 +45,9 @@ class PrintSettings(StrictModel):
 
     bleed: Annotated[float, Field(ge=0, le=20)] = 3.0
     marks: bool = True
-    padding: Literal["blank", "notes"] = "blank"
+    # The pages that make up the last signature, before the back cover: the memorial page (on
+    # the last recto) after ruled Notes pages, ruled Notes pages only, or blank pages.
+    padding: Literal["memorial", "notes", "blank"] = "memorial"
     sheet: str | None = None
     creep: Annotated[float, Field(ge=0, le=2)] = 0.0
 
