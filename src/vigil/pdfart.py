@@ -34,6 +34,19 @@ _BOTH = frozenset((b"B", b"B*", b"b", b"b*"))
 _PATH_END = _FILL | _STROKE | _BOTH | {b"n"}
 
 
+def page_box(page: Any, key: str) -> Box | None:
+    """The page's ``key`` box (``/TrimBox``...) as (left, bottom, right, top), or None when
+    it is missing or not four numbers."""
+    value = page.get(key)
+    if value is None:
+        return None
+    try:
+        x0, y0, x1, y1 = (float(v) for v in value.get_object())
+    except (TypeError, ValueError):
+        return None
+    return (min(x0, x1), min(y0, y1), max(x0, x1), max(y0, y1))
+
+
 def multiply(m: Matrix, n: Matrix) -> Matrix:
     """``m × n`` (apply ``m`` first, then ``n``)."""
     a, b, c, d, e, f = m

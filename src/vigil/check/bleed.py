@@ -13,20 +13,9 @@ from __future__ import annotations
 from typing import Any
 
 from vigil.check.findings import WARNING, Report
-from vigil.pdfart import SIDES, TOLERANCE, Box, edges, painted
+from vigil.pdfart import SIDES, TOLERANCE, edges, page_box, painted
 
 POINT_MM = 25.4 / 72
-
-
-def _box(page: Any, key: str) -> Box | None:
-    value = page.get(key)
-    if value is None:
-        return None
-    try:
-        x0, y0, x1, y1 = (float(v) for v in value.get_object())
-    except (TypeError, ValueError):
-        return None
-    return (min(x0, x1), min(y0, y1), max(x0, x1), max(y0, y1))
 
 
 def check_bleed(reader: Any, report: Report) -> None:
@@ -34,10 +23,10 @@ def check_bleed(reader: Any, report: Report) -> None:
     from vigil.check.content import operations
 
     for number, page in enumerate(reader.pages, start=1):
-        trim = _box(page, "/TrimBox")
+        trim = page_box(page, "/TrimBox")
         if trim is None:
             continue
-        bleed = _box(page, "/BleedBox") or trim
+        bleed = page_box(page, "/BleedBox") or trim
         widths = {"left": trim[0] - bleed[0], "bottom": trim[1] - bleed[1],
                   "right": bleed[2] - trim[2], "top": bleed[3] - trim[3]}
         try:

@@ -23,6 +23,7 @@ from vigil.check.content import Walker
 from vigil.check.expectations import Expectations
 from vigil.check.findings import ERROR, WARNING, Report, Severity
 from vigil.check.fonts import check_fonts
+from vigil.pdfart import page_box
 
 POINT_MM = 25.4 / 72
 TOLERANCE_MM = 0.5
@@ -72,17 +73,6 @@ def check_document(reader: Any, data: bytes, expect: Expectations, *, name: str 
 # ---------------------------------------------------------------- pages and boxes
 
 
-def _box(page: Any, key: str) -> tuple[float, float, float, float] | None:
-    value = page.get(key)
-    if value is None:
-        return None
-    try:
-        x0, y0, x1, y1 = (float(v) for v in value.get_object())
-    except (TypeError, ValueError):
-        return None
-    return (min(x0, x1), min(y0, y1), max(x0, x1), max(y0, y1))
-
-
 def _inside(inner: tuple[float, ...], outer: tuple[float, ...], slack: float = 0.01) -> bool:
     return (inner[0] >= outer[0] - slack and inner[1] >= outer[1] - slack
             and inner[2] <= outer[2] + slack and inner[3] <= outer[3] + slack)
@@ -130,10 +120,10 @@ def _pages(reader: Any, expect: Expectations, expected: tuple[float, float] | No
     per_page = _PerPage()
     sizes: dict[tuple[float, float], list[int]] = {}
     for number, page in enumerate(pages, start=1):
-        media = _box(page, "/MediaBox") or (0.0, 0.0, 612.0, 792.0)
-        crop = _box(page, "/CropBox")
-        trim = _box(page, "/TrimBox")
-        bleed = _box(page, "/BleedBox")
+        media = page_box(page, "/MediaBox") or (0.0, 0.0, 612.0, 792.0)
+        crop = page_box(page, "/CropBox")
+        trim = page_box(page, "/TrimBox")
+        bleed = page_box(page, "/BleedBox")
         shown = trim or crop or media
         width = round((shown[2] - shown[0]) * POINT_MM, 1)
         height = round((shown[3] - shown[1]) * POINT_MM, 1)
