@@ -23,6 +23,7 @@ from markupsafe import Markup
 from vigil import __version__
 from vigil.compose.markdown import MarkdownRenderer
 from vigil.compose.theme import make_environment, theme_folders
+from vigil.compose.ties import tie
 from vigil.errors import Location, ThemeError, VigilError
 from vigil.i18n import Locale, locale_for
 from vigil.profiles import Profile
@@ -78,7 +79,7 @@ def compose_html(publication: Publication, profile: Profile,
 
     def renderer(language: str) -> MarkdownRenderer:
         if language not in renderers:
-            renderers[language] = MarkdownRenderer(locale_for(language).quotes)
+            renderers[language] = MarkdownRenderer(locale_for(language).quotes, language)
         return renderers[language]
 
     def resolve_image(base: Path, reference: str, location: Location) -> str:
@@ -103,13 +104,14 @@ def compose_html(publication: Publication, profile: Profile,
         "publication": meta,
         "kind": meta.kind,
         "language": meta.language,
-        "date_text": locale.date(meta.date),
+        "date_text": tie(locale.date(meta.date), meta.language),
         "cover_image": _uri(publication.folder, publication.folder, meta.cover.image),
         "back_html": markdown(manifest, _field_language(publication, "back.text"),
                               meta.back.text if meta.back else None),
         "sections": sections,
         "page": {"size": meta.page.size, "width": meta.page.millimetres[0],
-                 "height": meta.page.millimetres[1]},
+                 "height": meta.page.millimetres[1],
+                 "margins": meta.page.margins_mm(meta.kind)},
         "profile": profile,
         # Print: bleed around every page; pages reserved before the back cover so that the
         # assemble stage can keep as many as the signatures of four need.
@@ -121,6 +123,8 @@ def compose_html(publication: Publication, profile: Profile,
         "modified": _modified(meta.date),
         "vigil_version": __version__,
         "t": locale.word,
+        # Display text of publication.yaml (cover, back cover) with its no-break spaces.
+        "tie": partial(_tie_display, language=meta.language),
         "format_date": locale.date,
         "format_number": locale.number,
         "locale": _locale_context(locale),
@@ -249,6 +253,7 @@ def _section_context(section: Section, markdown: Any, publication: Publication) 
         if getattr(block, "items", None) is not None and block.type == "catalogue":
             for item in data["items"]:
                 item["image_uri"] = _uri(publication.folder, source.parent, item.get("image"))
+        data = _tie_fields(data, language)
         blocks.append({"type": block.type, "data": data, "template": f"blocks/{block.type}.html"})
     return {
         "id": section.id,
@@ -265,6 +270,32 @@ def _section_context(section: Section, markdown: Any, publication: Publication) 
         "md": partial(markdown, source, language),
         "md_inline": partial(markdown, source, language, inline=True),
     }
+
+
+# Fields of a block that are names of files or settings, not text to set.
+_NOT_TEXT = frozenset({"image", "image_uri", "csv", "style", "type", "alt", "columns"})
+
+
+def _tie_fields(value: Any, language: str, key: str = "") -> Any:
+    """The block's text fields with no-break spaces (:func:`vigil.compose.ties.tie`)."""
+    if isinstance(value, str):
+        return value if key in _NOT_TEXT else tie(value, language)
+    if isinstance(value, dict):
+        return {k: _tie_fields(v, language, str(k)) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return type(value)(_tie_fields(v, language, key) for v in value)
+    return value
+
+
+def _tie_display(text: str | None, language: str) -> str:
+    """A line of display text (cover, back cover): no-break spaces, and its last two words
+    joined, so that a line never ends the text alone."""
+    if not text:
+        return ""
+    head, space, last = tie(text, language).rpartition(" ")
+    if space and len(last) < 12 and " " in head:
+        return f"{head}\u00a0{last}"
+    return f"{head}{space}{last}"
 
 
 def _template_location(tb: TracebackType | None, folders: tuple[Path, ...]) -> Location:

@@ -1,0 +1,86 @@
+"""Non-breaking spaces where a line must not break: the content stage's part of typography.
+
+Takes a run of plain text and its language; gives the same text in which the spaces that a
+careful typesetter never breaks are no-break spaces (U+00A0):
+
+- between a number and its unit or a month, and between a month and its day
+  ("25 February", "February 25", "12 mm", "45 min", "25 fevral", "25 февраля");
+- after "No.", "№", "p." and the like before a number ("No. 5");
+- after an initial before a name ("H. Aliyev", "A. B. Smith").
+
+Month names come from the Unicode CLDR through Babel, in every form a date uses (format and
+stand-alone, wide and abbreviated), so that every language vigil has words for is covered.
+The function is idempotent and changes nothing but spaces.
+"""
+
+from __future__ import annotations
+
+import functools
+import itertools
+
+NBSP = "\u00a0"
+
+# Units a number is never parted from (in the languages vigil has words for).
+_UNITS = (
+    "mm", "cm", "m", "km", "g", "kg", "t", "l", "ml", "px", "pt", "dpi", "%", "‰", "°C",
+    "min", "h", "s", "KiB", "MiB", "GiB", "MB", "GB", "ha", "m²", "km²",
+    "мм", "см", "м", "км", "г", "кг", "т", "л", "мин", "ч", "с", "га", "руб", "тыс", "млн",
+    "млрд", "dəq", "san", "saat", "dk", "sa", "sn", "AZN", "₼", "manat", "€", "$",
+)
+# Abbreviations that stay with the number after them.
+_BEFORE_NUMBER = ("No.", "Nos.", "no.", "№", "p.", "pp.", "vol.", "Vol.", "ch.", "fig.",
+                  "Fig.", "s.", "с.", "т.", "гл.", "рис.", "§")
+_OPENING = "([{«“‘„\"'"
+_CLOSING = ",.;:!?)]}»”’\"'"
+
+
+@functools.cache
+def _month_names(language: str) -> frozenset[str]:
+    """The month names of ``language`` in every form a date uses."""
+    from babel import Locale, UnknownLocaleError
+
+    try:
+        locale = Locale.parse(language.replace("-", "_").split("_")[0])
+    except (UnknownLocaleError, ValueError):
+        locale = Locale.parse("en")
+    names: set[str] = set()
+    for context in ("format", "stand-alone"):
+        for width in ("wide", "abbreviated"):
+            names.update(str(name).rstrip(".") for name in locale.months[context][width].values())
+    names.update(name.capitalize() for name in list(names))
+    return frozenset(name for name in names if len(name) >= 3)
+
+
+_UNIT_SET = frozenset(_UNITS)
+_BEFORE_SET = frozenset(_BEFORE_NUMBER)
+
+
+def _keeps(before: str, after: str, months: frozenset[str]) -> bool:
+    """Whether the space between the words ``before`` and ``after`` must not break."""
+    if not before or not after:
+        return False
+    if before == "×" or after == "×":
+        return True                                     # 1200 × 1500
+    last = before.lstrip(_OPENING)
+    following = after.rstrip(_CLOSING)
+    if before[-1].isdigit() and (following in _UNIT_SET or following.rstrip(".") in _UNIT_SET
+                                 or following in months):
+        return True                                     # 12 mm, 25 February
+    if after[0].isdigit() and (last in _BEFORE_SET or (
+            last in months and len(following) <= 2)):  # No. 5, February 25 (not the year)
+        return True
+    return (len(last) == 2 and last[1] == "." and last[0].isalpha() and last[0].isupper()
+            and after[0].isalpha())                     # H. Aliyev
+
+
+def tie(text: str, language: str = "en") -> str:
+    """``text`` with no-break spaces where a line must not break (see the module)."""
+    if not text or " " not in text:
+        return text
+    months = _month_names(language)
+    words = text.split(" ")
+    out = [words[0]]
+    for previous, word in itertools.pairwise(words):
+        out.append(NBSP if _keeps(previous, word, months) else " ")
+        out.append(word)
+    return "".join(out)
