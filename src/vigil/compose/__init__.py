@@ -23,7 +23,7 @@ from markupsafe import Markup
 from vigil import __version__
 from vigil.compose.markdown import MarkdownRenderer
 from vigil.compose.theme import make_environment, theme_folders
-from vigil.compose.ties import tie
+from vigil.compose.ties import balance, tie
 from vigil.errors import Location, ThemeError, VigilError
 from vigil.i18n import Locale, locale_for
 from vigil.profiles import Profile
@@ -125,6 +125,7 @@ def compose_html(publication: Publication, profile: Profile,
         "t": locale.word,
         # Display text of publication.yaml (cover, back cover) with its no-break spaces.
         "tie": partial(_tie_display, language=meta.language),
+        "balanced": partial(_balanced, language=meta.language),
         "format_date": locale.date,
         "format_number": locale.number,
         "locale": _locale_context(locale),
@@ -296,6 +297,14 @@ def _tie_display(text: str | None, language: str) -> str:
     if space and len(last) < 12 and " " in head:
         return f"{head}\u00a0{last}"
     return f"{head}{space}{last}"
+
+
+def _balanced(text: str | None, width_mm: float, size_pt: float, language: str) -> Markup:
+    """Display text in balanced lines (:func:`vigil.compose.ties.balance`), escaped, joined
+    by line breaks."""
+    if not text:
+        return Markup("")
+    return Markup("<br>").join(balance(text, width_mm, size_pt, language))
 
 
 def _template_location(tb: TracebackType | None, folders: tuple[Path, ...]) -> Location:

@@ -84,3 +84,61 @@ def tie(text: str, language: str = "en") -> str:
         out.append(NBSP if _keeps(previous, word, months) else " ")
         out.append(word)
     return "".join(out)
+
+
+# Words a line of display text may begin with at no cost: a new phrase starts there.
+_PHRASE_STARTS = frozenset((
+    *("of", "for", "and", "in", "on", "at", "to", "with", "from", "by", "or", "as", "that",
+      "who", "which"),
+    *("и", "в", "во", "на", "с", "со", "к", "ко", "по", "для", "от", "из", "о", "об", "а",
+      "но", "или", "что", "как"),
+    *("və", "ilə", "ya", "da", "ki", "üçün", "ve", "ile", "için"),
+))
+# The width of a character of display text, in ems of its size (the serif's average, italic
+# and spaces included, rounded up so that a balanced line never wraps again).
+_CHAR_EM = 0.5
+
+
+def balance(text: str, width_mm: float, size_pt: float, language: str = "en") -> list[str]:
+    """``text`` (display text: a subtitle, a cover line) broken into as few lines as fit in
+    ``width_mm`` at ``size_pt``, of lengths as even as possible, preferring breaks before a word
+    that starts a phrase or after punctuation: what ``text-wrap: balance`` does, and a little
+    more, for WeasyPrint, which has no balancing. Words tied by :func:`tie` stay together."""
+    words = tie(" ".join(text.split()), language).split(" ")
+    capacity = max(8, int(width_mm * 72 / 25.4 / (size_pt * _CHAR_EM)))
+    length = len(" ".join(words))
+    if length <= capacity or len(words) < 2:
+        return [" ".join(words)]
+    lines = -(-length // capacity)
+    penalty = (capacity * 0.4) ** 2
+    best: dict[tuple[int, int], tuple[float, list[int]]] = {}
+
+    def cost(start: int, count: int) -> tuple[float, list[int]]:
+        """The best cost of setting words[start:] in ``count`` lines, and its breaks."""
+        if (start, count) in best:
+            return best[(start, count)]
+        result: tuple[float, list[int]] = (float("inf"), [])
+        if count == 1:
+            line = len(" ".join(words[start:]))
+            if line <= capacity:
+                result = (float(line * line), [])
+        else:
+            for end in range(start + 1, len(words)):
+                line = len(" ".join(words[start:end]))
+                if line > capacity:
+                    break
+                rest, breaks = cost(end, count - 1)
+                here = line * line + rest
+                phrase = words[end].lower() in _PHRASE_STARTS or words[end - 1][-1] in ",;:—–."
+                here += 0 if phrase else penalty
+                if here < result[0]:
+                    result = (here, [end, *breaks])
+        best[(start, count)] = result
+        return result
+
+    for count in range(lines, lines + 2):
+        total, breaks = cost(0, count)
+        if total != float("inf"):
+            edges = [0, *breaks, len(words)]
+            return [" ".join(words[a:b]) for a, b in zip(edges, edges[1:], strict=False)]
+    return [" ".join(words)]

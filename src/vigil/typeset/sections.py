@@ -394,6 +394,11 @@ def _environment(composed: Composed) -> str:
     from vigil.cache import _packages, _system_libraries
 
     parts = [f"format {FORMAT}", f"vigil {__version__}", *_packages(), *_system_libraries()]
+    from vigil.hyphenation import AZ_DICTIONARY
+
+    # vigil's hyphenation: its dictionary, and which dictionary a language takes
+    parts += [f"{path.name}:{_digest(path)}" for path in sorted(
+        AZ_DICTIONARY.parent.glob("*")) if path.suffix in (".py", ".dic")]
     for folder in (fonts_dir(), *composed.theme_folders):
         parts += [f"{path}:{_digest(path)}" for path in sorted(folder.rglob("*"))
                   if path.is_file()]
