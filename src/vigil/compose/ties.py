@@ -140,5 +140,5 @@ def balance(text: str, width_mm: float, size_pt: float, language: str = "en") ->
         total, breaks = cost(0, count)
         if total != float("inf"):
             edges = [0, *breaks, len(words)]
-            return [" ".join(words[a:b]) for a, b in zip(edges, edges[1:], strict=False)]
+            return [" ".join(words[a:b]) for a, b in itertools.pairwise(edges)]
     return [" ".join(words)]
