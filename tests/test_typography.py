@@ -13,7 +13,7 @@ import pytest
 
 from conftest import SAMPLES, Builds, Built, build_error, build_into, write_publication
 from vigil.check.typography import Typography, measure
-from vigil.compose.ties import NBSP, tie
+from vigil.compose.ties import NBSP, balance, tie
 
 # What the theme promises, and the test holds it to.
 MAX_SIZES = 8            # distinct type sizes in one publication (the scale has six steps)
@@ -158,3 +158,13 @@ def test_no_break_spaces_leave_sentences_alone() -> None:
     for text in ("In 1992 the town was", "He went home. Then it rained", "I am. I go"):
         assert NBSP not in tie(text, "en"), text
     assert tie(tie("7 December", "en"), "en") == tie("7 December", "en")
+
+
+def test_display_lines_are_balanced_and_broken_by_phrase() -> None:
+    assert balance("An exhibition for the 33rd anniversary of the Khojaly tragedy",
+                   148 * 0.666, 11.4) == ["An exhibition for the 33rd anniversary",
+                                           "of the Khojaly tragedy"]
+    assert balance("Eternal Return", 100, 11.4) == ["Eternal Return"]
+    lines = balance("Xocalı faciəsinin 33-cü ildönümünə həsr olunmuş anım tədbiri", 98, 11.4,
+                    "az")
+    assert len(lines) == 2 and abs(len(lines[0]) - len(lines[1])) < 12, lines

@@ -123,8 +123,8 @@ def compose_html(publication: Publication, profile: Profile,
         "modified": _modified(meta.date),
         "vigil_version": __version__,
         "t": locale.word,
-        # Display text of publication.yaml (cover, back cover) with its no-break spaces.
-        "tie": partial(_tie_display, language=meta.language),
+        # Display text of publication.yaml (the cover's lines) in balanced lines, with its
+        # no-break spaces.
         "balanced": partial(_balanced, language=meta.language),
         "format_date": locale.date,
         "format_number": locale.number,
@@ -286,17 +286,6 @@ def _tie_fields(value: Any, language: str, key: str = "") -> Any:
     if isinstance(value, list | tuple):
         return type(value)(_tie_fields(v, language, key) for v in value)
     return value
-
-
-def _tie_display(text: str | None, language: str) -> str:
-    """A line of display text (cover, back cover): no-break spaces, and its last two words
-    joined, so that a line never ends the text alone."""
-    if not text:
-        return ""
-    head, space, last = tie(text, language).rpartition(" ")
-    if space and len(last) < 12 and " " in head:
-        return f"{head}\u00a0{last}"
-    return f"{head}{space}{last}"
 
 
 def _balanced(text: str | None, width_mm: float, size_pt: float, language: str) -> Markup:
