@@ -14,11 +14,11 @@ from __future__ import annotations
 
 import argparse
 import os
+import resource
 import statistics
 import subprocess
 import sys
 import tarfile
-import resource
 import tempfile
 from pathlib import Path
 
