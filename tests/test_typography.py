@@ -95,9 +95,20 @@ def test_the_booklet_has_footnote_marks_and_the_inscription_is_not_hyphenated(
     assert inscription, "the inscription page is missing"
     page = inscription[0]
     line = next(line for line in page.lines if "did not return" in line.text)
-    height = float(page.width) * 210 / 148
     assert 14 <= line.size <= 16, line.size
-    assert 0.3 <= line.y / height <= 0.5, line.y / height
+    assert 0.3 <= page.down(line) <= 0.5, page.down(line)
+
+
+@pytest.mark.slow
+def test_the_print_file_keeps_the_page_block(tmp_path: Path) -> None:
+    """With bleed and marks around each page, the margins are measured from the trim box."""
+    from conftest import sample_folder
+
+    folder = sample_folder("eternal-return-2025")
+    result = build_into(tmp_path, folder, profile="print")
+    pages = [p.inner_outer_mm for p in measure(result.output).pages if p.inner_outer_mm]
+    assert pages and all(abs(inner - 15) < 0.5 and abs(outer - 21) < 0.5
+                         for inner, outer in pages), pages
 
 
 @pytest.mark.slow

@@ -4,7 +4,8 @@ Takes a PDF written by vigil (WeasyPrint: each line, or each run of one style wi
 one ``TJ`` text operator over a Type 0 font with a ``ToUnicode`` map); gives a
 :class:`Typography` with, per page and for the document:
 
-- the text block's left and right edges, from the justified lines (a justified line runs from
+- the text block's left and right edges (from the trimmed page's edges: a print PDF's bleed
+  and marks do not count), from the justified lines (a justified line runs from
   edge to edge), and so the inner and outer margins of every page that has some;
 - the type sizes used (point sizes after the page's transformations, to 0.1 pt);
 - the lines ending in the hyphenation character (U+2010, WeasyPrint's ``hyphenate-character``)
@@ -79,8 +80,8 @@ class Line:
 @dataclass
 class PageTypography:
     number: int
-    width: float
-    lines: list[Line]
+    trim: tuple[float, float, float, float]   # the trimmed page: left, top, right, bottom (pt,
+    lines: list[Line]                         # from the top left of the media box, as lines)
     body_size: float = 0.0
     left: float | None = None      # text block edges (pt), from justified lines
     right: float | None = None
@@ -91,12 +92,16 @@ class PageTypography:
     worst_space: float = 0.0       # widest word space of a justified body line, in ems
     worst_line: str = ""
 
+    def down(self, line: Line) -> float:
+        """How far down the trimmed page the baseline of ``line`` is, from 0 to 1."""
+        return (line.y - self.trim[1]) / (self.trim[3] - self.trim[1])
+
     @property
     def inner_outer_mm(self) -> tuple[float, float] | None:
         """Inner and outer margins in mm (page 1 is a right-hand page)."""
         if self.left is None or self.right is None:
             return None
-        left, right = self.left / MM, (self.width - self.right) / MM
+        left, right = (self.left - self.trim[0]) / MM, (self.trim[2] - self.right) / MM
         return (left, right) if self.number % 2 == 1 else (right, left)
 
 
@@ -306,7 +311,9 @@ def measure(path: Path) -> Typography:
         runs = _runs(page)
         for run in runs:
             sizes[run.size] += len(run.text.strip())
-        pages.append(PageTypography(number, float(page.mediabox.width), _lines(runs)))
+        top, trim = float(page.mediabox.top), page.trimbox
+        box = (float(trim.left), top - float(trim.top), float(trim.right), top - float(trim.bottom))
+        pages.append(PageTypography(number, box, _lines(runs)))
     body = sizes.most_common(1)[0][0] if sizes else 0.0
     for measured in pages:
         _judge(measured, body)
