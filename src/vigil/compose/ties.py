@@ -87,12 +87,14 @@ def tie(text: str, language: str = "en") -> str:
 
 
 # Words a line of display text may begin with at no cost: a new phrase starts there.
+# (Prepositions and relative words; not "and", which as often joins two nouns of one name:
+# "Science and Education".)
 _PHRASE_STARTS = frozenset((
-    *("of", "for", "and", "in", "on", "at", "to", "with", "from", "by", "or", "as", "that",
-      "who", "which"),
-    *("и", "в", "во", "на", "с", "со", "к", "ко", "по", "для", "от", "из", "о", "об", "а",
-      "но", "или", "что", "как"),
-    *("və", "ilə", "ya", "da", "ki", "üçün", "ve", "ile", "için"),
+    *("of", "for", "in", "on", "at", "to", "with", "from", "by", "as", "that", "who",
+      "which"),
+    *("в", "во", "на", "с", "со", "к", "ко", "по", "для", "от", "из", "о", "об", "что",
+      "как"),
+    *("ilə", "üçün", "ile", "için"),
 ))
 # The width of a character of display text, in ems of its size (the serif's average, italic
 # and spaces included, rounded up so that a balanced line never wraps again).
