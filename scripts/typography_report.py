@@ -50,6 +50,10 @@ def _report(pdf: Path, pages: bool) -> None:
     print(f"  type sizes (pt)     {len(sizes)}: {', '.join(f'{s:g}' for s in sizes)}")
     mark = typography.min_mark
     print(f"  footnote marks      {'none' if mark is None else f'{mark:g} pt (smallest)'}")
+    breaks = [b for p in typography.pages for b in p.breaks]
+    shortest = min(breaks, key=lambda b: min(len(b[0]), len(b[1])), default=None)
+    print(f"  hyphenated words    {len(breaks)}"
+          + (f" (shortest part: {shortest[0]}-{shortest[1]})" if shortest else ""))
     for label, found in (
             ("hyphen, display", [(p.number, x) for p in typography.pages
                                  for x in p.display_hyphens]),

@@ -71,6 +71,19 @@ def test_no_hyphen_in_display_text_or_before_a_last_line(sample: Built) -> None:
     assert len(page_end) <= MAX_PAGE_END_HYPHENS, page_end
 
 
+# hyphenate-limit-chars of the theme: letters at least before and after a break, by language.
+LIMITS = {"en": (2, 3), "az": (3, 3), "ru": (3, 3), "tr": (3, 3)}
+
+
+@pytest.mark.slow
+def test_hyphenation_keeps_its_limits(sample: Built) -> None:
+    before, after = LIMITS[sample.publication.meta.language.split("-")[0]]
+    breaks = [b for p in _measure(sample).pages for b in p.breaks]
+    short = [b for b in breaks if len(b[0]) < before or len(b[1]) < after
+             or len(b[0]) + len(b[1]) < 6]
+    assert not short, short
+
+
 @pytest.mark.slow
 def test_footnote_marks_are_legible(sample: Built) -> None:
     marks = [m for p in _measure(sample).pages for m in p.marks]

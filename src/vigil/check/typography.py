@@ -8,6 +8,7 @@ one ``TJ`` text operator over a Type 0 font with a ``ToUnicode`` map); gives a
   and marks do not count), from the justified lines (a justified line runs from
   edge to edge), and so the inner and outer margins of every page that has some;
 - the type sizes used (point sizes after the page's transformations, to 0.1 pt);
+- the hyphenated words, as the part before the break and the part after it;
 - the lines ending in the hyphenation character (U+2010, WeasyPrint's ``hyphenate-character``)
   and whether such a line is display text (not in the body size), the line before the last line
   of a paragraph, or the last line of running text on its page;
@@ -89,6 +90,7 @@ class PageTypography:
     display_hyphens: list[str] = field(default_factory=list)
     last_line_hyphens: list[str] = field(default_factory=list)  # before a paragraph's last line
     page_end_hyphen: str | None = None
+    breaks: list[tuple[str, str]] = field(default_factory=list)  # hyphenated words: the parts
     worst_space: float = 0.0       # widest word space of a justified body line, in ems
     worst_line: str = ""
 
@@ -340,6 +342,12 @@ def _judge(page: PageTypography, body: float) -> None:
             continue
         following = [other for other in running if 0 < other.y - line.y < line.size * 2.2
                      and abs(other.x0 - line.x0) < line.size * 2]
+        if following:
+            after = min(following, key=lambda other: other.y)
+            head = re.findall(r"[^\W\d_]+$", line.text.rstrip().rstrip(HYPHEN))
+            tail = re.findall(r"^[^\W\d_]+", after.text.strip())
+            if head and tail:
+                page.breaks.append((head[0], tail[0]))
         if following and page.right is not None:
             # The next line is a paragraph's last if it stops short of the right edge.
             after = min(following, key=lambda other: other.y)
