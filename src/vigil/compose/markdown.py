@@ -19,7 +19,7 @@ from markdown_it import MarkdownIt
 from markdown_it.token import Token
 from mdit_py_plugins.footnote import footnote_plugin
 
-from vigil.compose.ties import tie
+from vigil.compose.ties import NBSP, tie
 from vigil.errors import Location
 
 ImageResolver = Callable[[str, Location], str]
@@ -160,6 +160,8 @@ def _inline_footnotes(md: MarkdownIt, tokens: list[Token], env: dict[str, Any]) 
 # longer than most of a line of 70 to 80 characters; measured on the samples, 40 left five
 # such breaks in the booklet and 60 none, for the same widest word space).
 KEPT_TAIL = 60
+# A last word this short is joined to the one before it (no one-word last line).
+RUNT = 9
 
 
 def _tie_text(state: Any, language: str) -> None:
@@ -174,7 +176,23 @@ def _tie_text(state: Any, language: str) -> None:
                 child.content = tie(child.content, language)
         closing = tokens[index + 1] if index + 1 < len(tokens) else None
         if closing is not None and closing.type == "paragraph_close":
+            _no_runt(token.children)
             _keep_tail(token.children)
+
+
+def _no_runt(children: list[Token]) -> None:
+    """Join the last two words of a paragraph with a no-break space (when the last is a short
+    word), so that its last line is never one short word alone (a runt)."""
+    for child in reversed(children):
+        if child.type != "text" or not child.content.strip():
+            if child.type in ("softbreak", "hardbreak", "text"):
+                continue
+            return  # the paragraph ends in markup (emphasis, a link...): left as it is
+        content = child.content.rstrip()
+        head, space, last = content.rpartition(" ")
+        if space and head.strip() and len(last) <= RUNT:
+            child.content = f"{head}{NBSP}{last}{child.content[len(content):]}"
+        return
 
 
 def _keep_tail(children: list[Token]) -> None:

@@ -131,7 +131,7 @@ def balance(text: str, width_mm: float, size_pt: float, language: str = "en") ->
                     break
                 rest, breaks = cost(end, count - 1)
                 here = line * line + rest
-                phrase = words[end].lower() in _PHRASE_STARTS or words[end - 1][-1] in ",;:—–."
+                phrase = words[end].lower() in _PHRASE_STARTS or words[end - 1][-1] in ",;:—–.·"
                 here += 0 if phrase else penalty
                 if here < result[0]:
                     result = (here, [end, *breaks])
