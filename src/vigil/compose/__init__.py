@@ -163,8 +163,10 @@ def compose_html(publication: Publication, profile: Profile,
     if profile.image_dpi:
         from vigil.compose.images import prepare_images
 
+        margins = meta.page.margins_mm(meta.kind)
         prepared = prepare_images(html, publication.folder, meta.page.millimetres,
-                                  profile.image_dpi, profile.jpeg_quality)
+                                  profile.image_dpi, profile.jpeg_quality,
+                                  meta.page.millimetres[0] - margins["inner"] - margins["outer"])
         substitutes = prepared.substitutes
         if substitutes:
             mounts["cache"] = prepared.folder
