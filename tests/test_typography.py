@@ -192,3 +192,19 @@ def test_display_lines_are_balanced_and_broken_by_phrase() -> None:
     lines = balance("Xocalı faciəsinin 33-cü ildönümünə həsr olunmuş anım tədbiri", 98, 11.4,
                     "az")
     assert len(lines) == 2 and abs(len(lines[0]) - len(lines[1])) < 12, lines
+
+
+def test_a_translated_title_without_its_own_lines_is_set_whole() -> None:
+    from vigil.read.model import PublicationMeta
+
+    meta = PublicationMeta.model_validate({
+        "kind": "booklet", "title": "In Memory of the Victims", "date": "2025-02-26",
+        "sections": ["a.md"], "cover": {"title_lines": ["In Memory", "of the Victims"]},
+        "translations": {"az": {"title": "Qurbanların xatirəsinə"},
+                         "ru": {"title": "Памяти жертв",
+                                "cover": {"title_lines": ["Памяти", "жертв"]}}},
+    })
+    az, untranslated = meta.translated("az")
+    assert az.cover.title_lines == () and "cover.title_lines" not in untranslated
+    assert meta.translated("ru")[0].cover.title_lines == ("Памяти", "жертв")
+    assert meta.translated("tr")[0].cover.title_lines == ("In Memory", "of the Victims")
