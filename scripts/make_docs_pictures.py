@@ -232,6 +232,29 @@ def sheet(pdf: Path, pages: list[int], target: Path, dpi: int) -> None:
         canvas.save(target, optimize=True)
 
 
+# Pages of the sample booklet shown at 60 dpi (docs/content-format.md, typography): a spread
+# (pages 4 and 5, as a reader holds them), the inscription page and a catalogue page, found by
+# their text.
+DETAILS = {"typography-spread": "4-5", "typography-inscription": "did not return",
+           "typography-catalogue": "Placeholder work 3"}
+
+
+def booklet_details(pdf: Path) -> None:
+    from pypdf import PdfReader
+
+    texts = [page.extract_text() or "" for page in PdfReader(pdf).pages]
+    for name, where in DETAILS.items():
+        if re.fullmatch(r"\d+-\d+", where):
+            first, last = where.split("-")
+            subprocess.run(
+                [sys.executable, str(ROOT / "scripts" / "contact_sheet.py"), str(pdf),
+                 str(PICTURES / f"{name}.png"), "--dpi", str(DPI), "--pages", where,
+                 "--columns", str(int(last) - int(first) + 1)], check=True)
+            continue
+        number = next(i for i, text in enumerate(texts, start=1) if where in text)
+        page_png(pdf, number, PICTURES / f"{name}.png")
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--check", action="store_true",
@@ -283,7 +306,10 @@ def main() -> int:
             print(f"{name}: {result.pages} pages")
             if not args.check:
                 contact_sheet(result.output, PICTURES / f"{name}.png", dpi, columns)
-        problems += print_pictures(work, not args.check)
+                if name == "sample-booklet" and not args.samples:
+                    booklet_details(result.output)
+        if not args.samples:
+            problems += print_pictures(work, not args.check)
     if not args.check:
         total = sum(p.stat().st_size for p in PICTURES.glob("*.png"))
         print(f"{len(list(PICTURES.glob('*.png')))} pictures, {total / 1024:.0f} KiB in {PICTURES}")

@@ -153,6 +153,8 @@ def test_a_section_language_sets_its_own_quotes(tmp_path: Path) -> None:
 def test_footnotes_are_set_where_they_are_called() -> None:
     html = render_markdown("Before the call.[^a] After.\n\nMore.[^b]\n\n[^a]: The *first* note.\n"
                            "[^b]: The second note.\n")
+    # (the end of each paragraph is kept unhyphenated in a span: see test_typography.py)
+    html = re.sub(r'<span class="last-words">(.*?)</span>', r"\1", html)
     assert 'call.<span class="footnote">The <em>first</em> note.</span> After.' in html
     assert 'More.<span class="footnote">The second note.</span>' in html
     assert "footnotes" not in html
@@ -293,7 +295,7 @@ def test_override_replaces_one_template_only(tmp_path: Path) -> None:
             '<section id="back-cover">OVERRIDDEN BACK {{ date_text }}</section>\n',
     })
     html = compose(folder).html
-    assert "OVERRIDDEN BACK 25 February 2025" in html
+    assert "OVERRIDDEN BACK 25\u00a0February 2025" in html  # day and month never parted
     assert 'class="cover' in html and 'class="toc"' in html
 
 

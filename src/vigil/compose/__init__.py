@@ -24,6 +24,7 @@ from vigil import __version__
 from vigil.compose.dropped import section_links, theme_links, theme_notices
 from vigil.compose.markdown import MarkdownRenderer
 from vigil.compose.theme import make_environment, theme_folders
+from vigil.compose.ties import balance, tie
 from vigil.errors import Location, Notice, ThemeError, VigilError
 from vigil.i18n import Locale, locale_for
 from vigil.profiles import Profile
@@ -84,7 +85,7 @@ def compose_html(publication: Publication, profile: Profile,
 
     def renderer(language: str) -> MarkdownRenderer:
         if language not in renderers:
-            renderers[language] = MarkdownRenderer(locale_for(language).quotes)
+            renderers[language] = MarkdownRenderer(locale_for(language).quotes, language)
         return renderers[language]
 
     def resolve_image(base: Path, reference: str, location: Location) -> str:
@@ -109,13 +110,14 @@ def compose_html(publication: Publication, profile: Profile,
         "publication": meta,
         "kind": meta.kind,
         "language": meta.language,
-        "date_text": locale.date(meta.date),
+        "date_text": tie(locale.date(meta.date), meta.language),
         "cover_image": _uri(publication.folder, publication.folder, meta.cover.image),
         "back_html": markdown(manifest, _field_language(publication, "back.text"),
                               meta.back.text if meta.back else None),
         "sections": sections,
         "page": {"size": meta.page.size, "width": meta.page.millimetres[0],
-                 "height": meta.page.millimetres[1]},
+                 "height": meta.page.millimetres[1],
+                 "margins": meta.page.margins_mm(meta.kind)},
         "profile": profile,
         # Print: bleed around every page; pages reserved before the back cover so that the
         # assemble stage can keep as many as the signatures of four need.
@@ -127,6 +129,9 @@ def compose_html(publication: Publication, profile: Profile,
         "modified": _modified(meta.date),
         "vigil_version": __version__,
         "t": locale.word,
+        # Display text of publication.yaml (the cover's lines) in balanced lines, with its
+        # no-break spaces.
+        "balanced": partial(_balanced, language=meta.language),
         "format_date": locale.date,
         "format_number": locale.number,
         "locale": _locale_context(locale),
@@ -165,8 +170,10 @@ def compose_html(publication: Publication, profile: Profile,
     if profile.image_dpi:
         from vigil.compose.images import prepare_images
 
+        margins = meta.page.margins_mm(meta.kind)
         prepared = prepare_images(html, publication.folder, meta.page.millimetres,
-                                  profile.image_dpi, profile.jpeg_quality)
+                                  profile.image_dpi, profile.jpeg_quality,
+                                  meta.page.millimetres[0] - margins["inner"] - margins["outer"])
         substitutes = prepared.substitutes
         if substitutes:
             mounts["cache"] = prepared.folder
@@ -258,6 +265,7 @@ def _section_context(section: Section, markdown: Any, publication: Publication) 
         if getattr(block, "items", None) is not None and block.type == "catalogue":
             for item in data["items"]:
                 item["image_uri"] = _uri(publication.folder, source.parent, item.get("image"))
+        data = _tie_fields(data, language)
         blocks.append({"type": block.type, "data": data, "template": f"blocks/{block.type}.html"})
     return {
         "id": section.id,
@@ -274,6 +282,29 @@ def _section_context(section: Section, markdown: Any, publication: Publication) 
         "md": partial(markdown, source, language),
         "md_inline": partial(markdown, source, language, inline=True),
     }
+
+
+# Fields of a block that are names of files or settings, not text to set.
+_NOT_TEXT = frozenset({"image", "image_uri", "csv", "style", "type", "alt", "columns"})
+
+
+def _tie_fields(value: Any, language: str, key: str = "") -> Any:
+    """The block's text fields with no-break spaces (:func:`vigil.compose.ties.tie`)."""
+    if isinstance(value, str):
+        return value if key in _NOT_TEXT else tie(value, language)
+    if isinstance(value, dict):
+        return {k: _tie_fields(v, language, str(k)) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return type(value)(_tie_fields(v, language, key) for v in value)
+    return value
+
+
+def _balanced(text: str | None, width_mm: float, size_pt: float, language: str) -> Markup:
+    """Display text in balanced lines (:func:`vigil.compose.ties.balance`), escaped, joined
+    by line breaks."""
+    if not text:
+        return Markup("")
+    return Markup("<br>").join(balance(text, width_mm, size_pt, language))
 
 
 def _template_location(tb: TracebackType | None, folders: tuple[Path, ...]) -> Location:

@@ -10,9 +10,13 @@ where it stands, at least as large as the box the theme fits it in:
 
 - the cover picture (``class="cover-image"``) covers the whole page: it is reduced until it
   just still covers the page at the resolution;
-- any other picture fits within :data:`CONTENT_WIDTH` (0.8) of the page's width and
-  :data:`CONTENT_HEIGHT` (0.46) of its height (the memorial theme's text width, rounded up, and
-  its largest ``max-height`` for pictures), and is reduced to fit that box.
+- a work of a catalogue (``class="work-image"``) fits within :data:`CATALOGUE_WIDTH` (0.5) of
+  the text's width and :data:`CATALOGUE_HEIGHT` (0.21) of the page's height (two works to a
+  row, the memorial theme's ``max-height``, rounded up);
+- any other picture fits within the text's width (the page's width less its margins, or
+  :data:`CONTENT_WIDTH` of the page's width when they are not given) and :data:`CONTENT_HEIGHT`
+  (0.46) of its height (the memorial theme's largest ``max-height`` for pictures, rounded up),
+  and is reduced to fit that box.
 
 A reduced picture is still larger at CSS's 96 dpi than that box, so the theme's ``max-width``
 and ``max-height`` place it exactly where the full picture would have been: the pages do not
@@ -55,6 +59,8 @@ from vigil.sandbox import VIRTUAL_SCHEME, resolve_url
 # its pictures are at most 0.45 (in text) and 0.46 (catalogue) of the page's height.
 CONTENT_WIDTH = 0.8
 CONTENT_HEIGHT = 0.46
+CATALOGUE_WIDTH = 0.5
+CATALOGUE_HEIGHT = 0.21
 RECIPE = "vigil-image-1"  # change when the way pictures are reduced changes
 MM_PER_INCH = 25.4
 
@@ -126,12 +132,15 @@ def cache_folder() -> Path:
 
 
 def prepare_images(html: str, publication: Path, page_mm: tuple[float, float],
-                   dpi: int, quality: int) -> Prepared:
-    """Reduce every picture of ``html`` taken from ``publication`` (see the module's rule)."""
+                   dpi: int, quality: int, text_width_mm: float | None = None) -> Prepared:
+    """Reduce every picture of ``html`` taken from ``publication`` (see the module's rule);
+    ``text_width_mm`` is the width of the text pages' text, if known."""
     folder = cache_folder()
     width, height = page_mm
+    text = text_width_mm if text_width_mm else width * CONTENT_WIDTH
     cover_box = (_pixels(width, dpi), _pixels(height, dpi))
-    content_box = (_pixels(width * CONTENT_WIDTH, dpi), _pixels(height * CONTENT_HEIGHT, dpi))
+    content_box = (_pixels(text, dpi), _pixels(height * CONTENT_HEIGHT, dpi))
+    work_box = (_pixels(text * CATALOGUE_WIDTH, dpi), _pixels(height * CATALOGUE_HEIGHT, dpi))
     wanted: dict[str, tuple[Path, tuple[int, int], bool]] = {}
     without_alt: list[str] = []
     root = publication.resolve()
@@ -148,7 +157,8 @@ def prepare_images(html: str, publication: Path, page_mm: tuple[float, float],
         if path.suffix.lower() == ".svg":
             continue
         cover = "cover-image" in use.classes
-        box = cover_box if cover else content_box
+        box = cover_box if cover else (work_box if "work-image" in use.classes
+                                       else content_box)
         key = unquote(use.src)
         if key in wanted:
             # One file serves every use of the picture: the largest bound wins.

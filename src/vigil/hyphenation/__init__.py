@@ -1,4 +1,4 @@
-"""Hyphenation dictionaries vigil adds to Pyphen's: Azerbaijani.
+"""Hyphenation dictionaries vigil adds to Pyphen's: Azerbaijani (and English means American).
 
 Takes nothing; :func:`register` makes ``hyphens: auto`` work for elements with ``lang="az"``
 (or ``az-AZ``, ``az-Latn``...) by adding vigil's ``hyph_az_AZ.dic`` to ``pyphen.LANGUAGES``,
@@ -144,6 +144,12 @@ def register() -> None:
     if not getattr(pyphen.HyphDict, "vigil_cached", False):
         pyphen.HyphDict = _cached_class(pyphen.HyphDict)
     lowercase = getattr(pyphen, "LANGUAGES_LOWERCASE", {})  # what language_fallback searches
+    if "en_US" in pyphen.LANGUAGES:
+        # English without a region takes the American patterns (TeX's, and the fuller set):
+        # Pyphen's default for "en" is the British file, which breaks "Mil-it-ary" and leaves
+        # "Azerbaijani" whole. lang="en-GB" still chooses the British ones.
+        pyphen.LANGUAGES["en"] = pyphen.LANGUAGES["en_US"]
+        lowercase["en"] = "en"
     for name in AZ_LANGUAGES:
         pyphen.LANGUAGES[name] = AZ_DICTIONARY
         lowercase[name.lower()] = name

@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Annotated, Any, Literal
 
-from pydantic import Field, ValidationInfo, field_validator
+from pydantic import Field, ValidationInfo, field_validator, model_validator
 
 from vigil.read.blocks import Block
 from vigil.read.inserts import Insert
@@ -21,16 +21,58 @@ from vigil.read.schema import StrictModel, check_translation_languages
 PAGE_SIZES = {"A4": (210.0, 297.0), "A5": (148.0, 210.0), "A6": (105.0, 148.0)}
 
 
+# The page block of a classic A5 book, in millimetres: the outer margin wider than the inner
+# (the two inner margins of a spread make one gutter) and the foot deeper than the head. Other
+# sizes scale it by their width; a programme (a folded sheet of dense lists) keeps more text.
+CLASSIC_MARGINS = {"inner": 15.0, "top": 18.0, "outer": 21.0, "bottom": 27.0}
+PROGRAMME_MARGINS = {"inner": 15.0, "top": 16.0, "outer": 18.0, "bottom": 22.0}
+
+
+class Margins(StrictModel):
+    """The margins of the text pages in millimetres; a side left out takes the theme's default
+    for the page size (see :func:`Page.margins_mm`)."""
+
+    inner: Annotated[float, Field(ge=3, le=60)] | None = None
+    outer: Annotated[float, Field(ge=3, le=60)] | None = None
+    top: Annotated[float, Field(ge=3, le=60)] | None = None
+    bottom: Annotated[float, Field(ge=3, le=60)] | None = None
+
+
 class Page(StrictModel):
     size: Literal["A4", "A5", "A6"] = "A5"
+    margins: Margins = Margins()
 
     @property
     def millimetres(self) -> tuple[float, float]:
         return PAGE_SIZES[self.size]
 
+    def margins_mm(self, kind: str = "booklet") -> dict[str, float]:
+        """Inner, outer, top and bottom margins: the ones written, else the classic page block
+        of A5 scaled by the page's width (the programme's own for a programme)."""
+        defaults = PROGRAMME_MARGINS if kind == "programme" else CLASSIC_MARGINS
+        scale = self.millimetres[0] / PAGE_SIZES["A5"][0]
+        written = self.margins.model_dump()
+        margins = {side: written[side] if written[side] is not None
+                   else round(value * scale, 1) for side, value in defaults.items()}
+        width, height = self.millimetres
+        if margins["inner"] + margins["outer"] > width * 0.6 \
+                or margins["top"] + margins["bottom"] > height * 0.6:
+            raise ValueError(
+                f"the margins leave too little of the {self.size} page for text "
+                f"(inner + outer at most {width * 0.6:.0f} mm, top + bottom at most "
+                f"{height * 0.6:.0f} mm); make them smaller")
+        return margins
+
+    @model_validator(mode="after")
+    def _margins_fit(self) -> Page:
+        self.margins_mm()
+        return self
+
 
 class Cover(StrictModel):
     kicker: str | None = None
+    # The title broken by sense, one phrase a line (the title itself stays ``title:``).
+    title_lines: tuple[Annotated[str, Field(min_length=1)], ...] = ()
     note: str | None = None
     image: str | None = None
     alt: str | None = None
@@ -75,6 +117,7 @@ SectionEntry = Annotated[str, Field(min_length=1)] | dict[str, Any]
 
 class CoverTranslation(StrictModel):
     kicker: str | None = None
+    title_lines: tuple[Annotated[str, Field(min_length=1)], ...] | None = None
     note: str | None = None
     alt: str | None = None
 
@@ -99,7 +142,7 @@ class Translation(StrictModel):
 
 # The translatable text of publication.yaml, by the name a warning gives it.
 TRANSLATABLE = ("title", "subtitle", "organiser", "author", "place", "description", "keywords",
-                "cover.kicker", "cover.note", "cover.alt", "back.text")
+                "cover.kicker", "cover.title_lines", "cover.note", "cover.alt", "back.text")
 
 
 class PublicationMeta(StrictModel):
@@ -127,6 +170,18 @@ class PublicationMeta(StrictModel):
     def _known_language(cls, value: str) -> str:
         return check_language(value)
 
+    @model_validator(mode="after")
+    def _title_lines_spell_the_title(self) -> PublicationMeta:
+        pairs = [("cover.title_lines", self.title, self.cover.title_lines)]
+        pairs += [(f"translations.{code}.cover.title_lines", t.title or self.title,
+                   t.cover.title_lines or ()) for code, t in self.translations.items()]
+        for key, title, lines in pairs:
+            if lines and " ".join(" ".join(lines).split()) != " ".join(title.split()):
+                raise ValueError(
+                    f"{key} must be the title broken into lines, word for word: "
+                    f"{' / '.join(lines)!r} does not spell {title!r}")
+        return self
+
     @field_validator("translations")
     @classmethod
     def _translation_languages(
@@ -152,6 +207,12 @@ class PublicationMeta(StrictModel):
                 {"": update, "cover": cover, "back": back}[group][key] = value
             elif original:
                 untranslated.append(name)
+        if translation.title is not None and translation.cover.title_lines is None \
+                and self.cover.title_lines:
+            # The original's lines break the original's title: the translated title is set
+            # whole (and not reported as untranslated).
+            cover["title_lines"] = ()
+            untranslated.remove("cover.title_lines")
         if cover:
             update["cover"] = self.cover.model_copy(update=cover)
         if back:

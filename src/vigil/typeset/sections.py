@@ -243,17 +243,20 @@ class _Runner:
     def _guessed(self, chunks: list[Job]) -> list[Job]:
         """The chunks of the next pass (the contents) with the page numbers expected once the
         chunks still being laid out are: each as many pages for its cost (see _cost) as the
-        chunks laid out that cost at least half as much have together, its anchors on its
+        chunks laid out that cost half to twice as much have together, its anchors on its
         first page. Started early, beside those chunks; if the guess was wrong, the next pass
         lays the contents out again."""
-        unlaid = [_cost(job) for job in chunks if job.key not in self.laid]
         laid = [(len(self.laid[job.key].pages), _cost(job)) for job in chunks
                 if job.key in self.laid]
-        alike = [(pages, cost) for pages, cost in laid if 2 * cost >= min(unlaid, default=0)]
-        alike = alike or laid
-        if not alike:
+        if not laid:
             return []
-        ratio = sum(pages for pages, _ in alike) / max(1, sum(cost for _, cost in alike))
+
+        def ratio(cost: int) -> float:
+            """Pages per cost of the chunks laid out that cost about as much (half to twice),
+            else of all: a cover or a contents page is one page whatever its markup costs."""
+            alike = [(p, c) for p, c in laid if cost <= 2 * c and c <= 2 * cost] or laid
+            return sum(p for p, _ in alike) / max(1, sum(c for _, c in alike))
+
         numbers: dict[str, int] = {}
         page = 0
         for job, chunk in zip(chunks, self.plan.chunks, strict=True):
@@ -261,7 +264,7 @@ class _Runner:
             anchors = done.anchors if done else dict.fromkeys(chunk.ids, 0)
             numbers |= {name: page + first + 1 for name, first in anchors.items()
                         if name in self.plan.numbered}
-            page += len(done.pages) if done else max(1, round(_cost(job) * ratio))
+            page += len(done.pages) if done else max(1, round(_cost(job) * ratio(_cost(job))))
         guess = {name: numbers.get(name, 0) for name in self.plan.numbered}
         return [job for job in self._chunk_jobs(guess) if job.key not in self.laid]
 
@@ -394,6 +397,11 @@ def _environment(composed: Composed) -> str:
     from vigil.cache import _packages, _system_libraries
 
     parts = [f"format {FORMAT}", f"vigil {__version__}", *_packages(), *_system_libraries()]
+    from vigil.hyphenation import AZ_DICTIONARY
+
+    # vigil's hyphenation: its dictionary, and which dictionary a language takes
+    parts += [f"{path.name}:{_digest(path)}" for path in sorted(
+        AZ_DICTIONARY.parent.glob("*")) if path.suffix in (".py", ".dic")]
     for folder in (fonts_dir(), *composed.theme_folders):
         parts += [f"{path}:{_digest(path)}" for path in sorted(folder.rglob("*"))
                   if path.is_file()]
