@@ -33,7 +33,10 @@ def _cold_build(tree: Path, work: Path, whole: bool) -> float:
     is shared, and waiting for a core is not the build's cost."""
     with tempfile.TemporaryDirectory(dir=work) as run:
         env = {**os.environ, "PYTHONPATH": str(tree / "src"), "XDG_CACHE_HOME": f"{run}/cache",
-               "VIGIL_CACHE": f"{run}/images", "VIGIL_HOME": str(tree)}
+               "VIGIL_CACHE": f"{run}/images", "VIGIL_CACHE_DIR": f"{run}/cache/vigil"}
+        env.pop("VIGIL_HOME", None)
+        if (tree / "templates").is_dir():  # before the themes and fonts were package data
+            env["VIGIL_HOME"] = str(tree)
         command = [sys.executable, "-m", "vigil", "build",
                    str(tree / "content" / "eternal-return-2025"), "-o", f"{run}/out", "--force",
                    "--quiet", *(["--whole"] if whole else [])]
