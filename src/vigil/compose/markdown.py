@@ -14,7 +14,6 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable, Sequence
-from functools import partial
 from html import escape
 from pathlib import Path
 from typing import Any
@@ -92,7 +91,8 @@ class MarkdownRenderer:
         self._md.validateLink = _any_link  # type: ignore[method-assign]
         # No-break spaces (number and unit or month, "No. 5", initials), and the last word of
         # every paragraph kept whole: a paragraph never ends on the tail of a hyphenated word.
-        self._md.core.ruler.push("vigil_ties", partial(_tie_text, language=language))
+        # (Applied after links and raw HTML are judged: a kept tail is markup of vigil's own.)
+        self._language = language
         # Demote headings: the section title is the page's h1.
         self._md.add_render_rule("heading_open", _heading_open)
         self._md.add_render_rule("heading_close", _heading_close)
@@ -105,6 +105,7 @@ class MarkdownRenderer:
         env: dict[str, Any] = {}
         tokens = self._md.parseInline(text, env) if inline else self._md.parse(text, env)
         _resolve(tokens, file, first_line, resolve_image, resolve_link, warn or _ignore)
+        _tie_text(tokens, self._language)
         tokens = _inline_footnotes(self._md, tokens, env)
         html = self._md.renderer.render(tokens, self._md.options, env)
         if inline:
@@ -237,10 +238,9 @@ KEPT_TAIL = 60
 RUNT = 9
 
 
-def _tie_text(state: Any, language: str) -> None:
-    """Core rule: no-break spaces in every text run; the end of each paragraph in a
+def _tie_text(tokens: Sequence[Token], language: str) -> None:
+    """No-break spaces in every text run; the end of each paragraph in a
     ``<span class="last-words">``."""
-    tokens = state.tokens
     for index, token in enumerate(tokens):
         if token.type != "inline" or not token.children:
             continue
