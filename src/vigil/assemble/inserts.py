@@ -4,6 +4,12 @@ Takes a pypdf writer holding the typeset document, where its anchors lie and the
 draws each chosen insert page, scaled to the trim size or kept at its size and centred, beneath
 the reserved page's own content (its page number, when stamped). The reserved page objects
 stay, so the contents, bookmarks and links that point at them keep working.
+
+In a tagged document each inserted page is one ``/Figure`` element whose alternative text
+(``/Alt``) is the insert's ``alt:``: its drawing is one marked-content sequence of the page
+(a new MCID, a new entry of the page's ``/ParentTree`` array), and the element joins the
+structure tree after the elements of the pages before it. (An insert's own tags are not
+grafted: its pages are read as a picture with a description.)
 """
 
 from __future__ import annotations
@@ -23,6 +29,7 @@ def place_inserts(writer: Any, typeset: Typeset, publication: Publication) -> li
     from pypdf import PdfReader, PdfWriter, Transformation
 
     notes = []
+    tagged = "/StructTreeRoot" in writer.root_object
     for section in publication.sections:
         insert = section.insert
         if insert is None:
@@ -36,10 +43,12 @@ def place_inserts(writer: Any, typeset: Typeset, publication: Publication) -> li
                 for n, source_index in enumerate(insert.pages):
                     target = writer.pages[typeset.anchors[f"{section.id}-page-{n}"]]
                     source = reader.pages[source_index]
-                    if source.rotation:
+                    if source.rotation or tagged:
                         # pypdf turns a rotated page upright only once it belongs to a writer.
                         source = PdfWriter().add_page(source)
                         source.transfer_rotation_to_content()
+                    if tagged:
+                        _as_figure(writer, source, target, insert.options.alt)
                     target.merge_transformed_page(
                         source, _placement(source, target, insert.options.size, Transformation),
                         over=False,
@@ -101,3 +110,87 @@ def _placement(source: Any, target: Any, size: str, transformation: Any) -> Any:
     x = float(trim.left) + (float(trim.width) - width * scale) / 2 - float(box.left) * scale
     y = float(trim.bottom) + (float(trim.height) - height * scale) / 2 - float(box.bottom) * scale
     return transformation().scale(scale, scale).translate(x, y)
+
+
+def _as_figure(writer: Any, source: Any, target: Any, alt: str | None) -> None:
+    """Make the insert page ``source`` (a page of its own writer) one marked-content sequence
+    of ``target``, the content of a new /Figure element of ``writer``'s structure tree."""
+    from pypdf.generic import (
+        ArrayObject,
+        DictionaryObject,
+        NameObject,
+        NumberObject,
+        TextStringObject,
+    )
+
+    tree = writer.root_object["/StructTreeRoot"].get_object()
+    nums = _parent_array(writer, tree, target)
+    mcid = len(nums)
+    contents = source.get_contents()
+    data = contents.get_data() if contents is not None else b""
+    source.replace_contents(_stream(
+        f"/Figure <</MCID {mcid}>> BDC\n".encode() + data + b"\nEMC\n"))
+    kids = tree["/K"].get_object()
+    document = kids[0].get_object() if isinstance(kids, ArrayObject) and kids else tree
+    figure = DictionaryObject({
+        NameObject("/Type"): NameObject("/StructElem"),
+        NameObject("/S"): NameObject("/Figure"),
+        NameObject("/P"): document.indirect_reference if document is not tree
+        else tree.indirect_reference,
+        NameObject("/Pg"): target.indirect_reference,
+        NameObject("/K"): NumberObject(mcid),
+    })
+    if alt and alt.strip():
+        figure[NameObject("/Alt")] = TextStringObject(alt.strip())
+    reference = writer._add_object(figure)
+    nums.append(reference)
+    top = document.get("/K")
+    top = top.get_object() if top is not None else ArrayObject()
+    if not isinstance(top, ArrayObject):
+        top = ArrayObject([document.raw_get("/K")])
+        document[NameObject("/K")] = top
+    order = {page.indirect_reference.idnum: index for index, page in enumerate(writer.pages)}
+    here = order.get(target.indirect_reference.idnum, 0)
+    position = len(top)
+    for index, kid in enumerate(top):
+        element = kid.get_object() if hasattr(kid, "get_object") else kid
+        page = element.get("/Pg") if isinstance(element, dict) else None
+        if page is not None and order.get(page.idnum, -1) > here:
+            position = index
+            break
+    top.insert(position, reference)
+
+
+def _stream(data: bytes) -> Any:
+    from pypdf.generic import DecodedStreamObject
+
+    stream = DecodedStreamObject()
+    stream.set_data(data)
+    return stream
+
+
+def _parent_array(writer: Any, tree: Any, page: Any) -> Any:
+    """The /ParentTree array of ``page``'s marked content (made when the page has none)."""
+    from pypdf.generic import ArrayObject, NameObject, NumberObject
+
+    parent_tree = tree["/ParentTree"].get_object()
+    nums = parent_tree.get("/Nums")
+    if nums is None:
+        nums = ArrayObject()
+        parent_tree[NameObject("/Nums")] = nums
+    nums = nums.get_object()
+    key = page.get("/StructParents")
+    if key is not None:
+        for index in range(0, len(nums) - 1, 2):
+            if int(nums[index]) == int(key):
+                found = nums[index + 1].get_object()
+                if isinstance(found, ArrayObject):
+                    return found
+    key = int(tree.get("/ParentTreeNextKey", 0) or 0)
+    for index in range(0, len(nums) - 1, 2):
+        key = max(key, int(nums[index]) + 1)
+    array = ArrayObject()
+    nums.extend([NumberObject(key), array])
+    tree[NameObject("/ParentTreeNextKey")] = NumberObject(key + 1)
+    page[NameObject("/StructParents")] = NumberObject(key)
+    return array

@@ -10,7 +10,10 @@ Codes (each has a test in which it fires): ``page-count``, ``page-size``, ``page
 ``font-damaged``, ``image-resolution``, ``metadata-title``, ``metadata-language``,
 ``metadata-author``, ``not-tagged``, ``pdfa-missing``, ``pdfa-output-intent``, ``encrypted``,
 ``javascript``, ``link-broken``, ``bookmark-broken``, ``bookmark-missing``, ``no-bookmarks``,
-``file-size``, ``content-damaged``, ``image-alt`` (a tagged /Figure without /Alt).
+``file-size``, ``content-damaged``, ``image-alt`` (a tagged /Figure without /Alt), and the
+tag checks of :mod:`vigil.check.tagging` (``tag-orphan``, ``tag-parent-tree``,
+``tag-untagged``, ``heading-nested``, ``heading-skip``, ``table-scope``,
+``link-description``).
 """
 
 from __future__ import annotations
@@ -56,6 +59,7 @@ def check_document(reader: Any, data: bytes, expect: Expectations, *, name: str 
     _metadata(reader, expect, report)
     if expect.tagged:
         _tagged(reader, report)
+    _structure(reader, expect, report)
     if figures:
         _figures(reader, expect, report)
     _archive(reader, expect, claims, report)
@@ -256,6 +260,24 @@ def _tagged(reader: Any, report: Report) -> None:
         report.add(ERROR, "not-tagged",
                    "the PDF is not tagged (no structure tree or MarkInfo /Marked): screen "
                    "readers cannot read it in order")
+
+
+def _structure(reader: Any, expect: Expectations, report: Report) -> None:
+    """The structure tree and marked content (:mod:`vigil.check.tagging`): errors for a
+    profile that promises tags (screen) and for any file that claims PDF/UA; warnings for
+    another tagged file."""
+    from vigil.check.tagging import check_tags, pdfua_claim
+
+    if "/StructTreeRoot" not in _root(reader):
+        return
+    claim = pdfua_claim(reader)
+    severity: Severity = ERROR if expect.tagged or claim else WARNING
+    for problem in check_tags(reader):
+        if problem.code == "language-missing":
+            continue  # metadata-language says it
+        message = f"the file claims {claim} but {problem.message}" if claim else \
+            problem.message
+        report.add(severity, problem.code, message, page=problem.page)
 
 
 MAX_STRUCTURE_NODES = 200_000

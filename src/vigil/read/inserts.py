@@ -39,6 +39,7 @@ class InsertOptions(StrictModel):
 
     insert: Annotated[str, Field(min_length=1)]
     title: str | None = None
+    alt: str | None = None  # what the inserted pages show, for screen readers (a Figure's /Alt)
     pages: str = "all"
     size: Literal["scale", "keep", "refuse"] = "scale"
     stamp_page_number: bool = False

@@ -1,0 +1,198 @@
+"""Make a tagged document keep what it claims to a screen reader (and to PDF/UA-1).
+
+Takes a pypdf writer holding a tagged document (WeasyPrint's tags, merged by
+:mod:`vigil.assemble.tags` when laid out section by section) and, for link descriptions, the
+title of the section each anchor belongs to; changes the writer in place:
+
+- marked content whose element only the ``/ParentTree`` reaches, not the structure root
+  (WeasyPrint tags the page-margin boxes -- running heads, page numbers -- that way: "it could
+  be included as Artifact, but that's only allowed in PDF 2.0") becomes pagination artifact
+  content (``/Artifact <</Type /Pagination>> BDC``); its ``/ParentTree`` entries become null
+  and its elements, referenced by nothing any more, are dropped;
+- every table header cell (``/TH``) says what it heads: ``/Scope /Row`` for the first cell of
+  a row of data cells, ``/Scope /Column`` otherwise (WeasyPrint links data cells to headers
+  with ``/Headers`` but writes no scope);
+- every link annotation's description (``/Contents``) is the title of the section it leads
+  to, not the anchor's name (``foreword``) WeasyPrint writes.
+
+Deterministic (no sets decide an order). Heavy imports (pypdf) inside the functions.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping
+from typing import Any
+
+MAX_ELEMENTS = 500_000
+_MARKED = re.compile(rb"/[A-Za-z0-9_.]+\s*<<\s*/MCID\s+(\d+)\s*>>\s*BDC")
+_ARTIFACT = b"/Artifact <</Type /Pagination>> BDC"
+
+
+def _raw(node: Any, key: str, default: Any = None) -> Any:
+    """``node[key]`` unresolved (an indirect reference stays one), or ``default``."""
+    return node.raw_get(key) if key in node else default
+
+
+def _resolve(value: Any) -> Any:
+    return value.get_object() if value is not None and hasattr(value, "get_object") else value
+
+
+def _items(value: Any) -> list[Any]:
+    resolved = _resolve(value)
+    if isinstance(resolved, list):
+        return list(resolved)
+    return [] if value is None else [value]
+
+
+def make_accessible(writer: Any, titles: Mapping[str, str] | None = None) -> None:
+    """Fix the tags of the document in ``writer`` (see the module); nothing when untagged.
+    ``titles`` maps an anchor (a named destination) to the title its links are described by."""
+    root = writer.root_object
+    tree = _resolve(root.get("/StructTreeRoot"))
+    if not isinstance(tree, dict):
+        return
+    reached = _reach(tree)
+    if _artifacts(writer, tree, reached):
+        writer.compress_identical_objects(remove_duplicates=False, remove_unreferenced=True)
+    _describe_links(writer, titles or {})
+
+
+def _reach(tree: Any) -> set[int]:
+    """The object numbers of the elements the root reaches; header cells get their scope."""
+    reached: set[int] = set()
+    stack = list(reversed(_items(_raw(tree, "/K"))))
+    while stack and len(reached) < MAX_ELEMENTS:
+        kid = stack.pop()
+        number = getattr(kid, "idnum", None)
+        element = _resolve(kid)
+        if not isinstance(element, dict) or element.get("/Type") in ("/MCR", "/OBJR"):
+            continue
+        if number is not None:
+            if number in reached:
+                continue
+            reached.add(number)
+        if element.get("/S") == "/TR":
+            _scope(element)
+        stack.extend(reversed([item for item in _items(_raw(element, "/K"))
+                               if hasattr(item, "idnum") or isinstance(item, dict)]))
+    return reached
+
+
+def _scope(row: Any) -> None:
+    """Give the header cells of a table row their /Scope."""
+    from pypdf.generic import DictionaryObject, NameObject
+
+    cells = [_resolve(cell) for cell in _items(_raw(row, "/K"))]
+    cells = [cell for cell in cells if isinstance(cell, dict) and cell.get("/S") in
+             ("/TH", "/TD")]
+    headers_only = all(cell.get("/S") == "/TH" for cell in cells)
+    for position, cell in enumerate(cells):
+        if cell.get("/S") != "/TH":
+            continue
+        scope = "/Column" if headers_only or position > 0 else "/Row"
+        attributes = _resolve(cell.get("/A"))
+        target = None
+        for item in (attributes if isinstance(attributes, list) else [attributes]):
+            item = _resolve(item)
+            if isinstance(item, dict) and item.get("/O") == "/Table":
+                target = item
+                break
+        if target is None:
+            target = DictionaryObject({NameObject("/O"): NameObject("/Table")})
+            if isinstance(attributes, list):
+                attributes.append(target)
+            elif isinstance(attributes, dict):
+                from pypdf.generic import ArrayObject
+
+                cell[NameObject("/A")] = ArrayObject([_raw(cell, "/A"), target])
+            else:
+                cell[NameObject("/A")] = target
+        if "/Scope" not in target:
+            target[NameObject("/Scope")] = NameObject(scope)
+
+
+def _parent_tree(tree: Any) -> dict[int, Any]:
+    """The parent tree's entries by key (values unresolved)."""
+    found: dict[int, Any] = {}
+    stack = [tree.get("/ParentTree")]
+    depth = 0
+    while stack and depth < 10_000:
+        depth += 1
+        node = _resolve(stack.pop())
+        if not isinstance(node, dict):
+            continue
+        nums = _resolve(node.get("/Nums"))
+        if isinstance(nums, list):
+            for index in range(0, len(nums) - 1, 2):
+                key = _resolve(nums[index])
+                if isinstance(key, int) and not isinstance(key, bool):
+                    found[int(key)] = nums[index + 1]
+        stack.extend(_items(node.get("/Kids")))
+    return found
+
+
+def _artifacts(writer: Any, tree: Any, reached: set[int]) -> bool:
+    """Turn marked content that only the parent tree reaches into pagination artifacts;
+    True when anything changed."""
+    from pypdf.generic import NullObject
+
+    entries = _parent_tree(tree)
+    changed = False
+    for page in writer.pages:
+        key = _resolve(page.get("/StructParents"))
+        if not isinstance(key, int) or isinstance(key, bool):
+            continue
+        values = _resolve(entries.get(int(key)))
+        if not isinstance(values, list):
+            continue
+        orphans = {index for index, value in enumerate(values)
+                   if hasattr(value, "idnum") and value.idnum not in reached}
+        if not orphans:
+            continue
+        for index in sorted(orphans):
+            values[index] = NullObject()
+        _mark_artifacts(page, orphans)
+        changed = True
+    return changed
+
+
+def _mark_artifacts(page: Any, orphans: set[int]) -> None:
+    """Rewrite ``/Tag <</MCID n>> BDC`` for the MCIDs ``orphans`` in the page's content."""
+
+    def replace(match: re.Match[bytes]) -> bytes:
+        return _ARTIFACT if int(match[1]) in orphans else match[0]
+
+    for reference in _items(_raw(page, "/Contents")):
+        stream = _resolve(reference)
+        if not hasattr(stream, "get_data"):
+            continue
+        data = stream.get_data()
+        new = _MARKED.sub(replace, data)
+        if new != data:
+            stream.set_data(new)
+
+
+def _describe_links(writer: Any, titles: Mapping[str, str]) -> None:
+    """A link's /Contents: the title of the section its anchor belongs to."""
+    from pypdf.generic import NameObject, TextStringObject
+
+    contents = NameObject("/Contents")
+    for page in writer.pages:
+        for reference in _items(page.get("/Annots")):
+            annotation = _resolve(reference)
+            if not isinstance(annotation, dict) or annotation.get("/Subtype") != "/Link":
+                continue
+            destination = _resolve(annotation.get("/Dest"))
+            action = _resolve(annotation.get("/A"))
+            if destination is None and isinstance(action, dict) and action.get("/S") == "/GoTo":
+                destination = _resolve(action.get("/D"))
+            if not isinstance(destination, str):
+                if isinstance(action, dict) and action.get("/S") == "/URI" and \
+                        not str(annotation.get("/Contents") or "").strip():
+                    annotation[contents] = TextStringObject(str(action.get("/URI")))
+                continue
+            name = str(destination).removeprefix("#")
+            title = titles.get(name)
+            if title:
+                annotation[contents] = TextStringObject(title)
