@@ -276,8 +276,8 @@ def _scan(data: bytes, resources: Any, key: int, page: int, depth: int, content:
                     content.mcids[(key, mcid)] = page
         elif operator == b"EMC":
             level = max(0, level - 1)
-        elif marked or level:
-            continue
+        elif operator == b"Do" or marked or level:
+            pass
         elif operator in _TEXT:
             content.untagged.setdefault(page, []).append("text")
         elif operator in _PAINT:
