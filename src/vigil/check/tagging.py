@@ -14,6 +14,7 @@ concerns). Every problem is something vigil's own outputs once had, and any PDF 
   neither real content nor an artifact (an inserted PDF page, drawn as it came).
 - ``heading-nested``: a heading element inside another heading.
 - ``heading-skip``: heading levels that skip (an H1, then an H3), in reading order.
+- ``heading-empty``: a heading element that marks no content.
 - ``table-scope``: a table header cell (``/TH``) that does not say what it heads (``/Scope``).
 - ``link-description``: a link annotation without a description (``/Contents``), or one that
   is only the name of the anchor it leads to (``foreword``).
@@ -164,6 +165,10 @@ class _TreeWalk:
             inside = heading_depth
             if level:
                 self._heading(int(level[1]), role, page_number, heading_depth > 0)
+                if not _has_content(element):
+                    self.problems.append(TagProblem(
+                        "heading-empty", f"a heading ({role[1:]}) has no content"
+                        + (f" on page {page_number}" if page_number else ""), page_number))
                 inside += 1
             elif role == "/TH" and not _has_scope(element):
                 self.scope_missing.append(page_number or 0)
@@ -219,6 +224,26 @@ class _TreeWalk:
                 page))
         if not nested:
             self.last_level = level
+
+
+def _has_content(element: Any) -> bool:
+    """Whether an element's subtree marks any content (an MCID or a marked-content
+    reference), looked for among a bounded number of descendants."""
+    stack, seen = [element], 0
+    while stack and seen < 2_000:
+        seen += 1
+        node = _resolve(stack.pop())
+        if not isinstance(node, dict):
+            continue
+        if node.get("/Type") == "/MCR":
+            return True
+        kids = _resolve(node.get("/K"))
+        for kid in kids if isinstance(kids, list) else [kids]:
+            if _number(kid) is not None and not hasattr(kid, "idnum"):
+                return True
+            if kid is not None:
+                stack.append(kid)
+    return False
 
 
 def _has_scope(element: Any) -> bool:
