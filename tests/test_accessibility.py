@@ -328,6 +328,7 @@ h1::after { content: ""; display: block; border-bottom: 1pt solid black; }
 <h1>First part</h1><h3>A skipped level</h3><p>Text.</p>
 <table><tr><th>Year</th><th>Figure</th></tr><tr><td>1992</td><td>613</td></tr></table>
 <h1 id="second" style="break-before: page">Second part</h1><p>More text.</p>
+<p style="hyphens: auto; width: 22mm">Responsibilities accumulate extraordinarily.</p>
 </body></html>"""
 
 
@@ -361,11 +362,39 @@ def test_check_names_every_defect(defective: Path) -> None:
         assert "claims PDF/UA-1" in found[code].message
 
 
+def test_check_warns_of_hyphens_that_cut_words_in_two(defective: Path) -> None:
+    report = check_file(defective, "screen")
+    hyphens = [f for f in report.findings if f.code == "text-hyphen"]
+    assert len(hyphens) == 1 and hyphens[0].severity == "warning", report.text()
+
+
 def test_vigil_check_on_the_command_line(defective: Path) -> None:
     code, out, err = run_cli("check", defective, "--profile", "screen")
     assert code == 1, out + err
-    for defect in DEFECTS:
+    for defect in (*DEFECTS, "text-hyphen"):
         assert defect in out + err, out + err
+
+
+@pytest.mark.slow
+def test_a_hyphenated_word_copies_whole(samples: dict[str, Path]) -> None:
+    """The hyphen hyphenation adds is drawn, but extracted as a soft hyphen (its ActualText):
+    poppler and pdfium give "Ministry", not "Min‐istry"."""
+    path = samples["booklet"]
+    text = subprocess.run([_tool("pdftotext"), "-f", "3", "-l", "3", str(path), "-"],
+                          capture_output=True, text=True, check=True).stdout
+    assert "Min\u00ad\nistry" in text and "\u2010" not in text
+    document = pdfium.PdfDocument(str(path))
+    try:
+        extracted = document[2].get_textpage().get_text_range()
+    finally:
+        document.close()
+    assert "Min\u2010" not in extracted and re.search("Min.?istry", extracted)
+    assert "\u2010" not in pdftotext_all(path)
+
+
+def pdftotext_all(path: Path) -> str:
+    return subprocess.run([_tool("pdftotext"), str(path), "-"], capture_output=True, text=True,
+                          check=True).stdout
 
 
 def test_a_tagged_file_that_claims_nothing_gets_warnings_under_print(defective: Path,

@@ -13,7 +13,13 @@ title of the section each anchor belongs to; changes the writer in place:
   a row of data cells, ``/Scope /Column`` otherwise (WeasyPrint links data cells to headers
   with ``/Headers`` but writes no scope);
 - every link annotation's description (``/Contents``) is the title of the section it leads
-  to, not the anchor's name (``foreword``) WeasyPrint writes.
+  to, not the anchor's name (``foreword``) WeasyPrint writes;
+- the hyphen that hyphenation adds at the end of a line (U+2010, WeasyPrint's hyphenate
+  character) is drawn inside ``/Span <</ActualText <FEFF00AD>>> BDC ... EMC``: programs that
+  extract text (copying, search, screen readers) get a soft hyphen, so that "Min-istry" reads
+  as "Ministry", while the page shows the same hyphen. Only WeasyPrint's content is rewritten
+  so: a line's last ``TJ`` of hex strings (2-byte codes), its last code mapped to U+2010 by the
+  font's ``/ToUnicode``.
 
 Deterministic (no sets decide an order). Heavy imports (pypdf) inside the functions.
 """
@@ -56,6 +62,7 @@ def make_accessible(writer: Any, titles: Mapping[str, str] | None = None) -> Non
     if _artifacts(writer, tree, reached):
         writer.compress_identical_objects(remove_duplicates=False, remove_unreferenced=True)
     _describe_links(writer, titles or {})
+    _soft_hyphens(writer)
 
 
 def _reach(tree: Any) -> set[int]:
@@ -196,3 +203,127 @@ def _describe_links(writer: Any, titles: Mapping[str, str]) -> None:
             title = titles.get(name)
             if title:
                 annotation[contents] = TextStringObject(title)
+
+
+# ---------------------------------------------------------------- hyphenation hyphens
+
+_TOKENS = re.compile(
+    rb"(?P<font>/(?P<name>[^\s/<>\[\]()]+)\s+[-\d.]+\s+Tf)"
+    rb"|(?P<tj>\[(?P<array>(?:<[0-9A-Fa-f\s]*>|[-+\d.\s])*)\]\s*TJ)"
+    rb"|(?P<begin>\bBDC\b|\bBMC\b)|(?P<end>\bEMC\b)")
+_LAST_CODE = re.compile(rb"<([0-9A-Fa-f]{4})(?=[^<]*$)")
+_HYPHEN = "\u2010"
+_SOFT = b"/Span <</ActualText <FEFF00AD>>> BDC "
+_BFCHAR = re.compile(rb"beginbfchar(.*?)endbfchar", re.S)
+_BFRANGE = re.compile(rb"beginbfrange(.*?)endbfrange", re.S)
+_HEX = re.compile(rb"<([0-9A-Fa-f]*)>")
+
+
+def _hyphen_codes(font: Any, memo: dict[int, frozenset[bytes]]) -> frozenset[bytes]:
+    """The 2-byte codes a Type0 font's /ToUnicode maps to U+2010."""
+    number = getattr(font, "idnum", None)
+    if number is not None and number in memo:
+        return memo[number]
+    codes: set[bytes] = set()
+    resolved = _resolve(font)
+    unicode = _resolve(resolved.get("/ToUnicode")) if isinstance(resolved, dict) else None
+    if resolved is not None and resolved.get("/Subtype") == "/Type0" and \
+            hasattr(unicode, "get_data"):
+        data = _data(unicode)
+        for block in _BFCHAR.findall(data):
+            values = _HEX.findall(block)
+            for code, text in zip(values[::2], values[1::2], strict=False):
+                if _text(text) == _HYPHEN and len(code) == 4:
+                    codes.add(code.upper())
+        for block in _BFRANGE.findall(data):
+            values = _HEX.findall(block)
+            for low, high, start in zip(values[::3], values[1::3], values[2::3], strict=False):
+                first, last, base = int(low or b"0", 16), int(high or b"0", 16), _text(start)
+                if len(base) == 1 and first <= last and \
+                        ord(base) <= ord(_HYPHEN) <= ord(base) + last - first:
+                    codes.add(b"%04X" % (first + ord(_HYPHEN) - ord(base)))
+    found = frozenset(codes)
+    if number is not None:
+        memo[number] = found
+    return found
+
+
+def _data(stream: Any) -> bytes:
+    return bytes(stream.get_data())
+
+
+def _text(hex_digits: bytes) -> str:
+    try:
+        return bytes.fromhex(hex_digits.decode("ascii")).decode("utf-16-be")
+    except (ValueError, UnicodeDecodeError):
+        return ""
+
+
+def page_hyphens(page: Any, memo: dict[int, frozenset[bytes]]) -> dict[bytes, frozenset[bytes]]:
+    """For each font resource name of ``page`` (without the slash), the codes it shows
+    U+2010 with; ``memo`` is kept between pages."""
+    resources = _resolve(page.get("/Resources"))
+    fonts = _resolve(resources.get("/Font")) if isinstance(resources, dict) else None
+    if not isinstance(fonts, dict):
+        return {}
+    return {str(name)[1:].encode("latin-1"): _hyphen_codes(_raw(fonts, name), memo)
+            for name in fonts}
+
+
+def _soft_hyphens(writer: Any) -> None:
+    memo: dict[int, frozenset[bytes]] = {}
+    for page in writer.pages:
+        hyphens = page_hyphens(page, memo)
+        if not any(hyphens.values()):
+            continue
+        for reference in _items(_raw(page, "/Contents")):
+            stream = _resolve(reference)
+            if hasattr(stream, "get_data"):
+                data = stream.get_data()
+                new = mark_hyphens(data, hyphens)[0]
+                if new != data:
+                    stream.set_data(new)
+
+
+def mark_hyphens(data: bytes, hyphens: Mapping[bytes, frozenset[bytes]]) -> tuple[bytes, int]:
+    """``data`` with the last hyphen of each marked line wrapped (see the module), and how
+    many were wrapped (0: ``data`` itself)."""
+    font = b""
+    given: list[bool] = []  # for each open sequence: it or one around it has an ActualText
+    last: tuple[re.Match[bytes], bytes] | None = None  # the sequence's last TJ, its font
+    cuts: list[tuple[re.Match[bytes], bytes]] = []
+    for match in _TOKENS.finditer(data):
+        if match["font"]:
+            font = match["name"]
+        elif match["tj"]:
+            last = (match, font) if given and not given[-1] else None
+        elif match["begin"]:
+            properties = data[max(0, match.start() - 300):match.start()]
+            opened = properties.rfind(b"<<")
+            actual = opened >= 0 and b"/ActualText" in properties[opened:]
+            given.append(actual or (bool(given) and given[-1]))
+            last = None
+        elif match["end"]:
+            if given and last is not None:
+                cuts.append(last)
+            if given:
+                given.pop()
+            last = None
+    out, position, count = bytearray(), 0, 0
+    for match, name in cuts:
+        array = match["array"]
+        code = _LAST_CODE.search(array)
+        if code is None or code[1].upper() not in hyphens.get(name, frozenset()):
+            continue
+        split = code.start()
+        before, after = array[:split], array[split:]
+        out += data[position:match.start()]
+        if _HEX.search(before) is not None:
+            out += b"[" + before + b"] TJ "
+        out += _SOFT + b"[" + after + b"] TJ EMC"
+        position = match.end()
+        count += 1
+    if not count:
+        return data, 0
+    out += data[position:]
+    return bytes(out), count

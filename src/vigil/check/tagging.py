@@ -18,6 +18,8 @@ concerns). Every problem is something vigil's own outputs once had, and any PDF 
 - ``table-scope``: a table header cell (``/TH``) that does not say what it heads (``/Scope``).
 - ``link-description``: a link annotation without a description (``/Contents``), or one that
   is only the name of the anchor it leads to (``foreword``).
+- ``text-hyphen``: a line ending with a hyphenation hyphen (U+2010) that text extraction
+  keeps as it is (no ``/ActualText`` soft hyphen over it).
 - ``language-missing``: the catalog has no ``/Lang``.
 
 The walk is bounded (elements, depth, content streams) so that a hostile file cannot keep it
@@ -115,6 +117,7 @@ def check_tags(reader: Any) -> list[TagProblem]:
             "so", first))
     problems += walk.problems
     problems += _links(reader, pages)
+    problems += _hyphens(reader)
     language = _resolve(root.get("/Lang"))
     if not str(language or "").strip():
         problems.append(TagProblem("language-missing",
@@ -397,6 +400,35 @@ def _marked_content(walk: _TreeWalk, content: _Content, tree: Any,
             f"{'s' if count > 1 else ''} of marked content{where} (a missing or wrong entry, "
             "or an element pointing at content that is not there)",
             min(broken) if broken else None)
+
+
+def _hyphens(reader: Any) -> Iterator[TagProblem]:
+    """Lines that end with a hyphenation hyphen (U+2010) with no ActualText over it: copied
+    and searched, "Min-" and "istry" stay two words."""
+    from vigil.assemble.accessible import mark_hyphens, page_hyphens
+
+    memo: dict[int, frozenset[bytes]] = {}
+    found: dict[int, int] = {}
+    for number, page in enumerate(reader.pages, start=1):
+        hyphens = page_hyphens(page, memo)
+        if not any(hyphens.values()):
+            continue
+        try:
+            contents = page.get_contents()
+            data = bytes(contents.get_data()) if contents is not None else b""
+        except Exception:
+            continue
+        count = mark_hyphens(data, hyphens)[1]
+        if count:
+            found[number] = count
+    if found:
+        total = sum(found.values())
+        yield TagProblem(
+            "text-hyphen",
+            f"{total} line{'s end' if total > 1 else ' ends'} with a hyphenation hyphen "
+            f"(U+2010) on {_pages_text(sorted(found))} that text extraction keeps: copied or "
+            "searched, the word stays cut in two (give it /ActualText, a soft hyphen)",
+            min(found))
 
 
 def _links(reader: Any, pages: dict[int, int]) -> Iterator[TagProblem]:
