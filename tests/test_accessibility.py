@@ -409,3 +409,43 @@ def test_a_tagged_file_that_claims_nothing_gets_warnings_under_print(defective: 
     report = check_file(path, "print")
     tags = [f for f in report.findings if f.code in DEFECTS]
     assert tags and all(f.severity == "warning" for f in tags)
+
+
+def _with_null_in_object_stream() -> bytes:
+    """A one-page PDF whose object 4 is a bare ``null`` inside its object stream, as vigil's
+    compaction once wrote the booklet."""
+    import struct
+    import zlib
+
+    objects = [b"<< /Type /Catalog /Pages 2 0 R >>",
+               b"<< /Type /Pages /Kids [3 0 R] /Count 1 >>",
+               b"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 200 200] >>",
+               b"null"]
+    offsets, body = [], b""
+    for number, data in enumerate(objects, start=1):
+        offsets.append(f"{number} {len(body)}".encode())
+        body += data + b"\n"
+    header = b" ".join(offsets) + b"\n"
+    packed = zlib.compress(header + body)
+    out = b"%PDF-1.7\n"
+    stream_at = len(out)
+    out += (b"5 0 obj\n<< /Type /ObjStm /N 4 /First %d /Filter /FlateDecode /Length %d >>\n"
+            b"stream\n" % (len(header), len(packed)) + packed + b"\nendstream\nendobj\n")
+    xref_at = len(out)
+    rows = struct.pack(">BIH", 0, 0, 65535)
+    rows += b"".join(struct.pack(">BIH", 2, 5, index) for index in range(4))
+    rows += struct.pack(">BIH", 1, stream_at, 0) + struct.pack(">BIH", 1, xref_at, 0)
+    data = zlib.compress(rows)
+    out += (b"6 0 obj\n<< /Type /XRef /Size 7 /W [1 4 2] /Root 1 0 R /Filter /FlateDecode "
+            b"/Length %d >>\nstream\n" % len(data) + data + b"\nendstream\nendobj\n")
+    return out + b"startxref\n%d\n%%%%EOF\n" % xref_at
+
+
+def test_check_refuses_a_bare_null_in_an_object_stream(tmp_path: Path) -> None:
+    path = tmp_path / "null.pdf"
+    path.write_bytes(_with_null_in_object_stream())
+    done = subprocess.run([_tool("mutool"), "show", str(path), "4"], capture_output=True,
+                          text=True)
+    assert "not found in its object stream" in done.stderr  # what MuPDF said of the booklet
+    code, out, err = run_cli("check", path, "--profile", "screen")
+    assert code == 2 and "object 4 is a bare null inside an object stream" in err, out + err
