@@ -65,15 +65,15 @@ def assemble(typeset: Typeset, publication: Publication, profile: Profile) -> As
 
 
 def _anchor_titles(typeset: Typeset, publication: Publication) -> dict[str, str]:
-    """Each anchor's section title: the section that starts last at or before its page."""
+    """Each anchor's section title: the section that starts last at or before its page (the
+    publication's title before the first section)."""
     starts = sorted((typeset.anchors[section.id], index, section.title)
                     for index, section in enumerate(publication.sections)
                     if section.id in typeset.anchors and section.title)
     titles: dict[str, str] = {}
     for name, page in sorted(typeset.anchors.items()):
         found = [title for start, _, title in starts if start <= page]
-        if found:
-            titles[name] = found[-1]
+        titles[name] = found[-1] if found else publication.meta.title
     return titles
 
 
