@@ -288,6 +288,9 @@ def _soft_hyphens(writer: Any) -> None:
 def mark_hyphens(data: bytes, hyphens: Mapping[bytes, frozenset[bytes]]) -> tuple[bytes, int]:
     """``data`` with the last hyphen of each marked line wrapped (see the module), and how
     many were wrapped (0: ``data`` itself)."""
+    codes = sorted({code for found in hyphens.values() for code in found})
+    if not codes or not re.search(b"<(?:" + b"|".join(codes) + b")>", data, re.IGNORECASE):
+        return data, 0  # no hyphen drawn (most pages): the stream is not parsed
     font = b""
     given: list[bool] = []  # for each open sequence: it or one around it has an ActualText
     last: tuple[re.Match[bytes], bytes] | None = None  # the sequence's last TJ, its font
