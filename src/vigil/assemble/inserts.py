@@ -8,7 +8,8 @@ stay, so the contents, bookmarks and links that point at them keep working.
 In a tagged document each inserted page is one ``/Figure`` element whose alternative text
 (``/Alt``) is the insert's ``alt:``: its drawing is one marked-content sequence of the page
 (a new MCID, a new entry of the page's ``/ParentTree`` array), and the element joins the
-structure tree after the elements of the pages before it. (An insert's own tags are not
+insert's section on that page (after its hidden title), or the document after the elements of
+the pages before it. (An insert's own tags are not
 grafted: its pages are read as a picture with a description.)
 """
 
@@ -144,11 +145,17 @@ def _as_figure(writer: Any, source: Any, target: Any, alt: str | None) -> None:
         figure[NameObject("/Alt")] = TextStringObject(alt.strip())
     reference = writer._add_object(figure)
     nums.append(reference)
-    top = document.get("/K")
-    top = top.get_object() if top is not None else ArrayObject()
-    if not isinstance(top, ArrayObject):
-        top = ArrayObject([document.raw_get("/K")])
-        document[NameObject("/K")] = top
+    top = _kids_array(document)
+    for kid in reversed(top):  # the insert's own section (its hidden title) holds the Figure
+        element: Any = kid.get_object() if hasattr(kid, "get_object") else kid
+        page = element.raw_get("/Pg") if hasattr(element, "raw_get") and "/Pg" in element \
+            else None
+        if getattr(page, "idnum", None) == target.indirect_reference.idnum and \
+                element.get("/S") in ("/Sect", "/Part", "/Art", "/Div") and \
+                hasattr(kid, "idnum"):
+            figure[NameObject("/P")] = kid
+            _kids_array(element).append(reference)
+            return
     order = {page.indirect_reference.idnum: index for index, page in enumerate(writer.pages)}
     here = order.get(target.indirect_reference.idnum, 0)
     position = len(top)
@@ -159,6 +166,19 @@ def _as_figure(writer: Any, source: Any, target: Any, alt: str | None) -> None:
             position = index
             break
     top.insert(position, reference)
+
+
+def _kids_array(element: Any) -> Any:
+    """The element's /K as an array (made one when it is a single kid or none)."""
+    from pypdf.generic import ArrayObject, NameObject
+
+    kids = element.get("/K")
+    kids = kids.get_object() if kids is not None else None
+    if isinstance(kids, ArrayObject):
+        return kids
+    array = ArrayObject([element.raw_get("/K")] if kids is not None else [])
+    element[NameObject("/K")] = array
+    return array
 
 
 def _stream(data: bytes) -> Any:
