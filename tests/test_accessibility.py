@@ -135,6 +135,34 @@ def _walk(reader: Any) -> Iterator[tuple[Any, int]]:
         stack.extend((child, depth + 1) for child in reversed(_kids(element)))
 
 
+def _walk_from(element: Any) -> Iterator[tuple[Any, int]]:
+    stack = [(kid, 0) for kid in reversed(_kids(element))]
+    while stack:
+        kid, depth = stack.pop()
+        found = kid.get_object() if hasattr(kid, "get_object") else kid
+        if isinstance(found, dict) and found.get("/Type") not in ("/MCR", "/OBJR"):
+            yield found, depth
+            stack.extend((child, depth + 1) for child in reversed(_kids(found)))
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("name", ["booklet", "programme"])
+def test_each_section_is_a_sect_with_one_h1(samples: dict[str, Path], builds: Builds,
+                                            name: str) -> None:
+    """The Document's parts are Sects (the cover, the contents, every section); each has at
+    most one H1, and every section's title is one."""
+    reader = PdfReader(samples[name])
+    document = _kids(reader.trailer["/Root"]["/StructTreeRoot"])[0].get_object()
+    parts = [kid.get_object() for kid in _kids(document)]
+    sects = [part for part in parts if part["/S"] == "/Sect"]
+    assert all(part["/S"] in ("/Sect", "/NonStruct") for part in parts)  # NonStruct: footnotes
+    h1 = [[e for e, _ in _walk_from(sect) if e.get("/S") == "/H1"] for sect in sects]
+    assert all(len(found) <= 1 for found in h1)
+    sample = BOOKLET_SAMPLE if name == "booklet" else PROGRAMME_SAMPLE
+    sections = builds.sample(sample).publication.sections
+    assert sum(len(found) for found in h1) >= len(sections)
+
+
 def _kids(element: Any) -> list[Any]:
     kids = element.get("/K")
     kids = kids.get_object() if hasattr(kids, "get_object") else kids
@@ -205,6 +233,8 @@ def test_the_inserted_poster_is_a_figure_with_the_inserts_alt(
     reader = PdfReader(samples["booklet"])
     figures = [e for e, _ in _walk(reader) if e.get("/Alt") == insert.options.alt.strip()]
     assert len(figures) == 1 and figures[0]["/S"] == "/Figure"
+    section = figures[0]["/P"].get_object()  # the insert's section, with its (hidden) title
+    assert section["/S"] == "/Sect" and any(e.get("/S") == "/H1" for e, _ in _walk_from(section))
     number = figures[0].raw_get("/Pg").idnum
     page = next(p for p in reader.pages if p.indirect_reference.idnum == number)
     data = page.get_contents().get_data()
@@ -449,3 +479,20 @@ def test_check_refuses_a_bare_null_in_an_object_stream(tmp_path: Path) -> None:
     assert "not found in its object stream" in done.stderr  # what MuPDF said of the booklet
     code, out, err = run_cli("check", path, "--profile", "screen")
     assert code == 2 and "object 4 is a bare null inside an object stream" in err, out + err
+
+
+def test_a_translated_edition_describes_the_insert_in_its_language(tmp_path: Path) -> None:
+    poster = CONTENT / BOOKLET_SAMPLE / "inserts" / "poster.pdf"
+    manifest = ("kind: booklet\ntitle: Insert Test\ndate: 2025-02-25\nsections:\n"
+                "  - intro.md\n  - insert: poster.pdf\n    title: The poster\n"
+                "    alt: The exhibition poster\n"
+                "    translations: {az: {title: Afişa, alt: Sərginin afişası}}\n")
+    folder = write_publication(tmp_path / "p", {
+        "poster.pdf": poster.read_bytes(),
+        "intro.az.md": "# Giriş\n\nQısa mətn.\n",
+    }, manifest=manifest)
+    result = vigil.build(folder, tmp_path / "out", language="az")
+    reader = PdfReader(result.output)
+    alts = [str(e.get("/Alt")) for e, _ in _walk(reader) if e.get("/S") == "/Figure"]
+    assert alts == ["Sərginin afişası"]
+    assert pdfua_claim(reader) == "PDF/UA-1"

@@ -29,9 +29,11 @@ MM = 25.4 / 72
 
 
 class InsertTranslation(StrictModel):
-    """An insert's title in another language (its file is ``NAME.CODE.pdf`` beside it)."""
+    """An insert's title and alternative text in another language (its file is
+    ``NAME.CODE.pdf`` beside it)."""
 
     title: str | None = None
+    alt: str | None = None
 
 
 class InsertOptions(StrictModel):
