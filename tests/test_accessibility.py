@@ -45,7 +45,7 @@ NOT_EVALUATED_BY_PDFUA = {"UA-14-001"}
 NO_CLAIM = {"UA-28-004"}
 
 SCREEN = ("booklet", "programme", "programme-az", "copy-1", "copy-2", "copy-3")
-PRINT = ("booklet-print", "programme-print", "copy-1-print")
+PRINT = ("booklet-print", "booklet-imposed", "programme-print", "copy-1-print")
 ARCHIVE = ("booklet-archive", "programme-archive", "programme-az-archive")
 ALL = SCREEN + PRINT + ARCHIVE
 
@@ -66,7 +66,10 @@ def samples(builds: Builds, tmp_path_factory: pytest.TempPathFactory) -> dict[st
         found[f"copy-{number}"] = programme.pdf.with_name(
             f"{PROGRAMME_SAMPLE}-school-{number}.pdf")
     out = tmp_path_factory.mktemp("access-print")
-    found["booklet-print"] = vigil.build(CONTENT / BOOKLET_SAMPLE, out, "print").output
+    printed = vigil.build(CONTENT / BOOKLET_SAMPLE, out, "print", impose=True)
+    found["booklet-print"] = printed.output
+    assert printed.imposed is not None
+    found["booklet-imposed"] = printed.imposed
     found["programme-print"] = vigil.build(CONTENT / PROGRAMME_SAMPLE, out, "print").output
     found["copy-1-print"] = out / f"{PROGRAMME_SAMPLE}-school-1-print.pdf"
     bag = tmp_path_factory.mktemp("access-archive") / "bag"
