@@ -362,6 +362,7 @@ h1::after { content: ""; display: block; border-bottom: 1pt solid black; }
 <table><tr><th>Year</th><th>Figure</th></tr><tr><td>1992</td><td>613</td></tr></table>
 <h1 id="second" style="break-before: page">Second part</h1><p>More text.</p>
 <p style="hyphens: auto; width: 22mm">Responsibilities accumulate extraordinarily.</p>
+<p style="letter-spacing: 0.2em">BAKU</p>
 </body></html>"""
 
 
@@ -395,16 +396,17 @@ def test_check_names_every_defect(defective: Path) -> None:
         assert "claims PDF/UA-1" in found[code].message
 
 
-def test_check_warns_of_hyphens_that_cut_words_in_two(defective: Path) -> None:
+def test_check_warns_of_what_text_extraction_gets_wrong(defective: Path) -> None:
     report = check_file(defective, "screen")
-    hyphens = [f for f in report.findings if f.code == "text-hyphen"]
-    assert len(hyphens) == 1 and hyphens[0].severity == "warning", report.text()
+    for code in ("text-hyphen", "text-spacing"):
+        found = [f for f in report.findings if f.code == code]
+        assert len(found) == 1 and found[0].severity == "warning", report.text()
 
 
 def test_vigil_check_on_the_command_line(defective: Path) -> None:
     code, out, err = run_cli("check", defective, "--profile", "screen")
     assert code == 1, out + err
-    for defect in (*DEFECTS, "text-hyphen"):
+    for defect in (*DEFECTS, "text-hyphen", "text-spacing"):
         assert defect in out + err, out + err
 
 
@@ -423,6 +425,25 @@ def test_a_hyphenated_word_copies_whole(samples: dict[str, Path]) -> None:
         document.close()
     assert "Min\u2010" not in extracted and re.search("Min.?istry", extracted)
     assert "\u2010" not in pdftotext_all(path)
+
+
+@pytest.mark.slow
+def test_letter_spaced_capitals_read_as_words(samples: dict[str, Path]) -> None:
+    """The programme's date and place are set in spaced capitals: pdfium (which reads the
+    gaps as spaces without it) and poppler read them through their ActualText."""
+    path = samples["programme"]
+    document = pdfium.PdfDocument(str(path))
+    try:
+        extracted = document[0].get_textpage().get_text_range()
+    finally:
+        document.close()
+    assert "26 FEBRUARY 2025" in extracted and "BAKU" in extracted, extracted
+    assert "F E B" not in extracted and "B A K U" not in extracted
+    text = subprocess.run([_tool("pdftotext"), "-l", "1", str(path), "-"], capture_output=True,
+                          text=True, check=True).stdout
+    assert "26 FEBRUARY 2025" in text and "BAKU" in text
+    data = PdfReader(path).pages[0].get_contents().get_data()
+    assert re.search(rb"/MCID \d+ /ActualText <FEFF0042004100\w+>", data)
 
 
 def pdftotext_all(path: Path) -> str:

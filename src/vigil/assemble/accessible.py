@@ -17,9 +17,13 @@ title of the section each anchor belongs to; changes the writer in place:
 - the hyphen that hyphenation adds at the end of a line (U+2010, WeasyPrint's hyphenate
   character) is drawn inside ``/Span <</ActualText <FEFF00AD>>> BDC ... EMC``: programs that
   extract text (copying, search, screen readers) get a soft hyphen, so that "Min-istry" reads
-  as "Ministry", while the page shows the same hyphen. Only WeasyPrint's content is rewritten
-  so: a line's last ``TJ`` of hex strings (2-byte codes), its last code mapped to U+2010 by the
-  font's ``/ToUnicode``.
+  as "Ministry", while the page shows the same hyphen;
+- a line drawn letter-spaced (capitals, as the theme sets places and dates) gets its text as
+  ``/ActualText`` in its marked-content properties: pdfium and MuPDF read wide gaps between
+  letters as spaces ("B A K U"), a screen reader then spells the word.
+
+Only content as WeasyPrint writes it is rewritten so: ``TJ`` arrays of hex strings with
+2-byte codes, whose meaning the font's ``/ToUnicode`` gives.
 
 Deterministic (no sets decide an order). Heavy imports (pypdf) inside the functions.
 """
@@ -28,6 +32,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Mapping
+from dataclasses import dataclass, field
 from typing import Any
 
 MAX_ELEMENTS = 500_000
@@ -62,7 +67,7 @@ def make_accessible(writer: Any, titles: Mapping[str, str] | None = None) -> Non
     if _artifacts(writer, tree, reached):
         writer.compress_identical_objects(remove_duplicates=False, remove_unreferenced=True)
     _describe_links(writer, titles or {})
-    _soft_hyphens(writer)
+    _text_layer(writer)
 
 
 def _reach(tree: Any) -> set[int]:
@@ -205,26 +210,39 @@ def _describe_links(writer: Any, titles: Mapping[str, str]) -> None:
                 annotation[contents] = TextStringObject(title)
 
 
-# ---------------------------------------------------------------- hyphenation hyphens
+# ---------------------------------------------------------------- the text layer
 
 _TOKENS = re.compile(
     rb"(?P<font>/(?P<name>[^\s/<>\[\]()]+)\s+[-\d.]+\s+Tf)"
     rb"|(?P<tj>\[(?P<array>(?:<[0-9A-Fa-f\s]*>|[-+\d.\s])*)\]\s*TJ)"
     rb"|(?P<begin>\bBDC\b|\bBMC\b)|(?P<end>\bEMC\b)")
+_ARRAY_ITEMS = re.compile(rb"<([0-9A-Fa-f\s]*)>|([-+\d.]+)")
 _LAST_CODE = re.compile(rb"<([0-9A-Fa-f]{4})(?=[^<]*$)")
 _HYPHEN = "\u2010"
 _SOFT = b"/Span <</ActualText <FEFF00AD>>> BDC "
 _BFCHAR = re.compile(rb"beginbfchar(.*?)endbfchar", re.S)
 _BFRANGE = re.compile(rb"beginbfrange(.*?)endbfrange", re.S)
 _HEX = re.compile(rb"<([0-9A-Fa-f]*)>")
+SPACED = 50.0         # a gap between two letters wider than 0.05 em: letter spacing
+SPACED_SHARE = 0.8    # ... between this share of the letters of a line, at least
 
 
-def _hyphen_codes(font: Any, memo: dict[int, frozenset[bytes]]) -> frozenset[bytes]:
-    """The 2-byte codes a Type0 font's /ToUnicode maps to U+2010."""
+@dataclass(frozen=True)
+class FontText:
+    """What the codes of a font (2-byte codes, a Type0 font) mean, from its /ToUnicode."""
+
+    chars: Mapping[bytes, str]   # code as 4 upper-case hex digits -> its text
+    hyphens: frozenset[bytes]    # the codes of U+2010
+
+
+_NO_TEXT = FontText({}, frozenset())
+
+
+def _font_text(font: Any, memo: dict[int, FontText]) -> FontText:
     number = getattr(font, "idnum", None)
     if number is not None and number in memo:
         return memo[number]
-    codes: set[bytes] = set()
+    chars: dict[bytes, str] = {}
     resolved = _resolve(font)
     unicode = _resolve(resolved.get("/ToUnicode")) if isinstance(resolved, dict) else None
     if resolved is not None and resolved.get("/Subtype") == "/Type0" and \
@@ -233,16 +251,17 @@ def _hyphen_codes(font: Any, memo: dict[int, frozenset[bytes]]) -> frozenset[byt
         for block in _BFCHAR.findall(data):
             values = _HEX.findall(block)
             for code, text in zip(values[::2], values[1::2], strict=False):
-                if _text(text) == _HYPHEN and len(code) == 4:
-                    codes.add(code.upper())
+                if len(code) == 4:
+                    chars[code.upper()] = _text(text)
         for block in _BFRANGE.findall(data):
             values = _HEX.findall(block)
             for low, high, start in zip(values[::3], values[1::3], values[2::3], strict=False):
                 first, last, base = int(low or b"0", 16), int(high or b"0", 16), _text(start)
-                if len(base) == 1 and first <= last and \
-                        ord(base) <= ord(_HYPHEN) <= ord(base) + last - first:
-                    codes.add(b"%04X" % (first + ord(_HYPHEN) - ord(base)))
-    found = frozenset(codes)
+                if len(base) == 1 and 0 <= last - first < 0x10000:
+                    for offset in range(last - first + 1):
+                        if ord(base) + offset < 0x110000:
+                            chars[b"%04X" % (first + offset)] = chr(ord(base) + offset)
+    found = FontText(chars, frozenset(code for code, text in chars.items() if text == _HYPHEN))
     if number is not None:
         memo[number] = found
     return found
@@ -259,74 +278,130 @@ def _text(hex_digits: bytes) -> str:
         return ""
 
 
-def page_hyphens(page: Any, memo: dict[int, frozenset[bytes]]) -> dict[bytes, frozenset[bytes]]:
-    """For each font resource name of ``page`` (without the slash), the codes it shows
-    U+2010 with; ``memo`` is kept between pages."""
+def page_fonts(page: Any, memo: dict[int, FontText]) -> dict[bytes, FontText]:
+    """For each font resource name of ``page`` (without the slash), what its codes mean;
+    ``memo`` is kept between pages."""
     resources = _resolve(page.get("/Resources"))
     fonts = _resolve(resources.get("/Font")) if isinstance(resources, dict) else None
     if not isinstance(fonts, dict):
         return {}
-    return {str(name)[1:].encode("latin-1"): _hyphen_codes(_raw(fonts, name), memo)
+    return {str(name)[1:].encode("latin-1"): _font_text(_raw(fonts, name), memo)
             for name in fonts}
 
 
-def _soft_hyphens(writer: Any) -> None:
-    memo: dict[int, frozenset[bytes]] = {}
+def _text_layer(writer: Any) -> None:
+    memo: dict[int, FontText] = {}
     for page in writer.pages:
-        hyphens = page_hyphens(page, memo)
-        if not any(hyphens.values()):
+        fonts = page_fonts(page, memo)
+        if not any(font.chars for font in fonts.values()):
             continue
         for reference in _items(_raw(page, "/Contents")):
             stream = _resolve(reference)
             if hasattr(stream, "get_data"):
                 data = stream.get_data()
-                new = mark_hyphens(data, hyphens)[0]
+                new, _, _ = text_layer(data, fonts)
                 if new != data:
                     stream.set_data(new)
 
 
-def mark_hyphens(data: bytes, hyphens: Mapping[bytes, frozenset[bytes]]) -> tuple[bytes, int]:
-    """``data`` with the last hyphen of each marked line wrapped (see the module), and how
-    many were wrapped (0: ``data`` itself)."""
-    codes = sorted({code for found in hyphens.values() for code in found})
-    if not codes or not re.search(b"<(?:" + b"|".join(codes) + b")>", data, re.IGNORECASE):
-        return data, 0  # no hyphen drawn (most pages): the stream is not parsed
+@dataclass
+class _Sequence:
+    given: bool                  # it, or one around it, has an ActualText already
+    properties: tuple[int, int] | None  # where its property list << ... >> is
+    arrays: list[tuple[re.Match[bytes], bytes]] = field(default_factory=list)  # TJ, font
+
+
+def text_layer(data: bytes, fonts: Mapping[bytes, FontText]) -> tuple[bytes, int, int]:
+    """``data`` with an ActualText for what text extraction would get wrong (see the
+    module), the number of hyphens and of letter-spaced lines given one (``data`` itself
+    when both are 0)."""
+    open_: list[_Sequence] = []
     font = b""
-    given: list[bool] = []  # for each open sequence: it or one around it has an ActualText
-    last: tuple[re.Match[bytes], bytes] | None = None  # the sequence's last TJ, its font
-    cuts: list[tuple[re.Match[bytes], bytes]] = []
+    edits: list[tuple[int, int, bytes]] = []
+    hyphens = spaced = 0
     for match in _TOKENS.finditer(data):
         if match["font"]:
             font = match["name"]
         elif match["tj"]:
-            last = (match, font) if given and not given[-1] else None
+            if open_ and not open_[-1].given:
+                open_[-1].arrays.append((match, font))
         elif match["begin"]:
-            properties = data[max(0, match.start() - 300):match.start()]
-            opened = properties.rfind(b"<<")
-            actual = opened >= 0 and b"/ActualText" in properties[opened:]
-            given.append(actual or (bool(given) and given[-1]))
-            last = None
-        elif match["end"]:
-            if given and last is not None:
-                cuts.append(last)
-            if given:
-                given.pop()
-            last = None
-    out, position, count = bytearray(), 0, 0
-    for match, name in cuts:
-        array = match["array"]
-        code = _LAST_CODE.search(array)
-        if code is None or code[1].upper() not in hyphens.get(name, frozenset()):
-            continue
-        split = code.start()
-        before, after = array[:split], array[split:]
-        out += data[position:match.start()]
-        if _HEX.search(before) is not None:
-            out += b"[" + before + b"] TJ "
-        out += _SOFT + b"[" + after + b"] TJ EMC"
-        position = match.end()
-        count += 1
-    if not count:
-        return data, 0
+            before = data[max(0, match.start() - 300):match.start()]
+            opened = before.rfind(b"<<")
+            closed = before.rfind(b">>")
+            properties = None
+            actual = False
+            if opened >= 0 and closed > opened:
+                base = max(0, match.start() - 300)
+                properties = (base + opened, base + closed + 2)
+                actual = b"/ActualText" in before[opened:]
+            open_.append(_Sequence(actual or (bool(open_) and open_[-1].given), properties))
+        elif match["end"] and open_:
+            sequence = open_.pop()
+            if sequence.given or not sequence.arrays:
+                continue
+            text = _spaced_text(sequence.arrays, fonts)
+            if text is not None and sequence.properties is not None:
+                start, end = sequence.properties
+                encoded = ("\ufeff" + text).encode("utf-16-be").hex().upper().encode()
+                edits.append((end - 2, end - 2, b" /ActualText <" + encoded + b">"))
+                spaced += 1
+                continue
+            last, name = sequence.arrays[-1]
+            edit = _hyphen_edit(last, fonts.get(name, _NO_TEXT))
+            if edit is not None:
+                edits.append(edit)
+                hyphens += 1
+    if not edits:
+        return data, 0, 0
+    out, position = bytearray(), 0
+    for start, end, replacement in sorted(edits):
+        out += data[position:start] + replacement
+        position = end
     out += data[position:]
-    return bytes(out), count
+    return bytes(out), hyphens, spaced
+
+
+def _hyphen_edit(match: re.Match[bytes], font: FontText) -> tuple[int, int, bytes] | None:
+    """Split a line's last TJ before its last code when that code is U+2010, the hyphen
+    drawn inside a soft-hyphen ActualText."""
+    array = match["array"]
+    code = _LAST_CODE.search(array)
+    if code is None or code[1].upper() not in font.hyphens:
+        return None
+    before, after = array[:code.start()], array[code.start():]
+    replacement = b"[" + before + b"] TJ " if _HEX.search(before) is not None else b""
+    return match.start(), match.end(), replacement + _SOFT + b"[" + after + b"] TJ EMC"
+
+
+def _spaced_text(arrays: list[tuple[re.Match[bytes], bytes]],
+                 fonts: Mapping[bytes, FontText]) -> str | None:
+    """The text of a line drawn letter-spaced (most gaps between its letters wider than
+    SPACED thousandths of an em), or None when it is not."""
+    text: list[str] = []
+    gaps = wide = 0
+    for match, name in arrays:
+        chars = fonts.get(name, _NO_TEXT).chars
+        if not chars:
+            return None
+        gap: float | None = None  # since the last letter of this array
+        for item in _ARRAY_ITEMS.finditer(match["array"]):
+            if item[1] is not None:
+                digits = re.sub(rb"\s", b"", item[1])
+                for index in range(0, len(digits) - 3, 4):
+                    char = chars.get(digits[index:index + 4].upper())
+                    if char is None:
+                        return None
+                    if gap is not None and char.strip() and text and text[-1].strip():
+                        gaps += 1
+                        wide += gap <= -SPACED
+                    text.append(char)
+                    gap = 0.0
+            elif gap is not None:
+                try:
+                    gap += float(item[2])
+                except ValueError:
+                    return None
+    if gaps < 2 or wide < SPACED_SHARE * gaps:
+        return None
+    return "".join(text)

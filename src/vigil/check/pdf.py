@@ -13,7 +13,7 @@ Codes (each has a test in which it fires): ``page-count``, ``page-size``, ``page
 ``file-size``, ``content-damaged``, ``image-alt`` (a tagged /Figure without /Alt), and the
 tag checks of :mod:`vigil.check.tagging` (``tag-orphan``, ``tag-parent-tree``,
 ``tag-untagged``, ``heading-nested``, ``heading-skip``, ``table-scope``,
-``link-description``; ``text-hyphen``, a warning).
+``link-description``; ``text-hyphen`` and ``text-spacing``, warnings).
 """
 
 from __future__ import annotations
@@ -275,7 +275,7 @@ def _structure(reader: Any, expect: Expectations, report: Report) -> None:
     for problem in check_tags(reader):
         if problem.code == "language-missing":
             continue  # metadata-language says it
-        if problem.code == "text-hyphen":  # not a clause of PDF/UA: what extraction gives
+        if problem.code in ("text-hyphen", "text-spacing"):  # what extraction gives
             report.add(WARNING, problem.code, problem.message, page=problem.page)
             continue
         message = f"the file claims {claim} but {problem.message}" if claim else \

@@ -20,6 +20,7 @@ concerns). Every problem is something vigil's own outputs once had, and any PDF 
   is only the name of the anchor it leads to (``foreword``).
 - ``text-hyphen``: a line ending with a hyphenation hyphen (U+2010) that text extraction
   keeps as it is (no ``/ActualText`` soft hyphen over it).
+- ``text-spacing``: a letter-spaced line without ``/ActualText`` (extracted "B A K U").
 - ``language-missing``: the catalog has no ``/Lang``.
 
 The walk is bounded (elements, depth, content streams) so that a hostile file cannot keep it
@@ -117,7 +118,7 @@ def check_tags(reader: Any) -> list[TagProblem]:
             "so", first))
     problems += walk.problems
     problems += _links(reader, pages)
-    problems += _hyphens(reader)
+    problems += _text_layer(reader)
     language = _resolve(root.get("/Lang"))
     if not str(language or "").strip():
         problems.append(TagProblem("language-missing",
@@ -402,33 +403,44 @@ def _marked_content(walk: _TreeWalk, content: _Content, tree: Any,
             min(broken) if broken else None)
 
 
-def _hyphens(reader: Any) -> Iterator[TagProblem]:
-    """Lines that end with a hyphenation hyphen (U+2010) with no ActualText over it: copied
-    and searched, "Min-" and "istry" stay two words."""
-    from vigil.assemble.accessible import mark_hyphens, page_hyphens
+def _text_layer(reader: Any) -> Iterator[TagProblem]:
+    """Lines whose extracted text is not what they say: a hyphenation hyphen (U+2010) with no
+    soft-hyphen ActualText over it ("Min-" and "istry" stay two words), letter-spaced lines
+    without their ActualText ("B A K U")."""
+    from vigil.assemble.accessible import FontText, page_fonts, text_layer
 
-    memo: dict[int, frozenset[bytes]] = {}
-    found: dict[int, int] = {}
+    memo: dict[int, FontText] = {}
+    hyphens: dict[int, int] = {}
+    spaced: dict[int, int] = {}
     for number, page in enumerate(reader.pages, start=1):
-        hyphens = page_hyphens(page, memo)
-        if not any(hyphens.values()):
+        fonts = page_fonts(page, memo)
+        if not any(font.chars for font in fonts.values()):
             continue
         try:
             contents = page.get_contents()
             data = bytes(contents.get_data()) if contents is not None else b""
         except Exception:
             continue
-        count = mark_hyphens(data, hyphens)[1]
-        if count:
-            found[number] = count
-    if found:
-        total = sum(found.values())
+        _, cut, wide = text_layer(data, fonts)
+        if cut:
+            hyphens[number] = cut
+        if wide:
+            spaced[number] = wide
+    if hyphens:
+        total = sum(hyphens.values())
         yield TagProblem(
             "text-hyphen",
             f"{total} line{'s end' if total > 1 else ' ends'} with a hyphenation hyphen "
-            f"(U+2010) on {_pages_text(sorted(found))} that text extraction keeps: copied or "
+            f"(U+2010) on {_pages_text(sorted(hyphens))} that text extraction keeps: copied or "
             "searched, the word stays cut in two (give it /ActualText, a soft hyphen)",
-            min(found))
+            min(hyphens))
+    if spaced:
+        total = sum(spaced.values())
+        yield TagProblem(
+            "text-spacing",
+            f"{total} letter-spaced line{'s' if total > 1 else ''} on "
+            f"{_pages_text(sorted(spaced))} without /ActualText: text extraction reads the "
+            "gaps between letters as spaces (\"B A K U\")", min(spaced))
 
 
 def _links(reader: Any, pages: dict[int, int]) -> Iterator[TagProblem]:
