@@ -217,6 +217,7 @@ _TOKENS = re.compile(
     rb"|(?P<tj>\[(?P<array>(?:<[0-9A-Fa-f\s]*>|[-+\d.\s])*)\]\s*TJ)"
     rb"|(?P<begin>\bBDC\b|\bBMC\b)|(?P<end>\bEMC\b)")
 _ARRAY_ITEMS = re.compile(rb"<([0-9A-Fa-f\s]*)>|([-+\d.]+)")
+_WIDE = re.compile(rb"-(?:[5-9]\d|\d{3,})(?:\.\d*)?")  # a gap of 0.05 em or more
 _LAST_CODE = re.compile(rb"<([0-9A-Fa-f]{4})(?=[^<]*$)")
 _HYPHEN = "\u2010"
 _SOFT = b"/Span <</ActualText <FEFF00AD>>> BDC "
@@ -378,6 +379,8 @@ def _spaced_text(arrays: list[tuple[re.Match[bytes], bytes]],
                  fonts: Mapping[bytes, FontText]) -> str | None:
     """The text of a line drawn letter-spaced (most gaps between its letters wider than
     SPACED thousandths of an em), or None when it is not."""
+    if not any(_WIDE.search(match["array"]) for match, _ in arrays):
+        return None  # no wide gap at all (most lines): not parsed
     text: list[str] = []
     gaps = wide = 0
     for match, name in arrays:

@@ -39,8 +39,10 @@ def check_document(reader: Any, data: bytes, expect: Expectations, *, name: str 
                    titles: Sequence[str] | None = None,
                    families: tuple[str, ...] | None = None,
                    image_sources: dict[tuple[int, int], str] | None = None,
-                   insert_pages: frozenset[int] = frozenset(), figures: bool = True) -> Report:
-    """Run every check on ``reader`` (the PDF ``data``) for the profile ``expect``."""
+                   insert_pages: frozenset[int] = frozenset(), figures: bool = True,
+                   text_layer: bool = True) -> Report:
+    """Run every check on ``reader`` (the PDF ``data``) for the profile ``expect``
+    (``text_layer=False``: not what text extraction gives, see :func:`_structure`)."""
     pages = reader.pages
     report = Report(pages=len(pages), page_size_mm=(0.0, 0.0), profile=expect.name, file=name,
                     bytes=len(data))
@@ -59,7 +61,7 @@ def check_document(reader: Any, data: bytes, expect: Expectations, *, name: str 
     _metadata(reader, expect, report)
     if expect.tagged:
         _tagged(reader, report)
-    _structure(reader, expect, report)
+    _structure(reader, expect, report, text_layer)
     if figures:
         _figures(reader, expect, report)
     _archive(reader, expect, claims, report)
@@ -262,7 +264,8 @@ def _tagged(reader: Any, report: Report) -> None:
                    "readers cannot read it in order")
 
 
-def _structure(reader: Any, expect: Expectations, report: Report) -> None:
+def _structure(reader: Any, expect: Expectations, report: Report,
+               text_layer: bool = True) -> None:
     """The structure tree and marked content (:mod:`vigil.check.tagging`): errors for a
     profile that promises tags (screen) and for any file that claims PDF/UA; warnings for
     another tagged file."""
@@ -272,7 +275,7 @@ def _structure(reader: Any, expect: Expectations, report: Report) -> None:
         return
     claim = pdfua_claim(reader)
     severity: Severity = ERROR if expect.tagged or claim else WARNING
-    for problem in check_tags(reader):
+    for problem in check_tags(reader, text_layer):
         if problem.code == "language-missing":
             continue  # metadata-language says it
         if problem.code in ("text-hyphen", "text-spacing"):  # what extraction gives

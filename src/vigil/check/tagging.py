@@ -24,7 +24,8 @@ concerns). Every problem is something vigil's own outputs once had, and any PDF 
 - ``language-missing``: the catalog has no ``/Lang``.
 
 The walk is bounded (elements, depth, content streams) so that a hostile file cannot keep it
-busy; content streams are read with :func:`vigil.check.content.operations`.
+busy; content streams are read with :func:`vigil.check.content.interpreted` (the operations
+the font and image walk read too, remembered by digest: each stream is tokenized once).
 """
 
 from __future__ import annotations
@@ -34,7 +35,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
-from vigil.check.content import Name, operations
+from vigil.check.content import Name, interpreted
 
 MAX_ELEMENTS = 200_000
 MAX_DEPTH = 200
@@ -93,9 +94,11 @@ def pdfua_claim(reader: Any) -> str | None:
     return f"PDF/UA-{(found[1] or found[2]).decode()}" if found else None
 
 
-def check_tags(reader: Any) -> list[TagProblem]:
+def check_tags(reader: Any, text_layer: bool = True) -> list[TagProblem]:
     """The problems of the structure tree and marked content of a tagged PDF (see the
-    module); nothing for a PDF without a structure tree (that is another finding)."""
+    module); nothing for a PDF without a structure tree (that is another finding).
+    ``text_layer=False`` leaves out ``text-hyphen`` and ``text-spacing`` (a build's own
+    file: its assemble stage has just given every line its ActualText)."""
     root = _resolve(reader.trailer.get("/Root")) or {}
     tree = _resolve(root.get("/StructTreeRoot"))
     if not isinstance(tree, dict):
@@ -118,7 +121,8 @@ def check_tags(reader: Any) -> list[TagProblem]:
             "so", first))
     problems += walk.problems
     problems += _links(reader, pages)
-    problems += _text_layer(reader)
+    if text_layer:
+        problems += _text_layer(reader)
     language = _resolve(root.get("/Lang"))
     if not str(language or "").strip():
         problems.append(TagProblem("language-missing",
@@ -289,7 +293,7 @@ def _scan(data: bytes, resources: Any, key: int, page: int, depth: int, content:
     xobjects = _resolve(resources.get("/XObject"))
     xobjects = xobjects if isinstance(xobjects, dict) else {}
     level = 0
-    for operands, operator in operations(data):
+    for operands, operator in interpreted(data):
         if operator in (b"BDC", b"BMC"):
             level += 1
             properties = operands[-1] if operator == b"BDC" and operands else None
