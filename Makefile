@@ -1,12 +1,13 @@
 # vigil: two commands do everything on a fresh Debian 12 machine.
 #   make demo   set up (system libraries, .venv, vigil) and build every sample into output/
-#   make test   set up the same way (plus poppler-utils and chromium) and run the whole test suite
+#   make test   set up the same way (plus poppler-utils, chromium, and mupdf-tools, ghostscript and
+#               qpdf, which must open every sample) and run the whole test suite
 PYTHON ?= python3
 VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 SYSTEM_PACKAGES := libpango-1.0-0 libpangoft2-1.0-0 libharfbuzz-subset0 libjpeg62-turbo libopenjp2-7 libffi8
-TEST_PACKAGES   := poppler-utils chromium
+TEST_PACKAGES   := poppler-utils chromium mupdf-tools ghostscript qpdf
 
 .PHONY: demo test setup system-deps test-deps lint bench dist clean help
 

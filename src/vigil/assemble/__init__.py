@@ -4,8 +4,10 @@ Takes the typeset PDF (bytes and where its anchors lie), the publication and the
 an :class:`Assembled` PDF and notes for the build summary. With pypdf: PDF inserts go into the
 pages reserved for them (any profile); for print, as many of the pages reserved before the back
 cover are kept as make the count a multiple of four, page labels are set, and crop marks are
-drawn outside the bleed (TrimBox and BleedBox come from the layout). A screen PDF without
-inserts is final as typeset.
+drawn outside the bleed (TrimBox and BleedBox come from the layout). A tagged PDF (screen,
+archive) gets its tags fixed (:mod:`vigil.assemble.accessible`: running heads become artifacts,
+table headers their scope, links their descriptions); an untagged screen PDF without inserts
+is final as typeset.
 """
 
 from __future__ import annotations
@@ -30,7 +32,7 @@ class Assembled:
 def assemble(typeset: Typeset, publication: Publication, profile: Profile) -> Assembled:
     """Return the final PDF for ``publication`` under ``profile``."""
     has_inserts = any(section.insert for section in publication.sections)
-    if not profile.for_print and not has_inserts:
+    if not profile.for_print and not has_inserts and not profile.tagged:
         return Assembled(typeset.data)
     from pypdf import PdfWriter
     from pypdf.constants import PageLabelStyle
@@ -41,12 +43,19 @@ def assemble(typeset: Typeset, publication: Publication, profile: Profile) -> As
 
     writer = typeset.writer  # laid out section by section: joined, not written yet
     if writer is None:
-        writer = PdfWriter(clone_from=io.BytesIO(typeset.pdf))
+        from vigil.read.inserts import capture_pypdf_messages
+
+        with capture_pypdf_messages():  # "object count exceeds trailer size": harmless
+            writer = PdfWriter(clone_from=io.BytesIO(typeset.pdf))
         # Keep WeasyPrint's version (1.7: tags, PDF/A-3); pypdf would write %PDF-1.3.
         writer.pdf_header = typeset.pdf[: typeset.pdf.index(b"\n")]
     settings = publication.meta.print
     notes = place_inserts(writer, typeset, publication,
                           settings.bleed if profile.for_print else 0.0)
+    if profile.tagged:
+        from vigil.assemble.accessible import make_accessible
+
+        make_accessible(writer, _anchor_titles(typeset, publication))
     if not profile.for_print:
         return Assembled(_write(writer), notes)
     notes += drop_unused_padding(writer, typeset, publication, profile.pad_to)
@@ -54,6 +63,19 @@ def assemble(typeset: Typeset, publication: Publication, profile: Profile) -> As
     if settings.marks:
         add_crop_marks(writer, settings.bleed)
     return Assembled(_write(writer), notes)
+
+
+def _anchor_titles(typeset: Typeset, publication: Publication) -> dict[str, str]:
+    """Each anchor's section title: the section that starts last at or before its page (the
+    publication's title before the first section)."""
+    starts = sorted((typeset.anchors[section.id], index, section.title)
+                    for index, section in enumerate(publication.sections)
+                    if section.id in typeset.anchors and section.title)
+    titles: dict[str, str] = {}
+    for name, page in sorted(typeset.anchors.items()):
+        found = [title for start, _, title in starts if start <= page]
+        titles[name] = found[-1] if found else publication.meta.title
+    return titles
 
 
 def _write(writer: Any) -> bytes:

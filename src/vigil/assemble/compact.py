@@ -7,6 +7,12 @@ cross-reference stream instead of a table (PDF 1.5, as WeasyPrint writes). pypdf
 object as plain text: a tagged document then takes about twice the bytes WeasyPrint gave it.
 Deterministic: the same document gives the same bytes.
 
+An object pypdf holds as a bare ``null`` (a placeholder nothing fills, or an object dropped
+after its references were cloned) is written as a free entry of the cross-reference stream,
+not as ``null`` inside an object stream: a reference to a free object reads as null all the
+same (PDF 32000-1, 7.3.10), and MuPDF refuses an object stream holding a bare ``null``
+("object was not found in its object stream").
+
 Names (``/Type``, ``/StructElem``, ``/K``...) are written tens of thousands of times in a tagged
 booklet, and pypdf encodes each one character by character; :func:`compact` remembers the
 bytes of each name it writes (the same bytes pypdf gives it).
@@ -43,7 +49,7 @@ def _names_remembered() -> None:
 
 def compact(writer: Any) -> bytes:
     """The bytes of ``writer``'s document, with object streams (see the module)."""
-    from pypdf.generic import StreamObject
+    from pypdf.generic import NullObject, StreamObject
 
     _names_remembered()
     if writer._encryption is not None or writer.incremental:
@@ -56,8 +62,8 @@ def compact(writer: Any) -> bytes:
     entries: dict[int, tuple[int, int, int]] = {}
     packed: list[tuple[int, bytes]] = []
     for number, obj in enumerate(writer._objects, start=1):
-        if obj is None:
-            continue
+        if obj is None or isinstance(obj, NullObject):
+            continue  # a free entry (see the module)
         if isinstance(obj, StreamObject):
             entries[number] = (1, out.tell(), 0)
             out.write(f"{number} 0 obj\n".encode())

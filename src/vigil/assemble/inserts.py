@@ -14,6 +14,13 @@ enlarges the page about its centre until it covers the bleed (a few per cent: th
 the art are cut off); ``none`` leaves the bleed white, and the print check warns
 (``bleed-art``). An insert that brings its own bleed (a TrimBox inside its MediaBox) keeps it.
 Every insert page is clipped to the BleedBox, so nothing reaches the crop marks.
+
+In a tagged document each inserted page is one ``/Figure`` element whose alternative text
+(``/Alt``) is the insert's ``alt:``: its drawing is one marked-content sequence of the page
+(a new MCID, a new entry of the page's ``/ParentTree`` array), and the element joins the
+insert's section on that page (after its hidden title), or the document after the elements of
+the pages before it. (An insert's own tags are not
+grafted: its pages are read as a picture with a description.)
 """
 
 from __future__ import annotations
@@ -35,6 +42,7 @@ def place_inserts(writer: Any, typeset: Typeset, publication: Publication,
     from pypdf import PdfReader, PdfWriter, Transformation
 
     notes = []
+    tagged = "/StructTreeRoot" in writer.root_object
     for section in publication.sections:
         insert = section.insert
         if insert is None:
@@ -50,7 +58,7 @@ def place_inserts(writer: Any, typeset: Typeset, publication: Publication,
                     index = typeset.anchors[f"{section.id}-page-{n}"]
                     target = writer.pages[index]
                     source = reader.pages[source_index]
-                    if source.rotation:
+                    if source.rotation or tagged:
                         # pypdf turns a rotated page upright only once it belongs to a writer.
                         source = PdfWriter().add_page(source)
                         source.transfer_rotation_to_content()
@@ -60,11 +68,14 @@ def place_inserts(writer: Any, typeset: Typeset, publication: Publication,
                         mode = insert.options.bleed if sides else "none"
                     placement = _placement(source, target, insert.options.size, Transformation,
                                            cover=mode == "scale")
+                    art = _content(source)  # mirrored into the bleed, untagged (an artifact)
+                    if tagged:
+                        _as_figure(writer, source, target, insert.options.alt)
                     target.merge_transformed_page(source, placement, over=False)
                     dropped += _drop_internal_links(target)
                     if bleed_mm > 0:
                         # Named by the page: pages may share a resource dictionary.
-                        _clip_to_bleed(writer, target, source, placement.ctm,
+                        _clip_to_bleed(writer, target, source, art, placement.ctm,
                                        sides if mode == "mirror" else [], f"/VigilBleed{index}")
                     if mode != "none":
                         extended.append(f"{index + 1}")
@@ -164,13 +175,19 @@ def _bare_edges(source: Any, target: Any, size: str) -> list[str]:
             if edge.touches and edge.beyond < TOLERANCE and placed[side] < TOLERANCE]
 
 
+def _content(page: Any) -> bytes:
+    """The page's content stream, decoded (b"" when it has none)."""
+    contents = page.get_contents()
+    return bytes(contents.get_data()) if contents is not None else b""
+
+
 def _covers(outer: Any, inner: Any) -> bool:
     return (float(outer.left) < float(inner.left) and float(outer.bottom) < float(inner.bottom)
             and float(outer.right) > float(inner.right) and float(outer.top) > float(inner.top))
 
 
-def _clip_to_bleed(writer: Any, target: Any, source: Any, ctm: Any, sides: list[str],
-                   name: str) -> None:
+def _clip_to_bleed(writer: Any, target: Any, source: Any, art: bytes, ctm: Any,
+                   sides: list[str], name: str) -> None:
     """Clip the insert page to its BleedBox; draw the source (placed by ``ctm``) mirrored at
     each of ``sides`` into the bleed strip there, and into a corner between two of them."""
     from pypdf.generic import (
@@ -189,9 +206,8 @@ def _clip_to_bleed(writer: Any, target: Any, source: Any, ctm: Any, sides: list[
     tx0, ty0, tx1, ty1 = (float(v) for v in (trim.left, trim.bottom, trim.right, trim.top))
     ops = [f"q {bx0:.3f} {by0:.3f} {bx1 - bx0:.3f} {by1 - by0:.3f} re W n"]
     if sides:
-        contents = source.get_contents()
         form = StreamObject()
-        form.set_data(contents.get_data() if contents is not None else b"")
+        form.set_data(art)
         form = form.flate_encode()
         form[NameObject("/Type")] = NameObject("/XObject")
         form[NameObject("/Subtype")] = NameObject("/Form")
@@ -232,8 +248,8 @@ def _clip_to_bleed(writer: Any, target: Any, source: Any, ctm: Any, sides: list[
         for (x0, y0, x1, y1), reflection in chosen:
             matrix = multiply(tuple(float(v) for v in ctm),  # type: ignore[arg-type]
                               tuple(float(v) for v in reflection))  # type: ignore[arg-type]
-            ops.append(f"q {x0:.3f} {y0:.3f} {x1 - x0:.3f} {y1 - y0:.3f} re W n "
-                       + " ".join(f"{v:.5f}" for v in matrix) + f" cm {name} Do Q")
+            ops.append(f"/Artifact BMC q {x0:.3f} {y0:.3f} {x1 - x0:.3f} {y1 - y0:.3f} re W n "
+                       + " ".join(f"{v:.5f}" for v in matrix) + f" cm {name} Do Q EMC")
     existing = target.get("/Contents")
     array = ArrayObject([_stream(writer, ContentStream, "\n".join(ops).encode("ascii"))])
     existing_object = existing.get_object() if existing is not None else None
@@ -249,3 +265,104 @@ def _stream(writer: Any, kind: Any, data: bytes) -> Any:
     stream = kind(None, None)
     stream.set_data(data)
     return writer._add_object(stream)
+
+
+def _as_figure(writer: Any, source: Any, target: Any, alt: str | None) -> None:
+    """Make the insert page ``source`` (a page of its own writer) one marked-content sequence
+    of ``target``, the content of a new /Figure element of ``writer``'s structure tree."""
+    from pypdf.generic import (
+        ArrayObject,
+        DictionaryObject,
+        NameObject,
+        NumberObject,
+        TextStringObject,
+    )
+
+    tree = writer.root_object["/StructTreeRoot"].get_object()
+    nums = _parent_array(writer, tree, target)
+    mcid = len(nums)
+    source.replace_contents(_decoded_stream(
+        f"/Figure <</MCID {mcid}>> BDC\n".encode() + _content(source) + b"\nEMC\n"))
+    kids = tree["/K"].get_object()
+    document = kids[0].get_object() if isinstance(kids, ArrayObject) and kids else tree
+    figure = DictionaryObject({
+        NameObject("/Type"): NameObject("/StructElem"),
+        NameObject("/S"): NameObject("/Figure"),
+        NameObject("/P"): document.indirect_reference if document is not tree
+        else tree.indirect_reference,
+        NameObject("/Pg"): target.indirect_reference,
+        NameObject("/K"): NumberObject(mcid),
+    })
+    if alt and alt.strip():
+        figure[NameObject("/Alt")] = TextStringObject(alt.strip())
+    reference = writer._add_object(figure)
+    nums.append(reference)
+    top = _kids_array(document)
+    for kid in reversed(top):  # the insert's own section (its hidden title) holds the Figure
+        element: Any = kid.get_object() if hasattr(kid, "get_object") else kid
+        page = element.raw_get("/Pg") if hasattr(element, "raw_get") and "/Pg" in element \
+            else None
+        if getattr(page, "idnum", None) == target.indirect_reference.idnum and \
+                element.get("/S") in ("/Sect", "/Part", "/Art", "/Div") and \
+                hasattr(kid, "idnum"):
+            figure[NameObject("/P")] = kid
+            _kids_array(element).append(reference)
+            return
+    order = {page.indirect_reference.idnum: index for index, page in enumerate(writer.pages)}
+    here = order.get(target.indirect_reference.idnum, 0)
+    position = len(top)
+    for index, kid in enumerate(top):
+        element = kid.get_object() if hasattr(kid, "get_object") else kid
+        page = element.get("/Pg") if isinstance(element, dict) else None
+        if page is not None and order.get(page.idnum, -1) > here:
+            position = index
+            break
+    top.insert(position, reference)
+
+
+def _kids_array(element: Any) -> Any:
+    """The element's /K as an array (made one when it is a single kid or none)."""
+    from pypdf.generic import ArrayObject, NameObject
+
+    kids = element.get("/K")
+    kids = kids.get_object() if kids is not None else None
+    if isinstance(kids, ArrayObject):
+        return kids
+    array = ArrayObject([element.raw_get("/K")] if kids is not None else [])
+    element[NameObject("/K")] = array
+    return array
+
+
+def _decoded_stream(data: bytes) -> Any:
+    from pypdf.generic import DecodedStreamObject
+
+    stream = DecodedStreamObject()
+    stream.set_data(data)
+    return stream
+
+
+def _parent_array(writer: Any, tree: Any, page: Any) -> Any:
+    """The /ParentTree array of ``page``'s marked content (made when the page has none)."""
+    from pypdf.generic import ArrayObject, NameObject, NumberObject
+
+    parent_tree = tree["/ParentTree"].get_object()
+    nums = parent_tree.get("/Nums")
+    if nums is None:
+        nums = ArrayObject()
+        parent_tree[NameObject("/Nums")] = nums
+    nums = nums.get_object()
+    key = page.get("/StructParents")
+    if key is not None:
+        for index in range(0, len(nums) - 1, 2):
+            if int(nums[index]) == int(key):
+                found = nums[index + 1].get_object()
+                if isinstance(found, ArrayObject):
+                    return found
+    key = int(tree.get("/ParentTreeNextKey", 0) or 0)
+    for index in range(0, len(nums) - 1, 2):
+        key = max(key, int(nums[index]) + 1)
+    array = ArrayObject()
+    nums.extend([NumberObject(key), array])
+    tree[NameObject("/ParentTreeNextKey")] = NumberObject(key + 1)
+    page[NameObject("/StructParents")] = NumberObject(key)
+    return array

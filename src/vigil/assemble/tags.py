@@ -21,7 +21,8 @@ Details:
   table, so the same reader may be given twice (two copies of a part get two sets of elements).
 - Elements only the ``/ParentTree`` reaches (WeasyPrint tags the content of page-margin boxes --
   running titles, page numbers -- but leaves their elements out of the tree) are cloned too,
-  with the same parents.
+  with the same parents: the merged tree is the whole document's. The assemble stage then
+  makes their content pagination artifacts and drops them (:mod:`vigil.assemble.accessible`).
 - Element identifiers (``/ID``; WeasyPrint names table headers after PDF object numbers, so two
   parts can use the same one) are made unique: a later part's colliding identifier becomes
   ``ID.N`` (part ``N``), in its ``/ID``, its cells' ``/Headers`` and the ``/IDTree``.

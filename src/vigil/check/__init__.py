@@ -66,6 +66,7 @@ def check_pdf(pdf: bytes, expected_size_mm: tuple[float, float] | None = None, *
             reader, pdf, expect, name=str(name) if name is not None else None,
             expected_size_mm=expected_size_mm, titles=titles, families=families,
             image_sources=image_sources, insert_pages=insert_pages, figures=figures,
+            text_layer=structure,  # a build's own file (structure=False) has its ActualText
         )
     report.seconds = time.perf_counter() - started
     return report

@@ -169,8 +169,8 @@ _OPERATIONS_KEPT = 512
 _operations: dict[bytes, list[tuple[list[Any], bytes]]] = {}
 
 
-def _interpreted(data: bytes) -> list[tuple[list[Any], bytes]]:
-    """The operations of ``data`` that the walk interprets, remembered by the stream's digest:
+def interpreted(data: bytes) -> list[tuple[list[Any], bytes]]:
+    """The operations of ``data`` that the walks interpret, remembered by the stream's digest:
     a rebuild in the same process (``vigil watch``) checks pages that did not change without
     reading their content again."""
     key = hashlib.sha256(data).digest()
@@ -303,7 +303,9 @@ class _Said(logging.Handler):
 
 
 _INTERPRETED = frozenset(
-    (b"q", b"Q", b"cm", b"Tf", b"Tr", b"Tj", b"'", b'"', b"TJ", b"Do", b"scn", b"SCN", b"BI"))
+    (b"q", b"Q", b"cm", b"Tf", b"Tr", b"Tj", b"'", b'"', b"TJ", b"Do", b"scn", b"SCN", b"BI",
+     # for the walk of marked content (vigil.check.tagging), which reads the same cache:
+     b"BDC", b"BMC", b"EMC", b"S", b"s", b"f", b"F", b"f*", b"B", b"B*", b"b", b"b*", b"sh"))
 
 
 class Walker:
@@ -401,7 +403,7 @@ class Walker:
         font: FontUse | None = None
         mode = 0.0
         stack: list[tuple[Matrix, FontUse | None, float]] = []
-        for operands, operator in _interpreted(data):
+        for operands, operator in interpreted(data):
             if operator == b"q":
                 stack.append((ctm, font, mode))
             elif operator == b"Q":

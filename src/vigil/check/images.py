@@ -87,6 +87,16 @@ def check_alt_text(publication: Any, composed: Any, expect: Expectations,
             f"the image {shown} has no alternative text: readers who cannot see it learn "
             "nothing of it (write a description in ![...](...) or 'alt:')", file, line,
         ))
+    for section in publication.sections:
+        insert = getattr(section, "insert", None)
+        if insert is None or (insert.options.alt or "").strip():
+            continue
+        findings.append(Finding(
+            severity, None, "image-alt",
+            f"the insert {insert.path.name} has no alternative text: its pages are a picture "
+            "to a screen reader (write what it shows in 'alt:' under '- insert:')",
+            publication.folder / "publication.yaml", None,
+        ))
     return findings
 
 

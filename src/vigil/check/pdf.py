@@ -10,7 +10,10 @@ Codes (each has a test in which it fires): ``page-count``, ``page-size``, ``page
 ``font-damaged``, ``image-resolution``, ``metadata-title``, ``metadata-language``,
 ``metadata-author``, ``not-tagged``, ``pdfa-missing``, ``pdfa-output-intent``, ``encrypted``,
 ``javascript``, ``link-broken``, ``bookmark-broken``, ``bookmark-missing``, ``no-bookmarks``,
-``file-size``, ``content-damaged``, ``image-alt`` (a tagged /Figure without /Alt).
+``file-size``, ``content-damaged``, ``image-alt`` (a tagged /Figure without /Alt), and the
+tag checks of :mod:`vigil.check.tagging` (``tag-orphan``, ``tag-parent-tree``,
+``tag-untagged``, ``heading-nested``, ``heading-skip``, ``table-scope``,
+``link-description``; ``text-hyphen`` and ``text-spacing``, warnings).
 """
 
 from __future__ import annotations
@@ -37,8 +40,10 @@ def check_document(reader: Any, data: bytes, expect: Expectations, *, name: str 
                    titles: Sequence[str] | None = None,
                    families: tuple[str, ...] | None = None,
                    image_sources: dict[tuple[int, int], str] | None = None,
-                   insert_pages: frozenset[int] = frozenset(), figures: bool = True) -> Report:
-    """Run every check on ``reader`` (the PDF ``data``) for the profile ``expect``."""
+                   insert_pages: frozenset[int] = frozenset(), figures: bool = True,
+                   text_layer: bool = True) -> Report:
+    """Run every check on ``reader`` (the PDF ``data``) for the profile ``expect``
+    (``text_layer=False``: not what text extraction gives, see :func:`_structure`)."""
     pages = reader.pages
     report = Report(pages=len(pages), page_size_mm=(0.0, 0.0), profile=expect.name, file=name,
                     bytes=len(data))
@@ -61,6 +66,7 @@ def check_document(reader: Any, data: bytes, expect: Expectations, *, name: str 
     _metadata(reader, expect, report)
     if expect.tagged:
         _tagged(reader, report)
+    _structure(reader, expect, report, text_layer)
     if figures:
         _figures(reader, expect, report)
     _archive(reader, expect, claims, report)
@@ -250,6 +256,28 @@ def _tagged(reader: Any, report: Report) -> None:
         report.add(ERROR, "not-tagged",
                    "the PDF is not tagged (no structure tree or MarkInfo /Marked): screen "
                    "readers cannot read it in order")
+
+
+def _structure(reader: Any, expect: Expectations, report: Report,
+               text_layer: bool = True) -> None:
+    """The structure tree and marked content (:mod:`vigil.check.tagging`): errors for a
+    profile that promises tags (screen) and for any file that claims PDF/UA; warnings for
+    another tagged file."""
+    from vigil.check.tagging import check_tags, pdfua_claim
+
+    if "/StructTreeRoot" not in _root(reader):
+        return
+    claim = pdfua_claim(reader)
+    severity: Severity = ERROR if expect.tagged or claim else WARNING
+    for problem in check_tags(reader, text_layer):
+        if problem.code == "language-missing":
+            continue  # metadata-language says it
+        if problem.code in ("text-hyphen", "text-spacing"):  # what extraction gives
+            report.add(WARNING, problem.code, problem.message, page=problem.page)
+            continue
+        message = f"the file claims {claim} but {problem.message}" if claim else \
+            problem.message
+        report.add(severity, problem.code, message, page=problem.page)
 
 
 MAX_STRUCTURE_NODES = 200_000

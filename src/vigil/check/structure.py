@@ -12,7 +12,7 @@ to ``vigil check``) the file's skeleton is verified too:
 - every object the table lists starts where it says (``N G obj``) and ends with ``endobj``
   before the next object begins; names are well formed (``#`` + two hex digits, not ``#00``);
 - every object loads, every stream names only standard filters, and every stream that is not
-  an image decodes.
+  an image decodes; no object of an object stream is a bare ``null`` (MuPDF refuses those).
 
 A build checks its own freshly written PDF without these (``structure=False``): pypdf or
 WeasyPrint wrote it, and the time is better spent on the checks that can fail.
@@ -226,15 +226,20 @@ def _object_body(data: bytes, start: int, number: int) -> str | None:
 
 def _objects(reader: Any, said: list[str]) -> str | None:
     """Load every object the table lists; streams name standard filters and decode."""
-    from pypdf.generic import IndirectObject
+    from pypdf.generic import IndirectObject, NullObject
 
     numbers = [(n, g) for g, entries in reader.xref.items() for n in entries]
-    numbers += [(n, 0) for n in getattr(reader, "xref_objStm", {})]
+    packed = list(getattr(reader, "xref_objStm", {}))
+    numbers += [(n, 0) for n in packed]
+    in_streams = set(packed)
     for number, generation in numbers:
         try:
             value = reader.get_object(IndirectObject(number, generation, reader))
         except Exception as exc:
             return f"object {number} cannot be read: {_describe(exc)}"
+        if number in in_streams and (value is None or isinstance(value, NullObject)):
+            return (f"object {number} is a bare null inside an object stream, which MuPDF "
+                    "refuses (it belongs in the cross-reference table as a free entry)")
         if not hasattr(value, "get_data"):
             continue
         filters = value.get("/Filter")

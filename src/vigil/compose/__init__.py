@@ -202,8 +202,8 @@ def sheet_sections(page_height: float) -> int:
 def pdf_variant(profile: Profile, publication: Publication,
                 html: str) -> tuple[str | None, tuple[str, ...]]:
     """The profile's PDF variant, but for PDF/UA only when the document keeps its promise:
-    every picture has alternative text and no section is an inserted PDF (whose pages carry
-    no tags). Otherwise plain tags, and a note saying why."""
+    every picture has alternative text, and so has every inserted PDF (its pages become a
+    Figure, see vigil.assemble.inserts). Otherwise plain tags, and a note saying why."""
     variant = profile.pdf_variant
     if not variant or not variant.startswith("pdf/ua"):
         return variant, ()
@@ -214,9 +214,11 @@ def pdf_variant(profile: Profile, publication: Publication,
     if missing:
         reasons.append(f"{missing} picture{'s have' if missing > 1 else ' has'} no "
                        "alternative text")
-    inserts = [s.source.name for s in publication.sections if s.insert is not None]
+    inserts = [s.source.name for s in publication.sections
+               if s.insert is not None and not (s.insert.options.alt or "").strip()]
     if inserts:
-        reasons.append(f"inserted PDF pages carry no tags ({', '.join(inserts)})")
+        reasons.append("inserted PDF pages have no alternative text ('alt:' of "
+                       f"{', '.join(inserts)})")
     if not reasons:
         return variant, ()
     return None, (f"tagged, but not {variant.upper()}: " + "; ".join(reasons),)

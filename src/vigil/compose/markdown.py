@@ -107,6 +107,7 @@ class MarkdownRenderer:
         _resolve(tokens, file, first_line, resolve_image, resolve_link, warn or _ignore)
         _tie_text(tokens, self._language)
         tokens = _inline_footnotes(self._md, tokens, env)
+        _heading_levels(tokens)
         html = self._md.renderer.render(tokens, self._md.options, env)
         if inline:
             html = html.strip()
@@ -115,13 +116,33 @@ class MarkdownRenderer:
         return _sanitise(html)
 
 
+def _heading_levels(tokens: Sequence[Token]) -> None:
+    """Demote the headings below the section title (the page's h1) without skipping a level:
+    the text's highest level becomes h2, and no heading is more than one level below the one
+    before it (``##`` right after the title is an h2, not an h3: screen readers list headings
+    by level). The level is kept in each token's ``vigil-level`` meta."""
+    levels = [int(token.tag[1]) for token in tokens if token.type == "heading_open"]
+    if not levels:
+        return
+    shift = min(levels) - 2
+    previous = 1
+    current = 2
+    for token in tokens:
+        if token.type == "heading_open":
+            current = max(2, min(int(token.tag[1]) - shift, previous + 1, 6))
+            previous = current
+            token.meta["vigil-level"] = current
+        elif token.type == "heading_close":
+            token.meta["vigil-level"] = current
+
+
 def _heading_open(self: Any, tokens: Sequence[Token], idx: int, options: Any, env: Any) -> str:
-    level = min(int(tokens[idx].tag[1]) + 1, 6)
+    level = tokens[idx].meta.get("vigil-level") or min(int(tokens[idx].tag[1]) + 1, 6)
     return f"<h{level}>"
 
 
 def _heading_close(self: Any, tokens: Sequence[Token], idx: int, options: Any, env: Any) -> str:
-    level = min(int(tokens[idx].tag[1]) + 1, 6)
+    level = tokens[idx].meta.get("vigil-level") or min(int(tokens[idx].tag[1]) + 1, 6)
     return f"</h{level}>\n"
 
 

@@ -233,6 +233,8 @@ class _Reader:
                 language = self.edition or language
             else:
                 self.missing(original, language)
+            if translation is not None and translation.alt is not None:
+                options = options.model_copy(update={"alt": translation.alt})
             if translation is not None and translation.title is not None:
                 title = translation.title
             elif options.title and path != original:

@@ -29,9 +29,11 @@ MM = 25.4 / 72
 
 
 class InsertTranslation(StrictModel):
-    """An insert's title in another language (its file is ``NAME.CODE.pdf`` beside it)."""
+    """An insert's title and alternative text in another language (its file is
+    ``NAME.CODE.pdf`` beside it)."""
 
     title: str | None = None
+    alt: str | None = None
 
 
 class InsertOptions(StrictModel):
@@ -39,6 +41,7 @@ class InsertOptions(StrictModel):
 
     insert: Annotated[str, Field(min_length=1)]
     title: str | None = None
+    alt: str | None = None  # what the inserted pages show, for screen readers (a Figure's /Alt)
     pages: str = "all"
     size: Literal["scale", "keep", "refuse"] = "scale"
     # Print only: how an insert whose art reaches its edge gets the bleed it lacks (see
