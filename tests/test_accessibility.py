@@ -415,16 +415,19 @@ def test_a_hyphenated_word_copies_whole(samples: dict[str, Path]) -> None:
     """The hyphen hyphenation adds is drawn, but extracted as a soft hyphen (its ActualText):
     poppler and pdfium give "Ministry", not "Min‐istry"."""
     path = samples["booklet"]
-    text = subprocess.run([_tool("pdftotext"), "-f", "3", "-l", "3", str(path), "-"],
-                          capture_output=True, text=True, check=True).stdout
-    assert "Min\u00ad\nistry" in text and "\u2010" not in text
+    text = pdftotext_all(path)
+    assert "\u2010" not in text
+    broken = re.search(r"(\w+)\u00ad\n", text)
+    assert broken, "the booklet should have at least one hyphenated word"
+    page = text[:broken.start()].count("\f")  # 0-based page of the word's first part
     document = pdfium.PdfDocument(str(path))
     try:
-        extracted = document[2].get_textpage().get_text_range()
+        extracted = document[page].get_textpage().get_text_range()
     finally:
         document.close()
-    assert "Min\u2010" not in extracted and re.search("Min.?istry", extracted)
-    assert "\u2010" not in pdftotext_all(path)
+    head = broken.group(1)
+    assert f"{head}\u2010" not in extracted and f"{head}-" not in extracted
+    assert head in extracted
 
 
 @pytest.mark.slow
@@ -434,13 +437,14 @@ def test_letter_spaced_capitals_read_as_words(samples: dict[str, Path]) -> None:
     path = samples["programme"]
     document = pdfium.PdfDocument(str(path))
     try:
-        extracted = document[0].get_textpage().get_text_range()
+        # (a no-break space ties the day to its month)
+        extracted = document[0].get_textpage().get_text_range().replace("\xa0", " ")
     finally:
         document.close()
     assert "26 FEBRUARY 2025" in extracted and "BAKU" in extracted, extracted
     assert "F E B" not in extracted and "B A K U" not in extracted
     text = subprocess.run([_tool("pdftotext"), "-l", "1", str(path), "-"], capture_output=True,
-                          text=True, check=True).stdout
+                          text=True, check=True).stdout.replace("\xa0", " ")
     assert "26 FEBRUARY 2025" in text and "BAKU" in text
     data = PdfReader(path).pages[0].get_contents().get_data()
     assert re.search(rb"/MCID \d+ /ActualText <FEFF0042004100\w+>", data)
