@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import sys
 from pathlib import Path
-from typing import NoReturn
+from typing import Any, NoReturn
 
 import click
 
@@ -184,6 +184,20 @@ def check(ctx: click.Context, pdf: Path, profile: str, as_json: bool, max_size: 
     sys.exit(0 if report.ok else 1)
 
 
+class _FiniteRange(click.FloatRange):
+    """A number in a range, never NaN or infinite (NaN passes every comparison)."""
+
+    def convert(self, value: Any, param: click.Parameter | None,
+                ctx: click.Context | None) -> float:
+        import math
+
+        number = super().convert(value, param, ctx)
+        if not math.isfinite(number):
+            self.fail(f"{value!r} is not a number between {self.min:g} and {self.max:g}",
+                      param, ctx)
+        return float(number)
+
+
 @main.command()
 @click.argument("pdf", type=click.Path(path_type=Path, dir_okay=False))
 @click.option("-o", "--output", "output", type=click.Path(path_type=Path, dir_okay=False),
@@ -191,7 +205,7 @@ def check(ctx: click.Context, pdf: Path, profile: str, as_json: bool, max_size: 
 @click.option("--sheet", default=None,
               help="A4, A3, SRA4, SRA3 or WIDTHxHEIGHT in mm, used landscape "
                    "[default: A4 for A5 pages, A3 for A4 pages].")
-@click.option("--creep", type=click.FloatRange(0, 2), default=0.0, show_default=True,
+@click.option("--creep", type=_FiniteRange(0, 2), default=0.0, show_default=True,
               help="Creep compensation: mm the pages of each inner sheet move towards the fold.")
 @click.option("--marks/--no-marks", default=True, show_default=True,
               help="Crop and fold marks, where the sheet has room around the pages.")
@@ -207,15 +221,19 @@ def impose(ctx: click.Context, pdf: Path, output: Path | None, sheet: str | None
     from vigil.publish import write_atomic
 
     try:
-        if not pdf.is_file():
-            raise VigilError("no such file", location=Location(pdf))
-        result = impose_pdf(pdf.read_bytes(), sheet, creep, marks)
+        from vigil.check import MAX_CHECK_BYTES, read_regular_file
+
+        result = impose_pdf(read_regular_file(pdf, MAX_CHECK_BYTES, VigilError), sheet, creep,
+                            marks)
         target = output or pdf.with_name(f"{pdf.stem}-imposed.pdf")
         write_atomic(target, result.pdf)
     except VigilError as error:
         _fail(error, ctx.obj["debug"])
     except Exception as error:  # pypdf raises many kinds of errors on damaged files
-        _fail(VigilError(f"cannot read the PDF ({type(error).__name__}: {error})",
+        from vigil.dependencies import missing_package
+
+        advice = missing_package(error)
+        _fail(VigilError(advice or f"cannot read the PDF ({type(error).__name__}: {error})",
                          location=Location(pdf)), ctx.obj["debug"])
     sheets = f"{result.sheets} sheet{'s' if result.sheets > 1 else ''}"
     click.echo(f"{target}  {sheets} ({result.sheets * 2} sides)")

@@ -20,6 +20,7 @@ from typing import Annotated, Literal
 
 from pydantic import Field, field_validator
 
+from vigil.dependencies import missing_package
 from vigil.errors import ContentError, Location
 from vigil.limits import TimeLimitExceeded, time_limit
 from vigil.read.schema import StrictModel, check_translation_languages
@@ -118,6 +119,10 @@ def inspect_insert(
             hint="Open it in a PDF viewer and save or print it again as a new PDF",
         ) from None
     except Exception as exc:  # pypdf raises many kinds of errors on damaged files
+        advice = missing_package(exc)
+        if advice:
+            raise ContentError(f"the insert '{name}' is encrypted, and {advice}",
+                               location=location) from None
         detail = str(exc).strip().splitlines()[0][:160] if str(exc).strip() else ""
         raise ContentError(
             f"the insert '{name}' is damaged beyond repair ({type(exc).__name__}"
@@ -161,7 +166,7 @@ def _inspect(
             result = reader.decrypt(password or "")
         except DependencyError as exc:
             raise ContentError(
-                f"the insert '{name}' uses an encryption vigil cannot open ({exc})",
+                f"the insert '{name}' is encrypted, and {missing_package(exc)}",
                 location=location,
             ) from None
         if not result:
