@@ -26,6 +26,26 @@ def _fail(error: VigilError, debug: bool) -> NoReturn:
     sys.exit(error.exit_code)
 
 
+# A build that takes longer than this (seconds) is stopped: see --timeout.
+BUILD_SECONDS = 600.0
+
+
+class _FiniteRange(click.FloatRange):
+    """A number in a range, never NaN or infinite (NaN passes every comparison)."""
+
+    def convert(self, value: Any, param: click.Parameter | None,
+                ctx: click.Context | None) -> float:
+        import math
+
+        number = super().convert(value, param, ctx)
+        if not math.isfinite(number):
+            bounds = " and ".join(text for text in (
+                f">= {self.min:g}" if self.min is not None else "",
+                f"<= {self.max:g}" if self.max is not None else "") if text)
+            self.fail(f"{value!r} is not a number{' ' + bounds if bounds else ''}", param, ctx)
+        return float(number)
+
+
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(__version__, "--version", prog_name="vigil")
 @click.option("--debug", is_flag=True, help="Show the full traceback of an error.")
@@ -87,13 +107,17 @@ def run() -> None:
 @click.option("--whole", is_flag=True,
               help="Lay out each document in one piece, in this process, instead of section "
                    "by section (slower; the section cache is not used).")
+@click.option("--timeout", type=_FiniteRange(min=0), default=BUILD_SECONDS,
+              show_default=True, metavar="SECONDS",
+              help="Stop the build of a publication that takes longer (its workers too; the "
+                   "PDF from before stays as it was). 0: no limit.")
 @click.option("-q", "--quiet", is_flag=True, help="Print only errors.")
 @click.option("--json", "as_json", is_flag=True,
               help="Print one JSON object per publication (for scripts).")
 @click.pass_context
 def build(ctx: click.Context, publications: tuple[Path, ...], output_dir: Path,
           profile: str, impose: bool, strict: bool, language: str | None, force: bool,
-          jobs: int | None, whole: bool, quiet: bool, as_json: bool) -> None:
+          jobs: int | None, whole: bool, timeout: float, quiet: bool, as_json: bool) -> None:
     """Build PUBLICATIONS (folders holding publication.yaml) into PDF files.
 
     With no folder given, builds every publication under ./content (or vigil's samples).
@@ -115,7 +139,8 @@ def build(ctx: click.Context, publications: tuple[Path, ...], output_dir: Path,
     with BuildPrinter("json" if as_json else "quiet" if quiet else "text", folders) as printer:
         try:
             for result in build_many(folders, output_dir, profile, impose, strict, language,
-                                     force=force, whole=whole, jobs=jobs):
+                                     force=force, whole=whole, jobs=jobs,
+                                     timeout=timeout or None):
                 if isinstance(result, VigilError):
                     if debug:
                         raise result
@@ -154,7 +179,7 @@ def _size(text: str | None) -> int | None:
 @click.option("--strict", is_flag=True,
               help="screen, archive: a figure without alternative text is an error.")
 @click.option("--password", default=None, help="The password of an encrypted file.")
-@click.option("--timeout", type=click.FloatRange(min=0.1), default=30.0, show_default=True,
+@click.option("--timeout", type=_FiniteRange(min=0.1), default=30.0, show_default=True,
               help="Seconds before a file that takes too long to read is given up as damaged.")
 @click.pass_context
 def check(ctx: click.Context, pdf: Path, profile: str, as_json: bool, max_size: str | None,
@@ -182,20 +207,6 @@ def check(ctx: click.Context, pdf: Path, profile: str, as_json: bool, max_size: 
         _fail(error, ctx.obj["debug"])
     click.echo(report.json() if as_json else report.text())
     sys.exit(0 if report.ok else 1)
-
-
-class _FiniteRange(click.FloatRange):
-    """A number in a range, never NaN or infinite (NaN passes every comparison)."""
-
-    def convert(self, value: Any, param: click.Parameter | None,
-                ctx: click.Context | None) -> float:
-        import math
-
-        number = super().convert(value, param, ctx)
-        if not math.isfinite(number):
-            self.fail(f"{value!r} is not a number between {self.min:g} and {self.max:g}",
-                      param, ctx)
-        return float(number)
 
 
 @main.command()

@@ -15,7 +15,7 @@ from typing import Any
 
 from vigil.cache import CACHE_FOLDER, BuildCache
 from vigil.check import Report
-from vigil.errors import Location, ResourceError, VigilError
+from vigil.errors import Location, RenderError, ResourceError, VigilError
 from vigil.profiles import get_profile
 from vigil.resources import content_dir
 
@@ -36,7 +36,7 @@ class BuildResult:
 def build(folder: Path | str, output_dir: Path | str = "output",
           profile: str = "screen", impose: bool = False, strict: bool = False,
           language: str | None = None, *, force: bool = False, whole: bool = False,
-          jobs: int | None = None) -> BuildResult:
+          jobs: int | None = None, timeout: float | None = None) -> BuildResult:
     """Build the publication in ``folder`` into ``output_dir/<folder name>.pdf``
     (``<name>-print.pdf`` for print; with ``impose``, also ``<name>-print-imposed.pdf``, its
     sheets for saddle stitching, on the sheet and with the creep of its ``print:`` settings).
@@ -49,11 +49,32 @@ def build(folder: Path | str, output_dir: Path | str = "output",
     The sections are laid out one by one, in up to ``jobs`` processes (default: one per core),
     and kept in ``output_dir/.vigil-cache/`` so that a change lays out again only what it
     changed (see vigil.typeset.sections); ``whole`` lays the document out in one piece, in
-    this process, as the archive profile always does."""
+    this process, as the archive profile always does.
+
+    With ``timeout`` (seconds), a build that takes longer is stopped, its worker processes
+    with it, and a RenderError raised; what it had written before stays as it was."""
+    if timeout:
+        from vigil.limits import TimeLimitExceeded, time_limit
+
+        try:
+            with time_limit(timeout):
+                return build(folder, output_dir, profile, impose, strict, language,
+                             force=force, whole=whole, jobs=jobs)
+        except TimeLimitExceeded:
+            from vigil.typeset import workers
+
+            workers.stop()
+            raise RenderError(
+                f"the build took longer than {timeout:g} s and was stopped; its PDF was not "
+                "written (the one from before, if any, is left as it was)",
+                location=Location(Path(folder)),
+                hint="Give it more time with --timeout SECONDS (0 for no limit), or look for "
+                     "what makes it so long: a huge table or list, a template loop",
+            ) from None
     # Every argument but these is an input of the build cache (vigil.cache): new ones too.
     # (``jobs`` changes how fast, never what: the same bytes come out.)
     options = {k: v for k, v in locals().items()
-               if k not in ("folder", "output_dir", "force", "jobs")}
+               if k not in ("folder", "output_dir", "force", "jobs", "timeout")}
     started = time.perf_counter()
     cache = BuildCache(folder, output_dir, options)
     reused = cache.reuse(force)
@@ -221,6 +242,7 @@ def build_many(
     folders: Iterable[Path], output_dir: Path | str = "output", profile: str = "screen",
     impose: bool = False, strict: bool = False, language: str | None = None, *,
     force: bool = False, whole: bool = False, jobs: int | None = None,
+    timeout: float | None = None,
 ) -> Iterator[BuildResult | VigilError]:
     """Build each folder in turn in this process (fonts stay loaded); yield results or errors.
 
@@ -241,6 +263,6 @@ def build_many(
     for folder in folders:
         try:
             yield build(folder, output_dir, profile, impose, strict, language, force=force,
-                        whole=whole, jobs=jobs)
+                        whole=whole, jobs=jobs, timeout=timeout)
         except VigilError as error:
             yield error
