@@ -269,3 +269,37 @@ def test_a_missing_cryptography_package_is_named_with_how_to_install_it(
         assert result.returncode == (2 if args[0] == "check" else 1), text
         assert "pip install cryptography" in text, text
         assert "again as a new PDF" not in text, "not the file's fault: no advice to re-export"
+
+
+# ---------------------------------------------------------------- time limits
+
+
+def test_an_outer_time_limit_is_not_taken_for_an_inner_one() -> None:
+    import time
+
+    from vigil.limits import TimeLimitExceeded, time_limit
+
+    caught = []
+    with pytest.raises(TimeLimitExceeded), time_limit(0.3):
+        try:
+            with time_limit(5):  # an insert's own limit, say: it must not claim the outer one
+                time.sleep(2)
+        except TimeLimitExceeded:
+            caught.append("inner")
+    assert caught == []
+    # and an inner limit that runs out is the inner one's
+    with time_limit(5), pytest.raises(TimeLimitExceeded), time_limit(0.2):
+        time.sleep(2)
+
+
+def test_export_stops_at_its_timeout(tmp_path: Path) -> None:
+    paragraph = "Synthetic words to fill pages for a time limit test. " * 30 + "\n\n"
+    names = tuple(f"s{i}.md" for i in range(12))
+    folder = write_publication(tmp_path / "p", {
+        name: f"# Part {i}\n\n" + paragraph * 30 for i, name in enumerate(names)},
+        manifest=manifest_with(sections=("intro.md", *names)))
+    result = _vigil("export", folder, "--to", tmp_path / "bag", "--jobs", "1", "--quiet",
+                    "--timeout", "1", cwd=tmp_path, seconds=120)
+    text = _no_traceback(result)
+    assert result.returncode == 1, text
+    assert "took longer than 1 s" in text, text
