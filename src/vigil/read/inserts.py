@@ -16,7 +16,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field, replace
 from pathlib import Path
-from typing import Annotated, Literal
+from typing import Annotated, Any, Literal
 
 from pydantic import Field, field_validator
 
@@ -186,6 +186,9 @@ def _inspect(
     if count == 0:
         raise ContentError(f"the insert '{name}' has no pages", location=location)
     chosen = _choose(options.pages, count, name, location)
+    _refuse_programs(reader, chosen, name, location)
+    for index in chosen:
+        _refuse_missing_pictures(reader.pages[index], index, name, location)
     sizes = []
     for index in chosen:
         box = reader.pages[index].cropbox
@@ -215,6 +218,95 @@ def _inspect(
                 action += " (its edges will be cut off)"
             warnings.append(f"{message}; {action}")
     return Insert(path, options, tuple(chosen), tuple(sizes), password, tuple(warnings))
+
+
+_PROGRAM_NAMES = re.compile(
+    r"\.(exe|com|bat|cmd|scr|msi|dll|ps1|vbs|js|jse|wsf|sh|app|jar|apk|elf|bin|run)$", re.I)
+_PROGRAM_MAGIC = (b"MZ", b"\x7fELF", b"#!", b"\xcf\xfa\xed\xfe", b"\xca\xfe\xba\xbe")
+_RESEXPORT = "Export the document again as PDF without attachments, or print it to a new PDF"
+
+
+def _refuse_programs(reader: Any, chosen: list[int], name: str, location: Location) -> None:
+    """An insert that carries a program (an attachment named or made like one: .exe, a
+    script...) is refused: a book of remembrance must not pass programs on to its readers."""
+    specs: list[Any] = []
+    root = _get(reader.trailer.get("/Root"))
+    names = _get(_get(root.get("/Names")).get("/EmbeddedFiles")) if isinstance(root, dict) \
+        and isinstance(_get(root.get("/Names")), dict) else None
+    specs += list(_tree_values(names, 0))
+    for index in chosen:
+        for annotation in _get(reader.pages[index].get("/Annots")) or []:
+            annotation = _get(annotation)
+            if isinstance(annotation, dict) and annotation.get("/Subtype") == "/FileAttachment":
+                specs.append(_get(annotation.get("/FS")))
+    for spec in specs:
+        if not isinstance(spec, dict):
+            continue
+        file = str(spec.get("/UF") or spec.get("/F") or "")
+        embedded = _get(spec.get("/EF"))
+        stream = _get(embedded.get("/F")) if isinstance(embedded, dict) else None
+        try:
+            head = bytes(stream.get_data())[:8] if stream is not None else b""
+        except Exception:
+            head = b""
+        if _PROGRAM_NAMES.search(file) or head.startswith(_PROGRAM_MAGIC):
+            raise ContentError(
+                f"the insert '{name}' carries the program '{file[:60] or 'unnamed'}' as an "
+                "attachment; vigil does not pass programs on in a publication",
+                location=location, hint=_RESEXPORT,
+            )
+
+
+def _refuse_missing_pictures(page: Any, index: int, name: str, location: Location) -> None:
+    """A page whose pictures or forms (its /XObject resources, and theirs) refer to objects
+    the file does not have would be shown with holes: refused while the file is checked,
+    not found later in the PDF."""
+    stack = [(_get(page.get("/Resources")), 0)]
+    seen: set[int] = set()
+    while stack:
+        resources, depth = stack.pop()
+        if not isinstance(resources, dict) or depth > 8:
+            continue
+        xobjects = _get(resources.get("/XObject"))
+        if not isinstance(xobjects, dict):
+            continue
+        for key in list(xobjects.keys()):
+            reference = xobjects.raw_get(key) if hasattr(xobjects, "raw_get") else xobjects[key]
+            target = _get(reference)
+            if not isinstance(target, dict):
+                number = getattr(reference, "idnum", None)
+                raise ContentError(
+                    f"page {index + 1} of the insert '{name}' draws the picture {key}, which is "
+                    "not in the file" + (f" (object {number} is missing)" if number else ""),
+                    location=location, hint=_RESEXPORT.replace(" without attachments", ""),
+                )
+            number = getattr(reference, "idnum", None)
+            if target.get("/Subtype") == "/Form" and number not in seen:
+                if number is not None:
+                    seen.add(number)
+                stack.append((_get(target.get("/Resources")), depth + 1))
+
+
+def _tree_values(node: Any, depth: int) -> Iterator[Any]:
+    node = _get(node)
+    if not isinstance(node, dict) or depth > 16:
+        return
+    for value in list(_get(node.get("/Names")) or [])[1::2]:
+        yield _get(value)
+    for kid in _get(node.get("/Kids")) or []:
+        yield from _tree_values(kid, depth + 1)
+
+
+def _get(value: Any) -> Any:
+    """An object, resolved; a dangling or damaged reference is None."""
+    from pypdf.generic import NullObject
+
+    try:
+        value = value.get_object() if value is not None and hasattr(value, "get_object") \
+            else value
+    except Exception:
+        return None
+    return None if isinstance(value, NullObject) else value
 
 
 def _choose(spec: str, count: int, name: str, location: Location) -> list[int]:
