@@ -73,7 +73,7 @@ def _vigil(args: list[str], cwd: Path, seconds: float) -> tuple[int | None, str,
     return done.returncode, done.stdout + done.stderr, time.monotonic() - started
 
 
-def _judge(code: int | None, output: str, used: tuple[int, ...]) -> tuple[str, str]:
+def judge(code: int | None, output: str, used: tuple[int, ...]) -> tuple[str, str]:
     if code is None:
         return "FAILED", "no answer within the time limit"
     if "Traceback (most recent call last)" in output:
@@ -99,7 +99,7 @@ def try_insert(pdf: Path, seconds: float) -> Outcome:
         (folder / "inserts" / "insert.pdf").write_bytes(pdf.read_bytes())
         code, output, took = _vigil(["build", "--jobs", "1", "--quiet", "-o", "out", "publication"],
                                     Path(temp), seconds)
-        verdict, detail = _judge(code, output, (0,))
+        verdict, detail = judge(code, output, (0,))
         if verdict == "used" and not (Path(temp) / "out" / "publication.pdf").is_file():
             verdict, detail = "FAILED", "exit 0 but no PDF written"
     return Outcome(pdf, "insert", verdict, took, detail)
@@ -109,7 +109,7 @@ def try_check(pdf: Path, seconds: float) -> Outcome:
     """``vigil check`` ``pdf`` (exit 0 or 1 with a report, or 2 with a message)."""
     with tempfile.TemporaryDirectory(prefix="vigil-corpus-") as temp:
         code, output, took = _vigil(["check", str(pdf.resolve())], Path(temp), seconds)
-    verdict, detail = _judge(code, output, (0, 1))
+    verdict, detail = judge(code, output, (0, 1))
     return Outcome(pdf, "check", verdict, took, detail)
 
 
