@@ -7,7 +7,8 @@ Prints one line per file and run:
 
 - ``used``: the build wrote a PDF, or the check gave a report (exit 0 or 1);
 - ``refused``: vigil said clearly why not (a one-paragraph ``vigil: ...`` message, exit 1 or 2);
-- ``FAILED``: a traceback, a crash, an unexpected exit code, or no answer within the limit.
+- ``FAILED``: a traceback, a crash, an unexpected exit code, no answer within the limit, or
+  (for inserts) a message that shows a Python error's name instead of the file's problem.
 
 Exits 1 when any run FAILED, else 0.
 
@@ -18,6 +19,7 @@ from __future__ import annotations
 
 import argparse
 import os
+import re
 import subprocess
 import sys
 import tempfile
@@ -73,12 +75,21 @@ def _vigil(args: list[str], cwd: Path, seconds: float) -> tuple[int | None, str,
     return done.returncode, done.stdout + done.stderr, time.monotonic() - started
 
 
-def judge(code: int | None, output: str, used: tuple[int, ...]) -> tuple[str, str]:
+_RAW = re.compile(r"\b(TypeError|AssertionError|AttributeError|KeyError|IndexError|"
+                  r"NameError|UnboundLocalError|ZeroDivisionError)\b")
+
+
+def judge(code: int | None, output: str, used: tuple[int, ...],
+          raw_names: bool = False) -> tuple[str, str]:
+    """The verdict on one run. With ``raw_names``, a message that shows a Python error's name
+    (``TypeError``...) instead of saying what is wrong with the file is FAILED too."""
     if code is None:
         return "FAILED", "no answer within the time limit"
     if "Traceback (most recent call last)" in output:
         return "FAILED", "traceback: " + output.strip().splitlines()[-1][:120]
     message = next((line for line in output.splitlines() if line.startswith("vigil: ")), "")
+    if raw_names and _RAW.search(message):
+        return "FAILED", "a Python error in the message: " + message[:140]
     if code in used and not message:
         return "used", ""
     if code in (1, 2) and message:
@@ -99,7 +110,7 @@ def try_insert(pdf: Path, seconds: float) -> Outcome:
         (folder / "inserts" / "insert.pdf").write_bytes(pdf.read_bytes())
         code, output, took = _vigil(["build", "--jobs", "1", "--quiet", "-o", "out", "publication"],
                                     Path(temp), seconds)
-        verdict, detail = judge(code, output, (0,))
+        verdict, detail = judge(code, output, (0,), raw_names=True)
         if verdict == "used" and not (Path(temp) / "out" / "publication.pdf").is_file():
             verdict, detail = "FAILED", "exit 0 but no PDF written"
     return Outcome(pdf, "insert", verdict, took, detail)

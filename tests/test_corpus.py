@@ -50,3 +50,5 @@ def test_the_runner_fails_on_a_traceback() -> None:
     assert corpus_check.judge(1, "vigil: content error: a clear message.", (0,))[0] == "refused"
     assert corpus_check.judge(0, "output/p.pdf 5 pages", (0,))[0] == "used"
     assert corpus_check.judge(-9, "", (0,))[0] == "FAILED"
+    raw = "vigil: content error: the insert 'a.pdf' could not be merged (TypeError: x)."
+    assert corpus_check.judge(1, raw, (0,), raw_names=True)[0] == "FAILED"

@@ -123,12 +123,29 @@ def inspect_insert(
         if advice:
             raise ContentError(f"the insert '{name}' is encrypted, and {advice}",
                                location=location) from None
-        detail = str(exc).strip().splitlines()[0][:160] if str(exc).strip() else ""
         raise ContentError(
-            f"the insert '{name}' is damaged beyond repair ({type(exc).__name__}"
-            f"{': ' + detail if detail else ''})", location=location,
+            f"the insert '{name}' is damaged beyond repair ({damage(exc)})", location=location,
             hint="Open it in a PDF viewer and save or print it again as a new PDF",
         ) from None
+
+
+def damage(exc: BaseException) -> str:
+    """What a failure to read a PDF says about the file: pypdf's own words when it names the
+    damage (a missing ``endstream``, a bad cross-reference table), else what kind of damage,
+    without Python's internals (a TypeError deep in the parser means a value of the wrong
+    kind, not a fault of vigil)."""
+    from pypdf.errors import PyPdfError
+
+    text = str(exc).strip().splitlines()[0][:160] if str(exc).strip() else ""
+    if isinstance(exc, PyPdfError) and text:
+        return text
+    if isinstance(exc, (TypeError, ValueError, AttributeError, KeyError, IndexError)):
+        return "an object in it holds a value of the wrong kind, where another was expected"
+    if isinstance(exc, AssertionError):
+        return "its structure breaks a rule of the PDF format"
+    if isinstance(exc, (RecursionError, MemoryError)):
+        return "its structure loops or is nested too deeply"
+    return "it cannot be read to the end" + (f": {text}" if text and len(text) < 80 else "")
 
 
 @contextmanager
@@ -188,6 +205,7 @@ def _inspect(
     chosen = _choose(options.pages, count, name, location)
     _refuse_programs(reader, chosen, name, location)
     for index in chosen:
+        _read_everything(reader.pages[index])
         _refuse_missing_pictures(reader.pages[index], index, name, location)
     sizes = []
     for index in chosen:
@@ -255,6 +273,33 @@ def _refuse_programs(reader: Any, chosen: list[int], name: str, location: Locati
                 "attachment; vigil does not pass programs on in a publication",
                 location=location, hint=_RESEXPORT,
             )
+
+
+PROBE_OBJECTS = 200_000
+
+
+def _read_everything(page: Any) -> None:
+    """Read every object a page will bring into the book (its content, resources and
+    annotations, as merging it copies them), so that a damaged one fails now, while the file is
+    checked and the error can name the line of publication.yaml, not later, while merging."""
+    contents = page.get_contents()
+    if contents is not None:
+        contents.get_data()
+    stack = [page.get("/Resources"), page.get("/Annots")]
+    seen: set[int] = set()
+    while stack and len(seen) < PROBE_OBJECTS:
+        value = stack.pop()
+        number = getattr(value, "idnum", None)
+        if number is not None:
+            if number in seen:
+                continue
+            seen.add(number)
+            value = value.get_object()
+        if isinstance(value, dict):
+            raw = getattr(value, "raw_get", value.get)  # references left unresolved
+            stack.extend(raw(key) for key in value if key not in ("/Parent", "/P"))
+        elif isinstance(value, list):
+            stack.extend(value)
 
 
 def _refuse_missing_pictures(page: Any, index: int, name: str, location: Location) -> None:
