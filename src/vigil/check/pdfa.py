@@ -13,15 +13,13 @@ import re
 from collections.abc import Iterator
 from typing import Any
 
+from vigil.programs import looks_like_program
+
 PDFAID = b"http://www.aiim.org/pdfa/ns/id/"
 _DECLARATION = re.compile(rb"xmlns:([\w.-]+)\s*=\s*[\"']([^\"']*)[\"']")
 _PROPERTY = re.compile(rb"(?<![\w.-])([\w.-]+):(part|conformance|amd|corr|rev)\b"
                        rb"\s*(?:=\s*[\"']([^\"']*)[\"']|>([^<]*)<)?")
 _CONFORMANCE = {1: ("A", "B"), 2: ("A", "B", "U"), 3: ("A", "B", "U"), 4: ("E", "F", "")}
-_EXECUTABLE_NAMES = re.compile(
-    r"\.(exe|com|bat|cmd|scr|msi|dll|ps1|vbs|js|jse|wsf|sh|app|jar|apk|elf|bin|run)$", re.I)
-_EXECUTABLE_MAGIC = (b"MZ", b"\x7fELF", b"#!", b"\xcf\xfa\xed\xfe", b"\xca\xfe\xba\xbe",
-                     b"PK\x03\x04\x14\x00\x08\x08")  # Windows, Linux, scripts, Mach-O, jar
 
 
 def identification(xmp: bytes) -> list[str]:
@@ -133,7 +131,7 @@ def embedded_files(reader: Any, part: int | None) -> Iterator[tuple[str, str]]:
             head = bytes(stream.get_data())[:16] if stream is not None else b""
         except Exception:
             head = b""
-        if _EXECUTABLE_NAMES.search(name) or head.startswith(_EXECUTABLE_MAGIC):
+        if looks_like_program(name, head):
             yield ("embedded-executable",
                    f"{where} carries the program '{name[:60]}': a file kept in an archive "
                    "must not carry programs")

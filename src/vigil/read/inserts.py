@@ -23,6 +23,7 @@ from pydantic import Field, field_validator
 from vigil.dependencies import missing_package
 from vigil.errors import ContentError, Location
 from vigil.limits import TimeLimitExceeded, time_limit
+from vigil.programs import looks_like_program
 from vigil.read.schema import StrictModel, check_translation_languages
 
 PARSE_SECONDS = 5.0
@@ -238,10 +239,7 @@ def _inspect(
     return Insert(path, options, tuple(chosen), tuple(sizes), password, tuple(warnings))
 
 
-_PROGRAM_NAMES = re.compile(
-    r"\.(exe|com|bat|cmd|scr|msi|dll|ps1|vbs|js|jse|wsf|sh|app|jar|apk|elf|bin|run)$", re.I)
-_PROGRAM_MAGIC = (b"MZ", b"\x7fELF", b"#!", b"\xcf\xfa\xed\xfe", b"\xca\xfe\xba\xbe")
-_RESEXPORT = "Export the document again as PDF without attachments, or print it to a new PDF"
+_EXPORT_AGAIN = "Export the document again as PDF without attachments, or print it to a new PDF"
 
 
 def _refuse_programs(reader: Any, chosen: list[int], name: str, location: Location) -> None:
@@ -267,11 +265,11 @@ def _refuse_programs(reader: Any, chosen: list[int], name: str, location: Locati
             head = bytes(stream.get_data())[:8] if stream is not None else b""
         except Exception:
             head = b""
-        if _PROGRAM_NAMES.search(file) or head.startswith(_PROGRAM_MAGIC):
+        if looks_like_program(file, head):
             raise ContentError(
                 f"the insert '{name}' carries the program '{file[:60] or 'unnamed'}' as an "
                 "attachment; vigil does not pass programs on in a publication",
-                location=location, hint=_RESEXPORT,
+                location=location, hint=_EXPORT_AGAIN,
             )
 
 
@@ -323,7 +321,7 @@ def _refuse_missing_pictures(page: Any, index: int, name: str, location: Locatio
                 raise ContentError(
                     f"page {index + 1} of the insert '{name}' draws the picture {key}, which is "
                     "not in the file" + (f" (object {number} is missing)" if number else ""),
-                    location=location, hint=_RESEXPORT.replace(" without attachments", ""),
+                    location=location, hint=_EXPORT_AGAIN.replace(" without attachments", ""),
                 )
             number = getattr(reference, "idnum", None)
             if target.get("/Subtype") == "/Form" and number not in seen:
