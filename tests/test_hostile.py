@@ -303,3 +303,33 @@ def test_export_stops_at_its_timeout(tmp_path: Path) -> None:
     text = _no_traceback(result)
     assert result.returncode == 1, text
     assert "took longer than 1 s" in text, text
+
+
+# ---------------------------------------------------------------- huge but legal inputs
+
+
+def test_a_long_layout_shows_its_progress_on_a_terminal(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    import vigil.console
+    from vigil.console import BuildPrinter
+
+    monkeypatch.setattr(vigil.console, "PROGRESS_AFTER", 0.0)
+    monkeypatch.setattr(vigil.console, "_terminal", lambda stream: True)
+    paragraph = "Synthetic words to fill pages for a progress test. " * 20 + "\n\n"
+    names = tuple(f"s{i}.md" for i in range(6))
+    folder = write_publication(tmp_path / "p", {
+        name: f"# Part {i}\n\n" + paragraph * 8 for i, name in enumerate(names)},
+        manifest=manifest_with(sections=("intro.md", *names)))
+    import vigil
+
+    with BuildPrinter("text", [folder], progress=False) as printer:
+        result = vigil.build(folder, tmp_path / "out", jobs=1,
+                             progress=lambda done, total: printer.progress("p", done, total))
+        printer.result(result)
+    err = capsys.readouterr().err
+    assert "laying out p: 1 of " in err
+    last = err.rsplit("laying out p: ", 1)[1].split(" parts")[0]
+    done, total = (int(n) for n in last.split(" of "))
+    assert done == total >= 8  # the cover, the contents, the sections, the back, the numbers
+    assert err.endswith("\r\x1b[K") or "\r\x1b[K" in err  # the line is cleared at the end

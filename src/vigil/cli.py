@@ -140,7 +140,7 @@ def build(ctx: click.Context, publications: tuple[Path, ...], output_dir: Path,
         try:
             for result in build_many(folders, output_dir, profile, impose, strict, language,
                                      force=force, whole=whole, jobs=jobs,
-                                     timeout=timeout or None):
+                                     timeout=timeout or None, progress=printer.progress):
                 if isinstance(result, VigilError):
                     if debug:
                         raise result

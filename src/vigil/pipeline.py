@@ -7,8 +7,9 @@ read → compose → typeset → assemble → check → publish.
 
 from __future__ import annotations
 
+import functools
 import time
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -36,7 +37,8 @@ class BuildResult:
 def build(folder: Path | str, output_dir: Path | str = "output",
           profile: str = "screen", impose: bool = False, strict: bool = False,
           language: str | None = None, *, force: bool = False, whole: bool = False,
-          jobs: int | None = None, timeout: float | None = None) -> BuildResult:
+          jobs: int | None = None, timeout: float | None = None,
+          progress: Callable[[int, int], None] | None = None) -> BuildResult:
     """Build the publication in ``folder`` into ``output_dir/<folder name>.pdf``
     (``<name>-print.pdf`` for print; with ``impose``, also ``<name>-print-imposed.pdf``, its
     sheets for saddle stitching, on the sheet and with the creep of its ``print:`` settings).
@@ -52,14 +54,15 @@ def build(folder: Path | str, output_dir: Path | str = "output",
     this process, as the archive profile always does.
 
     With ``timeout`` (seconds), a build that takes longer is stopped, its worker processes
-    with it, and a RenderError raised; what it had written before stays as it was."""
+    with it, and a RenderError raised; what it had written before stays as it was.
+    ``progress(done, total)`` is told after each part of the document laid out."""
     if timeout:
         from vigil.limits import TimeLimitExceeded, time_limit
 
         try:
             with time_limit(timeout):
                 return build(folder, output_dir, profile, impose, strict, language,
-                             force=force, whole=whole, jobs=jobs)
+                             force=force, whole=whole, jobs=jobs, progress=progress)
         except TimeLimitExceeded:
             from vigil.typeset import workers
 
@@ -74,7 +77,7 @@ def build(folder: Path | str, output_dir: Path | str = "output",
     # Every argument but these is an input of the build cache (vigil.cache): new ones too.
     # (``jobs`` changes how fast, never what: the same bytes come out.)
     options = {k: v for k, v in locals().items()
-               if k not in ("folder", "output_dir", "force", "jobs", "timeout")}
+               if k not in ("folder", "output_dir", "force", "jobs", "timeout", "progress")}
     started = time.perf_counter()
     cache = BuildCache(folder, output_dir, options)
     reused = cache.reuse(force)
@@ -85,12 +88,13 @@ def build(folder: Path | str, output_dir: Path | str = "output",
             notes=reused.notes, imposed=reused.imposed, unchanged=True,
         )
     return _build(folder, output_dir, get_profile(profile), impose, strict, language, whole,
-                  jobs, started, cache)
+                  jobs, started, cache, progress)
 
 
 def _build(folder: Path | str, output_dir: Path | str, chosen: Any, impose: bool, strict: bool,
            language: str | None, whole: bool, jobs: int | None, started: float,
-           cache: BuildCache) -> BuildResult:
+           cache: BuildCache,
+           progress: Callable[[int, int], None] | None = None) -> BuildResult:
     if not whole and not chosen.embed_sources:
         from vigil.typeset.workers import prestart
 
@@ -121,7 +125,7 @@ def _build(folder: Path | str, output_dir: Path | str, chosen: Any, impose: bool
         laid = None
         if embed is None and not whole:
             laid = typeset_sections(composed, chosen, Path(output_dir) / CACHE_FOLDER, jobs,
-                                    name=f"{publication.name}{edition}")
+                                    name=f"{publication.name}{edition}", progress=progress)
         if isinstance(laid, str):  # why it is laid out whole
             if laid != SMALL:
                 composed_notes.append(f"laid out as one document: {laid}")
@@ -242,7 +246,7 @@ def build_many(
     folders: Iterable[Path], output_dir: Path | str = "output", profile: str = "screen",
     impose: bool = False, strict: bool = False, language: str | None = None, *,
     force: bool = False, whole: bool = False, jobs: int | None = None,
-    timeout: float | None = None,
+    timeout: float | None = None, progress: Callable[[str, int, int], None] | None = None,
 ) -> Iterator[BuildResult | VigilError]:
     """Build each folder in turn in this process (fonts stay loaded); yield results or errors.
 
@@ -260,9 +264,12 @@ def build_many(
                 hint="Build them into different output folders (-o), or rename one",
             )
         names[name] = Path(folder).resolve()
+    names_of = {folder: name for name, path in names.items() for folder in folders
+                if Path(folder).resolve() == path}
     for folder in folders:
         try:
+            told = None if progress is None else functools.partial(progress, names_of[folder])
             yield build(folder, output_dir, profile, impose, strict, language, force=force,
-                        whole=whole, jobs=jobs, timeout=timeout)
+                        whole=whole, jobs=jobs, timeout=timeout, progress=told)
         except VigilError as error:
             yield error
