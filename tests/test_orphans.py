@@ -171,3 +171,36 @@ def test_the_command_stops_at_its_timeout_with_exit_code_1(tmp_path: Path) -> No
         if build.poll() is None:
             build.kill()
     assert not (tmp_path / "out" / "p.pdf").exists()
+
+
+def test_watch_stops_a_build_at_its_timeout_and_keeps_watching(tmp_path: Path) -> None:
+    folder = big_publication(tmp_path / "p")
+    env = {**os.environ, "PYTHONDONTWRITEBYTECODE": "1"}
+    log_path = tmp_path / "watch.log"
+    with open(log_path, "w") as log:
+        watch = subprocess.Popen([sys.executable, "-m", "vigil", "watch", "-o",
+                                  str(tmp_path / "out"), "--timeout", "3", str(folder)],
+                                 env=env, stdout=log, stderr=subprocess.STDOUT)
+    try:
+        deadline = time.monotonic() + 90
+        while "Watching" not in log_path.read_text() and time.monotonic() < deadline:
+            assert watch.poll() is None, log_path.read_text()
+            time.sleep(0.2)
+        text = log_path.read_text()
+        assert "took longer than 3 s" in text and "Traceback" not in text, text
+        time.sleep(1.0)
+        # The watcher goes on; of its processes, only the idle fork server and resource
+        # tracker may be left, with no worker under them.
+        busy = [pid for pid in descendants(watch.pid)
+                if Path(f"/proc/{pid}/stat").exists() and _parents().get(pid) != watch.pid]
+        assert not busy, f"{len(busy)} worker processes still run after the timeout"
+        assert watch.poll() is None
+    finally:
+        left = descendants(watch.pid)
+        watch.send_signal(signal.SIGTERM)
+        try:
+            watch.wait(20)
+        except subprocess.TimeoutExpired:
+            watch.kill()
+        for pid in still_running(left):
+            os.kill(pid, signal.SIGKILL)

@@ -127,8 +127,9 @@ def check_file(path: Path, profile: str = "screen", *, strict: bool = False,
         if advice:
             raise UnreadableError(advice, location=Location(path)) from None
         # Chained, so that --debug shows where it came from.
-        raise unreadable(path, f"it could not be read to the end ({type(exc).__name__}: "
-                         f"{str(exc)[:160]})") from exc
+        from vigil.read.inserts import damage
+
+        raise unreadable(path, f"it could not be read to the end ({damage(exc)})") from exc
 
 
 @dataclass
