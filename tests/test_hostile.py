@@ -150,17 +150,29 @@ def test_deeply_nested_yaml_is_refused_with_its_line(tmp_path: Path, nest: objec
     "body { font-size: 1e30pt; }",
     "p { font-size: 99999999999999999999999999px; }",
     "h1 { font-size: 1e38mm; line-height: 1e38; }",
+    "h2 { letter-spacing: 5e6em; }",
+    "p { text-indent: -1e9in; }",
 ])
-def test_an_absurd_size_in_the_theme_is_one_render_error(tmp_path: Path, rule: str) -> None:
+def test_an_absurd_size_in_the_theme_is_one_located_error(tmp_path: Path, rule: str) -> None:
     style = (THEME / "style.css").read_text(encoding="utf-8") + "\n" + rule + "\n"
+    lines = style.count("\n")
+    folder = write_publication(tmp_path / "p", {"templates/style.css": style})
+    message = build_error(folder, tmp_path / "out")
+    assert message.kind == "template error"
+    assert "cannot be laid out" in message.text
+    assert_located(message, "templates/style.css", lines)
+
+
+def test_a_size_wrong_only_at_layout_is_a_render_error(tmp_path: Path,
+                                                       monkeypatch: pytest.MonkeyPatch) -> None:
+    import vigil.compose.theme
+
+    monkeypatch.setattr(vigil.compose.theme, "MAX_SIZE_PT", float("inf"))  # the layout's turn
+    style = (THEME / "style.css").read_text(encoding="utf-8") + "\nbody { font-size: 1e30pt }\n"
     folder = write_publication(tmp_path / "p", {"templates/style.css": style})
     code, out, err = run_cli("build", folder, "-o", tmp_path / "out", "--jobs", "1")
-    if code == 0:  # WeasyPrint clamped the size and laid it out: fine, if a PDF came out
-        assert (tmp_path / "out" / "p.pdf").is_file()
-        return
     message = user_error(code, out, err)
-    assert message.kind == "render error"
-    assert "theme's stylesheet" in message.text
+    assert message.kind == "render error" and "theme's stylesheet" in message.text
     assert not (tmp_path / "out" / "p.pdf").exists()
 
 

@@ -22,7 +22,13 @@ from markupsafe import Markup
 
 from vigil import __version__
 from vigil.compose.markdown import MarkdownRenderer
-from vigil.compose.theme import RENDER_SECONDS, TemplateLimit, make_environment, theme_folders
+from vigil.compose.theme import (
+    RENDER_SECONDS,
+    TemplateLimit,
+    check_sizes,
+    make_environment,
+    theme_folders,
+)
 from vigil.errors import Location, ResourceError, ThemeError, VigilError
 from vigil.i18n import Locale, locale_for
 from vigil.limits import TimeLimitExceeded, time_limit
@@ -178,6 +184,7 @@ def compose_html(publication: Publication, profile: Profile,
             f"template failed while composing '{publication.name}': {exc}",
             location=_template_location(exc.__traceback__, folders),
         ) from None
+    check_sizes(html, folders)
     if len(html) > MAX_HTML_CHARS:
         raise ThemeError(
             f"the templates made {len(html):,} characters of HTML for '{publication.name}', "

@@ -167,6 +167,50 @@ class LimitedEnvironment(ImmutableSandboxedEnvironment):
         return super().call(__context, __obj, *args, **kwargs)
 
 
+# A size in the stylesheet beyond this (in points) is refused before layout: WeasyPrint and
+# Pango fail on sizes like 1e30pt, and no page holds a letter ten metres high.
+MAX_SIZE_PT = 10_000.0
+_SIZE = re.compile(r"(?<![\w-])(font-size|line-height|letter-spacing|word-spacing|text-indent)"
+                   r"\s*:\s*([-+]?(?:\d+\.?\d*|\.\d+)(?:e[-+]?\d+)?)\s*"
+                   r"(pt|px|mm|cm|in|pc|q|em|rem|ex|ch|%)?", re.I)
+_POINTS = {"pt": 1.0, "px": 0.75, "mm": 72 / 25.4, "cm": 72 / 2.54, "in": 72.0, "pc": 12.0,
+           "q": 72 / 101.6, "em": 12.0, "rem": 12.0, "ex": 6.0, "ch": 6.0, "%": 0.12, "": 12.0}
+_STYLE = re.compile(r"<style[^>]*>(.*?)</style>", re.S | re.I)
+
+
+def check_sizes(html: str, folders: tuple[Path, ...]) -> None:
+    """Refuse a size in the composed stylesheet that no page can hold (``font-size: 1e30pt``),
+    naming the stylesheet (and its line, when the value is written there as such)."""
+    for style in _STYLE.findall(html):
+        for match in _SIZE.finditer(style):
+            value = float(match[2])
+            points = abs(value) * _POINTS[(match[3] or "").lower()]
+            if points <= MAX_SIZE_PT:
+                continue
+            declaration = match[0].strip()
+            raise ThemeError(
+                f"the stylesheet sets '{declaration[:60]}', about {points:.3g} pt; sizes above "
+                f"{MAX_SIZE_PT:,.0f} pt cannot be laid out", location=_written(declaration,
+                                                                              folders),
+                hint="Use a size a page can hold, in pt or mm (the text is set at about 10 pt)",
+            )
+
+
+def _written(text: str, folders: tuple[Path, ...]) -> Location:
+    """Where ``text`` is written in the theme's stylesheets (the first folder's wins)."""
+    for folder in folders:
+        for sheet in sorted(folder.glob("*.css")):
+            try:
+                lines = sheet.read_text(encoding="utf-8").splitlines()
+            except (OSError, UnicodeDecodeError):
+                continue
+            for number, line in enumerate(lines, start=1):
+                if text in line:
+                    return Location(sheet, number)
+    found = [f / "style.css" for f in folders if (f / "style.css").is_file()]
+    return Location(found[0] if found else folders[0])
+
+
 _AUTOESCAPE = ["html", "xml"]
 _WHITESPACE = {"trim_blocks": True, "lstrip_blocks": True, "keep_trailing_newline": False}
 
