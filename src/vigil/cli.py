@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import sys
 from pathlib import Path
-from typing import NoReturn
+from typing import Any, NoReturn
 
 import click
 
@@ -25,6 +25,26 @@ def _fail(error: VigilError, debug: bool) -> NoReturn:
         raise error
     click.echo(f"vigil: {error.kind}: {error}", err=True)
     sys.exit(error.exit_code)
+
+
+# A build that takes longer than this (seconds) is stopped: see --timeout.
+BUILD_SECONDS = 600.0
+
+
+class _FiniteRange(click.FloatRange):
+    """A number in a range, never NaN or infinite (NaN passes every comparison)."""
+
+    def convert(self, value: Any, param: click.Parameter | None,
+                ctx: click.Context | None) -> float:
+        import math
+
+        number = super().convert(value, param, ctx)
+        if not math.isfinite(number):
+            bounds = " and ".join(text for text in (
+                f">= {self.min:g}" if self.min is not None else "",
+                f"<= {self.max:g}" if self.max is not None else "") if text)
+            self.fail(f"{value!r} is not a number{' ' + bounds if bounds else ''}", param, ctx)
+        return float(number)
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
@@ -90,6 +110,10 @@ def run() -> None:
 @click.option("--whole", is_flag=True,
               help="Lay out each document in one piece, in this process, instead of section "
                    "by section (slower; the section cache is not used).")
+@click.option("--timeout", type=_FiniteRange(min=0), default=BUILD_SECONDS,
+              show_default=True, metavar="SECONDS",
+              help="Stop the build of a publication that takes longer (its workers too; the "
+                   "PDF from before stays as it was). 0: no limit.")
 @click.option("-q", "--quiet", is_flag=True, help="Print only errors.")
 @click.option("--json", "as_json", is_flag=True,
               help="Print one JSON object per publication (for scripts).")
@@ -97,7 +121,7 @@ def run() -> None:
 @click.pass_context
 def build(ctx: click.Context, publications: tuple[Path, ...], output_dir: Path,
           profile: str, impose: bool, strict: bool, language: str | None, force: bool,
-          jobs: int | None, whole: bool, quiet: bool, as_json: bool) -> None:
+          jobs: int | None, whole: bool, timeout: float, quiet: bool, as_json: bool) -> None:
     """Build PUBLICATIONS (folders holding publication.yaml) into PDF files.
 
     With no folder given, builds every publication under ./content (in the working folder).
@@ -121,7 +145,8 @@ def build(ctx: click.Context, publications: tuple[Path, ...], output_dir: Path,
     with BuildPrinter("json" if as_json else "quiet" if quiet else "text", folders) as printer:
         try:
             for result in build_many(folders, output_dir, profile, impose, strict, language,
-                                     force=force, whole=whole, jobs=jobs):
+                                     force=force, whole=whole, jobs=jobs,
+                                     timeout=timeout or None, progress=printer.progress):
                 if isinstance(result, VigilError):
                     if debug:
                         raise result
@@ -160,7 +185,7 @@ def _size(text: str | None) -> int | None:
 @click.option("--strict", is_flag=True,
               help="screen, archive: a figure without alternative text is an error.")
 @click.option("--password", default=None, help="The password of an encrypted file.")
-@click.option("--timeout", type=click.FloatRange(min=0.1), default=30.0, show_default=True,
+@click.option("--timeout", type=_FiniteRange(min=0.1), default=30.0, show_default=True,
               help="Seconds before a file that takes too long to read is given up as damaged.")
 @click.pass_context
 def check(ctx: click.Context, pdf: Path, profile: str, as_json: bool, max_size: str | None,
@@ -198,7 +223,7 @@ def check(ctx: click.Context, pdf: Path, profile: str, as_json: bool, max_size: 
               help="A4, A3, SRA4, SRA3 or WIDTHxHEIGHT in mm, used landscape "
                    "[default: a sheet with room for bleed and marks: SRA4 for A5 pages, SRA3 "
                    "for A4 pages].")
-@click.option("--creep", type=click.FloatRange(0, 2), default=0.0, show_default=True,
+@click.option("--creep", type=_FiniteRange(0, 2), default=0.0, show_default=True,
               help="Creep compensation: mm the pages of each inner sheet move towards the fold.")
 @click.option("--marks/--no-marks", default=True, show_default=True,
               help="Crop, fold and registration marks and a slug line outside the bleed; "
@@ -217,15 +242,19 @@ def impose(ctx: click.Context, pdf: Path, output: Path | None, sheet: str | None
     from vigil.publish import write_atomic
 
     try:
-        if not pdf.is_file():
-            raise VigilError("no such file", location=Location(pdf))
-        result = impose_pdf(pdf.read_bytes(), sheet, creep, marks)
+        from vigil.check import MAX_CHECK_BYTES, read_regular_file
+
+        result = impose_pdf(read_regular_file(pdf, MAX_CHECK_BYTES, VigilError), sheet, creep,
+                            marks)
         target = output or pdf.with_name(f"{pdf.stem}-imposed.pdf")
         write_atomic(target, result.pdf)
     except VigilError as error:
         _fail(error, ctx.obj["debug"])
     except Exception as error:  # pypdf raises many kinds of errors on damaged files
-        _fail(VigilError(f"cannot read the PDF ({type(error).__name__}: {error})",
+        from vigil.dependencies import missing_package
+
+        advice = missing_package(error)
+        _fail(VigilError(advice or f"cannot read the PDF ({type(error).__name__}: {error})",
                          location=Location(pdf)), ctx.obj["debug"])
     sheets = f"{result.sheets} sheet{'s' if result.sheets > 1 else ''}"
     size = f"{result.sheet_mm[0]:g}×{result.sheet_mm[1]:g} mm"

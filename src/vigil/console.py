@@ -98,6 +98,9 @@ class BuildPrinter:
         self._task: Any = None
         self._closed = False
         self._timer: threading.Timer | None = None
+        self._layout_started: float | None = None
+        self._layout_name = ""
+        self._progress_shown = False
         if progress and mode != "quiet" and len(self.names) > 1 and _terminal(sys.stderr):
             self._timer = threading.Timer(PROGRESS_AFTER, self._show_bar)
             self._timer.daemon = True
@@ -111,6 +114,7 @@ class BuildPrinter:
 
     def result(self, result: BuildResult) -> None:
         with self._lock:
+            self._clear_progress()
             if self.mode == "json":
                 self._out(json.dumps(result_object(result), ensure_ascii=False))
             elif self.mode == "text":
@@ -126,6 +130,7 @@ class BuildPrinter:
 
     def error(self, error: VigilError) -> None:
         with self._lock:
+            self._clear_progress()
             self.failures += 1
             if self.mode == "json":
                 name = self.names[self.done] if self.done < len(self.names) else ""
@@ -133,12 +138,38 @@ class BuildPrinter:
             self._err(error_line(error))
             self._advance()
 
+    def progress(self, name: str, done: int, total: int) -> None:
+        """How far the layout of ``name`` is: on a terminal, in text mode, one line rewritten
+        in place once the build has taken over PROGRESS_AFTER seconds (a long book: 2,000
+        sections take minutes); nothing elsewhere, so that logs stay as they were."""
+        import time
+
+        with self._lock:
+            if self.mode != "text" or self._bar is not None or not _terminal(sys.stderr):
+                return
+            now = time.monotonic()
+            if self._layout_started is None or self._layout_name != name:
+                self._layout_started, self._layout_name = now, name
+            if now - self._layout_started < PROGRESS_AFTER:
+                return
+            sys.stderr.write(f"\r  laying out {name}: {done} of {total} parts\x1b[K")
+            sys.stderr.flush()
+            self._progress_shown = True
+
+    def _clear_progress(self) -> None:
+        if self._progress_shown:
+            sys.stderr.write("\r\x1b[K")
+            sys.stderr.flush()
+            self._progress_shown = False
+        self._layout_started = None
+
     def summary(self) -> None:
         if self.failures:
             self._err(f"vigil: {self.failures} of {len(self.names)} publications failed")
 
     def close(self) -> None:
         with self._lock:
+            self._clear_progress()
             self._closed = True
             if self._timer is not None:
                 self._timer.cancel()

@@ -20,8 +20,21 @@ _PROFILE = click.option("--profile", type=click.Choice(["screen", "print"]), def
                         show_default=True, help="screen, or print (written as NAME-print.pdf).")
 
 
+_TIMEOUT = click.option("--timeout", type=click.FloatRange(min=0), default=600.0,
+                        show_default=True, metavar="SECONDS",
+                        help="Stop a build that takes longer (the last good PDF stays). "
+                             "0: no limit.")
+
+
 def _debug(ctx: click.Context) -> bool:
     return bool((ctx.obj or {}).get("debug"))
+
+
+def _finite(seconds: float) -> float | None:
+    """A number of seconds as a limit: 0 (and NaN, infinity) for none."""
+    import math
+
+    return seconds if math.isfinite(seconds) and seconds > 0 else None
 
 
 def _stop_on_terminate() -> None:
@@ -39,8 +52,10 @@ def _stop_on_terminate() -> None:
 @_OUTPUT
 @_PROFILE
 @cache_dir_option
+@_TIMEOUT
 @click.pass_context
-def watch_command(ctx: click.Context, publication: Path, output_dir: Path, profile: str) -> None:
+def watch_command(ctx: click.Context, publication: Path, output_dir: Path, profile: str,
+                  timeout: float) -> None:
     """Build PUBLICATION, then build it again every time one of its files, the theme or the
     fonts is saved.
 
@@ -51,7 +66,8 @@ def watch_command(ctx: click.Context, publication: Path, output_dir: Path, profi
 
     _stop_on_terminate()
     try:
-        code = Watcher(publication, output_dir, profile, debug=_debug(ctx)).run()
+        code = Watcher(publication, output_dir, profile, debug=_debug(ctx),
+                       timeout=_finite(timeout)).run()
     except KeyboardInterrupt:  # before the loop had started
         code = 0
     sys.exit(code)
@@ -67,9 +83,10 @@ def watch_command(ctx: click.Context, publication: Path, output_dir: Path, profi
               help="The address to listen on [default: 127.0.0.1, this computer only]. "
                    "Another address lets other computers see the preview.")
 @cache_dir_option
+@_TIMEOUT
 @click.pass_context
 def serve_command(ctx: click.Context, publication: Path, output_dir: Path, profile: str,
-                  port: int, host: str | None) -> None:
+                  port: int, host: str | None, timeout: float) -> None:
     """Preview PUBLICATION in the browser: its pages, rebuilt and reloaded on every save.
 
     Open the address it prints (http://127.0.0.1:8000/). Build errors show on the page, over
@@ -80,7 +97,7 @@ def serve_command(ctx: click.Context, publication: Path, output_dir: Path, profi
     _stop_on_terminate()
     try:
         code = serve(publication, output_dir, profile, host=host or DEFAULT_HOST, port=port,
-                     debug=_debug(ctx))
+                     debug=_debug(ctx), timeout=_finite(timeout))
     except VigilError as error:
         if _debug(ctx):
             raise

@@ -7,15 +7,16 @@ read → compose → typeset → assemble → check → publish.
 
 from __future__ import annotations
 
+import functools
 import time
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 from vigil.cache import BuildCache
 from vigil.check import Report
-from vigil.errors import Location, ResourceError, VigilError
+from vigil.errors import Location, RenderError, ResourceError, VigilError
 from vigil.profiles import get_profile
 
 
@@ -36,7 +37,8 @@ def build(folder: Path | str, output_dir: Path | str = "output",
           profile: str = "screen", impose: bool = False, strict: bool = False,
           language: str | None = None, *, force: bool = False, whole: bool = False,
           jobs: int | None = None, cache_dir: Path | str | None = None,
-          cached: bool = True) -> BuildResult:
+          cached: bool = True, timeout: float | None = None,
+          progress: Callable[[int, int], None] | None = None) -> BuildResult:
     """Build the publication in ``folder`` into ``output_dir/<folder name>.pdf``
     (``<name>-print.pdf`` for print; with ``impose``, also ``<name>-print-imposed.pdf``, its
     sheets for saddle stitching, on the sheet and with the creep of its ``print:`` settings).
@@ -54,11 +56,35 @@ def build(folder: Path | str, output_dir: Path | str = "output",
     The build cache and the laid-out sections live in ``cache_dir`` (default: the
     ``VIGIL_CACHE_DIR`` environment variable, else the user's cache folder; see
     vigil.usercache), never in ``output_dir``. ``cached=False`` neither reads nor writes them
-    (a build into a scratch folder that is thrown away)."""
+    (a build into a scratch folder that is thrown away).
+
+    With ``timeout`` (seconds), a build that takes longer is stopped, its worker processes
+    with it, and a RenderError raised; what it had written before stays as it was.
+    ``progress(done, total)`` is told after each part of the document laid out."""
+    if timeout:
+        from vigil.limits import TimeLimitExceeded, time_limit
+
+        try:
+            with time_limit(timeout):
+                return build(folder, output_dir, profile, impose, strict, language,
+                             force=force, whole=whole, jobs=jobs, cache_dir=cache_dir,
+                             cached=cached, progress=progress)
+        except TimeLimitExceeded:
+            from vigil.typeset import workers
+
+            workers.stop()
+            raise RenderError(
+                f"the build took longer than {timeout:g} s and was stopped; its PDF was not "
+                "written (the one from before, if any, is left as it was)",
+                location=Location(Path(folder)),
+                hint="Give it more time with --timeout SECONDS (0 for no limit), or look for "
+                     "what makes it so long: a huge table or list, a template loop",
+            ) from None
     # Every argument but these is an input of the build cache (vigil.cache): new ones too.
     # (``jobs`` changes how fast, never what: the same bytes come out.)
     options = {k: v for k, v in locals().items()
-               if k not in ("folder", "output_dir", "force", "jobs", "cache_dir", "cached")}
+               if k not in ("folder", "output_dir", "force", "jobs", "cache_dir", "cached",
+                            "timeout", "progress")}
     started = time.perf_counter()
     cache = BuildCache(folder, output_dir, options, cache_dir) if cached else None
     reused = cache.reuse(force) if cache is not None else None
@@ -69,12 +95,13 @@ def build(folder: Path | str, output_dir: Path | str = "output",
             notes=reused.notes, imposed=reused.imposed, unchanged=True,
         )
     return _build(folder, output_dir, get_profile(profile), impose, strict, language, whole,
-                  jobs, started, cache)
+                  jobs, started, cache, progress)
 
 
 def _build(folder: Path | str, output_dir: Path | str, chosen: Any, impose: bool, strict: bool,
            language: str | None, whole: bool, jobs: int | None, started: float,
-           cache: BuildCache | None) -> BuildResult:
+           cache: BuildCache | None,
+           progress: Callable[[int, int], None] | None = None) -> BuildResult:
     if not whole and not chosen.embed_sources:
         from vigil.typeset.workers import prestart
 
@@ -106,7 +133,7 @@ def _build(folder: Path | str, output_dir: Path | str, chosen: Any, impose: bool
         if embed is None and not whole:
             laid = typeset_sections(composed, chosen,
                                     cache.folder_cache if cache is not None else None, jobs,
-                                    name=f"{publication.name}{edition}")
+                                    name=f"{publication.name}{edition}", progress=progress)
         if isinstance(laid, str):  # why it is laid out whole
             if laid != SMALL:
                 composed_notes.append(f"laid out as one document: {laid}")
@@ -237,7 +264,8 @@ def build_many(
     folders: Iterable[Path], output_dir: Path | str = "output", profile: str = "screen",
     impose: bool = False, strict: bool = False, language: str | None = None, *,
     force: bool = False, whole: bool = False, jobs: int | None = None,
-    cache_dir: Path | str | None = None,
+    cache_dir: Path | str | None = None, timeout: float | None = None,
+    progress: Callable[[str, int, int], None] | None = None,
 ) -> Iterator[BuildResult | VigilError]:
     """Build each folder in turn in this process (fonts stay loaded); yield results or errors.
 
@@ -255,9 +283,13 @@ def build_many(
                 hint="Build them into different output folders (-o), or rename one",
             )
         names[name] = Path(folder).resolve()
+    names_of = {folder: name for name, path in names.items() for folder in folders
+                if Path(folder).resolve() == path}
     for folder in folders:
         try:
+            told = None if progress is None else functools.partial(progress, names_of[folder])
             yield build(folder, output_dir, profile, impose, strict, language, force=force,
-                        whole=whole, jobs=jobs, cache_dir=cache_dir)
+                        whole=whole, jobs=jobs, cache_dir=cache_dir, timeout=timeout,
+                        progress=told)
         except VigilError as error:
             yield error

@@ -68,8 +68,10 @@ class Watcher:
                  debug: bool = False,
                  on_start: Callable[[tuple[str, ...]], None] | None = None,
                  on_build: Callable[[Outcome], None] | None = None,
-                 echo: Callable[[str, bool], None] = _print) -> None:
+                 echo: Callable[[str, bool], None] = _print,
+                 timeout: float | None = None) -> None:
         self.folder = Path(folder)
+        self.timeout = timeout  # seconds a build may take (see vigil.pipeline.build)
         self.output_dir = Path(output_dir)
         self.profile = profile
         self.debug = debug
@@ -90,7 +92,8 @@ class Watcher:
             self.on_start(changed)
         started = time.perf_counter()
         try:
-            result = build(self.folder, self.output_dir, self.profile, force=force)
+            result = build(self.folder, self.output_dir, self.profile, force=force,
+                           timeout=self.timeout)
         except VigilError as error:
             outcome = Outcome(error=error, changed=changed,
                               seconds=time.perf_counter() - started)

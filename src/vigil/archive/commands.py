@@ -96,10 +96,14 @@ def _date(text: str | None) -> dt.date | None:
 @click.option("-q", "--quiet", is_flag=True,
               help="No progress bar and no line per file: only errors and the summary.")
 @cache_dir_option
+@click.option("--timeout", type=click.FloatRange(min=0), default=600.0, show_default=True,
+              metavar="SECONDS",
+              help="Stop the build of an edition that takes longer (it fails; the previous "
+                   "PDF stays in the bag). 0: no limit.")
 @click.pass_context
 def export_command(ctx: click.Context, publications: tuple[Path, ...], to: Path,
                    jobs: int | None, organisation: str | None, date_text: str | None,
-                   prune: bool, quiet: bool) -> None:
+                   prune: bool, quiet: bool, timeout: float) -> None:
     """Export PUBLICATIONS as an archive: a BagIt bag in the folder --to holding each
     publication (and each translated edition) as PDF/A-3u with its sources embedded, and a
     catalogue (data/catalogue.json, data/catalogue.csv).
@@ -135,7 +139,8 @@ def export_command(ctx: click.Context, publications: tuple[Path, ...], to: Path,
 
         try:
             result = export(folders, to, jobs=jobs, organisation=organisation, date=bag_date,
-                            prune=prune, progress=report)
+                            prune=prune, progress=report,
+                            timeout=timeout if 0 < timeout < float("inf") else None)
         except VigilError as error:
             _fail(error, debug)
         except Exception as error:  # a bug: the previous bag is untouched all the same

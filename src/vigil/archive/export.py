@@ -163,6 +163,7 @@ class FolderTask:
     scratch: str                      # where this export builds (the build cache lives there)
     previous: dict[str, dict[str, Any]]   # the previous catalogue's entries of this folder
     previous_data: str | None         # the previous bag's data/ folder
+    timeout: float | None = None      # seconds the build of one edition may take
 
 
 @dataclass(frozen=True)
@@ -258,7 +259,7 @@ def _export_edition(task: FolderTask, folder: Path, name: str, edition: str | No
                 and _link_previous(task, previous):
             return Outcome(file, "unchanged", previous, seconds=time.perf_counter() - started)
         result = build(folder, task.scratch, PROFILE, language=edition, force=True,
-                       cached=False)
+                       cached=False, timeout=task.timeout)
         file = result.output.name
         target = Path(task.staging) / file
         os.replace(result.output, target)
@@ -387,7 +388,7 @@ class ExportResult:
 
 def export(folders: Sequence[Path | str], to: Path | str, *, jobs: int | None = None,
            organisation: str | None = None, date: dt.date | None = None, prune: bool = False,
-           progress: Progress | None = None) -> ExportResult:
+           progress: Progress | None = None, timeout: float | None = None) -> ExportResult:
     """Export ``folders`` into the bag ``to`` (see the module's description). ``progress`` is
     called after each folder with its outcome, the folders done and the total."""
     started = time.perf_counter()
@@ -412,7 +413,7 @@ def export(folders: Sequence[Path | str], to: Path | str, *, jobs: int | None = 
                     folder=str(path), staging=str(staging), scratch=str(scratch),
                     previous={str(e["file"]): e for e in previous_entries
                               if e.get("publication") == path.resolve().name},
-                    previous_data=previous_data,
+                    previous_data=previous_data, timeout=timeout,
                 )
                 for path in paths
             ]

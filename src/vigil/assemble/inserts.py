@@ -30,7 +30,7 @@ from typing import Any
 from vigil.errors import ContentError, Location
 from vigil.limits import TimeLimitExceeded, time_limit
 from vigil.read import Publication
-from vigil.read.inserts import capture_pypdf_messages
+from vigil.read.inserts import capture_pypdf_messages, damage
 from vigil.typeset import Typeset
 
 MERGE_SECONDS = 20.0
@@ -88,8 +88,8 @@ def place_inserts(writer: Any, typeset: Typeset, publication: Publication,
             raise
         except Exception as exc:  # pypdf raises many kinds of errors on damaged files
             raise ContentError(
-                f"the insert '{insert.path.name}' could not be merged ({type(exc).__name__}: "
-                f"{str(exc)[:160]})", location=Location(insert.path),
+                f"the insert '{insert.path.name}' could not be merged ({damage(exc)})",
+                location=Location(insert.path),
                 hint="Open it in a PDF viewer and save or print it again as a new PDF",
             ) from None
         count = len(insert.pages)

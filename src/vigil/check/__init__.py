@@ -24,7 +24,8 @@ from typing import TYPE_CHECKING
 
 from vigil.check.expectations import EXPECTATIONS, Expectations, expectations_for, parse_size
 from vigil.check.findings import ERROR, WARNING, Finding, Report, Severity
-from vigil.errors import CheckError, Location, UnreadableError
+from vigil.dependencies import missing_package
+from vigil.errors import CheckError, Location, UnreadableError, VigilError
 
 if TYPE_CHECKING:
     from vigil.compose import Composed
@@ -39,6 +40,7 @@ __all__ = [
 ]
 
 CHECK_SECONDS = 30.0
+MAX_CHECK_BYTES = 512 * 2**20  # a PDF larger than this is refused, not read into memory
 
 
 def check_pdf(pdf: bytes, expected_size_mm: tuple[float, float] | None = None, *,
@@ -72,6 +74,29 @@ def check_pdf(pdf: bytes, expected_size_mm: tuple[float, float] | None = None, *
     return report
 
 
+def read_regular_file(path: Path, limit: int, error: type[VigilError]) -> bytes:
+    """The bytes of ``path``, if it is a regular file of at most ``limit`` bytes; else
+    ``error``. A device (``/dev/zero``), a named pipe or a socket is refused without reading
+    from it (opened without waiting, so that a pipe with no writer cannot hang)."""
+    import os
+    import stat
+
+    try:
+        descriptor = os.open(path, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0))
+    except (OSError, ValueError) as exc:
+        detail = exc.strerror if isinstance(exc, OSError) and exc.strerror else str(exc)
+        raise error(f"cannot read '{path}' ({detail})", location=Location(path)) from None
+    with os.fdopen(descriptor, "rb") as file:
+        status = os.fstat(file.fileno())
+        if not stat.S_ISREG(status.st_mode):
+            raise error("it is not a regular file but a device, a named pipe or a socket; "
+                        "vigil reads PDFs from files only", location=Location(path))
+        if status.st_size > limit:
+            raise error(f"the file is {status.st_size / 2**20:.0f} MiB, larger than the "
+                        f"{limit // 2**20} MiB vigil reads", location=Location(path))
+        return file.read(limit + 1)
+
+
 def check_file(path: Path, profile: str = "screen", *, strict: bool = False,
                max_bytes: int | None = None, password: str | None = None,
                seconds: float = CHECK_SECONDS) -> Report:
@@ -84,26 +109,28 @@ def check_file(path: Path, profile: str = "screen", *, strict: bool = False,
     from vigil.limits import TimeLimitExceeded, time_limit
 
     expect = expectations_for(profile, strict=strict, max_bytes=max_bytes)
-    try:
-        data = path.read_bytes()
-    except OSError as exc:
-        raise UnreadableError(
-            f"cannot read '{path}' ({exc.strerror or exc})", location=Location(path)
-        ) from None
+    data = read_regular_file(path, MAX_CHECK_BYTES, UnreadableError)
     try:
         with time_limit(seconds):
             return check_pdf(data, expect=expect, name=path, structure=True, password=password)
     except TimeLimitExceeded:
         raise unreadable(path, f"reading it took longer than {seconds:g} s; it is probably "
                          "damaged (a loop in its structure)") from None
-    except UnreadableError:
+    except UnreadableError as error:
+        advice = missing_package(error)
+        if advice:
+            raise UnreadableError(advice, location=Location(path)) from None
         raise
     except RecursionError:
         raise unreadable(path, "its structure is nested too deeply (a loop?)") from None
     except Exception as exc:  # pypdf and fontTools raise many kinds of errors on odd files
+        advice = missing_package(exc)
+        if advice:
+            raise UnreadableError(advice, location=Location(path)) from None
         # Chained, so that --debug shows where it came from.
-        raise unreadable(path, f"it could not be read to the end ({type(exc).__name__}: "
-                         f"{str(exc)[:160]})") from exc
+        from vigil.read.inserts import damage
+
+        raise unreadable(path, f"it could not be read to the end ({damage(exc)})") from exc
 
 
 @dataclass

@@ -75,6 +75,9 @@ class Usage:
     images: list[ImageUse] = field(default_factory=list)
     fonts: dict[Any, FontUse] = field(default_factory=dict)
     problems: list[tuple[int, str]] = field(default_factory=list)
+    # The device colour spaces painted in (DeviceRGB, DeviceCMYK, DeviceGray): PDF/A allows
+    # them only with an output intent (the first page each was found on).
+    device_colours: dict[str, int] = field(default_factory=dict)
 
 
 # ---------------------------------------------------------------- tokenizer
@@ -305,7 +308,14 @@ class _Said(logging.Handler):
 _INTERPRETED = frozenset(
     (b"q", b"Q", b"cm", b"Tf", b"Tr", b"Tj", b"'", b'"', b"TJ", b"Do", b"scn", b"SCN", b"BI",
      # for the walk of marked content (vigil.check.tagging), which reads the same cache:
-     b"BDC", b"BMC", b"EMC", b"S", b"s", b"f", b"F", b"f*", b"B", b"B*", b"b", b"b*", b"sh"))
+     b"BDC", b"BMC", b"EMC", b"S", b"s", b"f", b"F", b"f*", b"B", b"B*", b"b", b"b*", b"sh",
+     b"rg", b"RG", b"k", b"K", b"g", b"G", b"cs", b"CS"))
+# Colour operators that paint in a device colour space, and the names of those spaces (with
+# the abbreviations of inline images).
+_DEVICE_OPERATORS = {b"rg": "DeviceRGB", b"RG": "DeviceRGB", b"k": "DeviceCMYK",
+                     b"K": "DeviceCMYK", b"g": "DeviceGray", b"G": "DeviceGray"}
+_DEVICE_SPACES = {"/DeviceRGB": "DeviceRGB", "/RGB": "DeviceRGB", "/DeviceCMYK": "DeviceCMYK",
+                  "/CMYK": "DeviceCMYK", "/DeviceGray": "DeviceGray", "/G": "DeviceGray"}
 
 
 class Walker:
@@ -403,6 +413,9 @@ class Walker:
         font: FontUse | None = None
         mode = 0.0
         stack: list[tuple[Matrix, FontUse | None, float]] = []
+        # A page's text shown before any fill colour is chosen is in DeviceGray (black), the
+        # initial colour space; a form's takes the colour of where it is drawn.
+        coloured = depth > 0
         for operands, operator in interpreted(data):
             if operator == b"q":
                 stack.append((ctm, font, mode))
@@ -418,6 +431,9 @@ class Walker:
             elif operator == b"Tr":
                 mode = operands[0] if operands and isinstance(operands[0], float) else 0.0
             elif operator in (b"Tj", b"'", b'"', b"TJ"):
+                if not coloured and mode != 3.0:
+                    self._device("DeviceGray")
+                    coloured = True
                 if font is not None and operands:
                     shown = operands[-1]
                     strings = [s for s in shown if isinstance(s, bytes)] \
@@ -427,14 +443,28 @@ class Walker:
                             font.codes.add(string)
                             if mode != 3.0:
                                 font.visible = True
+            elif operator in _DEVICE_OPERATORS:
+                self._device(_DEVICE_OPERATORS[operator])
+                coloured = coloured or operator in (b"rg", b"k", b"g")
+            elif operator in (b"cs", b"CS"):
+                coloured = coloured or operator == b"cs"
+                if operands and str(operands[0]) in _DEVICE_SPACES:
+                    self._device(_DEVICE_SPACES[str(operands[0])])
             elif operator == b"Do":
                 if not operands or not isinstance(operands[0], Name):
                     continue
                 xobject = _resolve(xobjects.get(operands[0]))
                 if not isinstance(xobject, dict):
+                    self.usage.problems.append((self._page, (
+                        f"it draws {operands[0]}, a picture or form that is not in the file "
+                        "(its resource is missing or refers to a missing object)")))
                     continue
                 subtype = xobject.get("/Subtype")
                 if subtype == "/Image":
+                    space = _resolve(xobject.get("/ColorSpace"))
+                    if isinstance(space, str) and space in _DEVICE_SPACES \
+                            and not xobject.get("/ImageMask"):
+                        self._device(_DEVICE_SPACES[space])
                     width, height = _int(xobject.get("/Width")), _int(xobject.get("/Height"))
                     summary.images.append((ctm, str(operands[0]), width, height))
                 elif subtype == "/Form":
@@ -443,16 +473,23 @@ class Walker:
                     for relative, name, width, height in inner.images:
                         summary.images.append((multiply(relative, matrix), name, width, height))
             elif operator in (b"scn", b"SCN"):
+                coloured = coloured or operator == b"scn"
                 pattern = operands[-1] if operands else None
                 if isinstance(pattern, Name) and pattern not in patterns_used:
                     patterns_used.add(pattern)
                     self._pattern(resources, pattern, depth, summary)
             elif operator == b"BI":
                 image = operands[0] if operands and isinstance(operands[0], dict) else {}
+                space = image.get("/CS", image.get("/ColorSpace"))
+                if isinstance(space, str) and space in _DEVICE_SPACES:
+                    self._device(_DEVICE_SPACES[space])
                 width = _int(image.get("/W", image.get("/Width")))
                 height = _int(image.get("/H", image.get("/Height")))
                 summary.images.append((ctm, "inline image", width, height))
         return summary
+
+    def _device(self, space: str) -> None:
+        self.usage.device_colours.setdefault(space, self._page)
 
     def _pattern(self, resources: Any, name: str, depth: int, summary: _Summary) -> None:
         """A tiling pattern draws content of its own (WeasyPrint paints backgrounds so), in

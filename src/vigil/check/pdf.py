@@ -8,7 +8,8 @@ Codes (each has a test in which it fires): ``page-count``, ``page-size``, ``page
 ``trimbox-missing``, ``bleedbox-missing``, ``boxes-inconsistent``, ``bleed-small``,
 ``font-not-embedded``, ``font-glyph-missing``, ``font-notdef``, ``font-foreign``,
 ``font-damaged``, ``image-resolution``, ``metadata-title``, ``metadata-language``,
-``metadata-author``, ``not-tagged``, ``pdfa-missing``, ``pdfa-output-intent``, ``encrypted``,
+``metadata-author``, ``not-tagged``, ``pdfa-missing``, ``pdfa-identification``,
+``pdfa-output-intent``, ``embedded-executable``, ``embedded-file``, ``encrypted``,
 ``javascript``, ``link-broken``, ``bookmark-broken``, ``bookmark-missing``, ``no-bookmarks``,
 ``file-size``, ``content-damaged``, ``image-alt`` (a tagged /Figure without /Alt), and the
 tag checks of :mod:`vigil.check.tagging` (``tag-orphan``, ``tag-parent-tree``,
@@ -26,6 +27,7 @@ from vigil.check.content import Walker
 from vigil.check.expectations import Expectations
 from vigil.check.findings import ERROR, WARNING, Report, Severity
 from vigil.check.fonts import check_fonts
+from vigil.check.pdfa import embedded_files, identification, output_intents
 from vigil.pdfart import page_box
 
 POINT_MM = 25.4 / 72
@@ -69,7 +71,7 @@ def check_document(reader: Any, data: bytes, expect: Expectations, *, name: str 
     _structure(reader, expect, report, text_layer)
     if figures:
         _figures(reader, expect, report)
-    _archive(reader, expect, claims, report)
+    _archive(reader, expect, claims, report, usage.device_colours)
     _links(reader, report)
     _bookmarks(reader, titles, report)
     _size(len(data), expect, report)
@@ -317,35 +319,33 @@ def _figures(reader: Any, expect: Expectations, report: Report) -> None:
                    "(/Alt): screen readers skip them")
 
 
-def _archive(reader: Any, expect: Expectations, claims: str | None, report: Report) -> None:
-    """PDF/A: identification, an ICC output intent, no encryption, no JavaScript. A file that
-    claims PDF/A is held to it under any profile (a merge must not leave a false claim)."""
+def _archive(reader: Any, expect: Expectations, claims: str | None, report: Report,
+             device_colours: dict[str, int]) -> None:
+    """PDF/A (see vigil.check.pdfa): identification, the output intent, embedded files, no
+    encryption, no JavaScript. A file that claims PDF/A is held to it under any profile (a
+    merge must not leave a false claim)."""
     judged = expect.pdfa or claims is not None
     severity: Severity = ERROR if judged else WARNING
     claim = f"claims {claims} but " if claims else ""
     if expect.pdfa and not claims:
         report.add(ERROR, "pdfa-missing",
                    "the XMP metadata does not identify the file as PDF/A (pdfaid:part)")
-    if judged and not _icc_output_intent(reader):
-        report.add(ERROR, "pdfa-output-intent",
-                   f"the file {claim}has no PDF/A OutputIntent with an ICC profile")
+    if claims:
+        for problem in identification(_xmp(reader)):
+            report.add(ERROR, "pdfa-identification", f"the file {claim}{problem}")
+    if judged:
+        for problem in output_intents(reader, device_colours):
+            report.add(ERROR, "pdfa-output-intent", f"the file {claim}{problem}")
+    part = int(claims[6]) if claims and claims[6:7].isdigit() else None
+    for code, message in embedded_files(reader, part if claims else None):
+        report.add(severity if code == "embedded-file" else
+                   ERROR if judged or expect.name == "print" else WARNING, code, message)
     if reader.is_encrypted:
         report.add(severity if judged or expect.name == "print" else WARNING, "encrypted",
                    f"the file {claim}is encrypted")
     script = _javascript(reader)
     if script:
         report.add(severity, "javascript", f"the file {claim}contains JavaScript ({script})")
-
-
-def _icc_output_intent(reader: Any) -> bool:
-    intents = _root(reader).get("/OutputIntents")
-    for intent in (intents.get_object() if intents is not None else []):
-        intent = intent.get_object()
-        profile = intent.get("/DestOutputProfile")
-        if intent.get("/S") in ("/GTS_PDFA1", "/GTS_PDFA") and profile is not None and hasattr(
-                profile.get_object(), "get_data"):
-            return True
-    return False
 
 
 def _javascript(reader: Any) -> str | None:
@@ -459,6 +459,9 @@ def _bookmarks(reader: Any, titles: Sequence[str] | None, report: Report) -> Non
                 continue
             title = str(item.title or "").strip()
             found.append(title)
+            node = getattr(item, "node", None)
+            if isinstance(node, dict) and "/Dest" not in node and "/A" not in node:
+                continue  # a heading without a destination (allowed): it leads nowhere wrong
             if _target(item, reader, pages, named) is None:
                 broken.append(f"'{title[:50]}'")
 

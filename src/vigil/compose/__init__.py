@@ -23,16 +23,26 @@ from markupsafe import Markup
 from vigil import __version__
 from vigil.compose.dropped import section_links, theme_links, theme_notices
 from vigil.compose.markdown import MarkdownRenderer
-from vigil.compose.theme import make_environment, theme_folders
+from vigil.compose.theme import (
+    RENDER_SECONDS,
+    TemplateLimit,
+    check_sizes,
+    make_environment,
+    theme_folders,
+)
 from vigil.compose.ties import balance, tie
-from vigil.errors import Location, Notice, ThemeError, VigilError
+from vigil.errors import Location, Notice, ResourceError, ThemeError, VigilError
 from vigil.i18n import Locale, locale_for
+from vigil.limits import TimeLimitExceeded, time_limit
 from vigil.profiles import Profile
-from vigil.read import Publication, Section
+from vigil.read import Publication, Section, check_reference
 from vigil.read.images import verify_image
 from vigil.read.model import Variant
 from vigil.resources import fonts_dir
 from vigil.sandbox import VIRTUAL_SCHEME, resolve_inside, virtual_url
+
+# More HTML than this (characters) is refused before layout: a loop in a template, not a book.
+MAX_HTML_CHARS = 50_000_000
 
 __all__ = ["Composed", "compose_html"]
 
@@ -89,7 +99,13 @@ def compose_html(publication: Publication, profile: Profile,
         return renderers[language]
 
     def resolve_image(base: Path, reference: str, location: Location) -> str:
-        path = resolve_inside(reference, base, (publication.folder,), location)
+        check_reference(reference, location)
+        try:
+            path = resolve_inside(reference, base, (publication.folder,), location)
+        except (OSError, ValueError) as exc:  # a name the file system refuses
+            raise ResourceError(f"the picture '{reference[:60]}' cannot be opened "
+                                f"({getattr(exc, 'strerror', None) or exc})",
+                                location=location) from None
         verify_image(path, location)
         return virtual_url("publication", publication.folder, path)
 
@@ -145,10 +161,26 @@ def compose_html(publication: Publication, profile: Profile,
     template_name = "copies.html" if copies else f"{meta.kind}.html"
     try:
         template = env.get_template(template_name)
-        html, dropped = theme_links(template.render(context), folders)
+        with time_limit(RENDER_SECONDS):
+            html, dropped = theme_links(template.render(context), folders)
         notices += dropped
+    except TemplateLimit as exc:
+        exc.location = _template_location(exc.__traceback__, folders)
+        raise
     except VigilError:
         raise
+    except TimeLimitExceeded:
+        raise ThemeError(
+            f"the templates took longer than {RENDER_SECONDS:g} s to compose "
+            f"'{publication.name}' (a loop that does not end, or loops nested too deeply)",
+            location=Location(folders[0]),
+        ) from None
+    except (MemoryError, OverflowError, RecursionError) as exc:
+        raise ThemeError(
+            f"a template asked for too much while composing '{publication.name}' "
+            f"({type(exc).__name__}: {str(exc)[:120]})",
+            location=_template_location(exc.__traceback__, folders),
+        ) from None
     except jinja2.TemplateNotFound as exc:
         raise ThemeError(
             f"template '{exc.name}' not found in " + ", ".join(str(f) for f in folders),
@@ -164,6 +196,14 @@ def compose_html(publication: Publication, profile: Profile,
             f"template failed while composing '{publication.name}': {exc}",
             location=_template_location(exc.__traceback__, folders),
         ) from None
+    check_sizes(html, folders)
+    if len(html) > MAX_HTML_CHARS:
+        raise ThemeError(
+            f"the templates made {len(html):,} characters of HTML for '{publication.name}', "
+            f"more than the {MAX_HTML_CHARS:,} vigil lays out",
+            location=Location(folders[0]),
+            hint="Split the publication, or check the templates for a loop that repeats text",
+        )
     mounts = {"publication": publication.folder, "fonts": fonts_dir()}
     mounts.update({f"theme{index}": folder for index, folder in enumerate(folders)})
     substitutes: dict[str, Path] = {}

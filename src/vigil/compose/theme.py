@@ -9,6 +9,8 @@ autoescape, fail on any undefined name, and cannot reach Python internals (sandb
 from __future__ import annotations
 
 import functools
+import re
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -75,16 +77,150 @@ class _ContainedLoader(FileSystemLoader):
         return source
 
 
+# What one template expression may make: a string or list of at most this many items (a
+# theme's longest legitimate string is a page of HTML), a range of at most this many numbers,
+# an integer power of at most this many bits. The whole rendering has RENDER_SECONDS.
+MAX_ITEMS = 1_000_000
+MAX_RANGE = 10_000
+MAX_POWER_BITS = 4_096
+RENDER_SECONDS = 30.0
+
+
+class TemplateLimit(ThemeError):
+    """A template expression would make something too large (``'a' * 10**9``)."""
+
+
+def _size(value: Any) -> int | None:
+    return len(value) if isinstance(value, (str, bytes, list, tuple)) else None
+
+
+_WIDTH = re.compile(r"\d{7,}")  # a width or precision of a million or more
+
+
+def _check_format(pattern: str, args: Any, kwargs: dict[str, Any]) -> None:
+    """Refuse a format pattern or arguments that would make a string of millions of
+    characters (``'{:>999999999}'.format(x)``, ``'%*s' % (10**9, x)``, ``' '.center(10**9)``)."""
+    if _WIDTH.search(pattern) or any(
+            isinstance(value, int) and abs(value) > MAX_ITEMS
+            for value in (*args, *kwargs.values())):
+        raise TemplateLimit(f"a template formats text to a width of millions of characters "
+                            f"('{pattern[:40]}'); at most {MAX_ITEMS:,} are allowed")
+
+
+def _bounded(name: str, function: Callable[..., Any]) -> Callable[..., Any]:
+    """The filter ``function``, refusing a number argument above :data:`MAX_ITEMS` (a width,
+    an indent, a count of slices), which would make a string or list of that size."""
+
+    @functools.wraps(function)  # keeps Jinja's pass_context marks
+    def bounded(*args: Any, **kwargs: Any) -> Any:
+        for value in (*args[1:], *kwargs.values()):
+            if isinstance(value, int) and not isinstance(value, bool) and abs(value) > MAX_ITEMS:
+                raise TemplateLimit(f"the filter '{name}' is given {value:,}; at most "
+                                    f"{MAX_ITEMS:,} are allowed")
+        return function(*args, **kwargs)
+
+    return bounded
+
+
+class LimitedEnvironment(ImmutableSandboxedEnvironment):
+    """Jinja's immutable sandbox, with sizes limited: ``*`` and ``**`` cannot make a huge
+    string, list or number, and ``range`` counts at most :data:`MAX_RANGE` numbers (Jinja's
+    own sandbox allows 100,000, and nested loops multiply them)."""
+
+    intercepted_binops = frozenset({"*", "**", "+", "%"})
+
+    def __init__(self, **options: Any) -> None:
+        super().__init__(**options)
+        self.filters = {name: _bounded(name, function) for name, function in self.filters.items()}
+
+    def call_binop(self, context: Any, operator: str, left: Any, right: Any) -> Any:
+        if operator == "*":
+            for sequence, count in ((left, right), (right, left)):
+                size = _size(sequence)
+                if size is not None and isinstance(count, int) and size * count > MAX_ITEMS:
+                    raise TemplateLimit(
+                        f"a template repeats a value {count:,} times ({size * count:,} items); "
+                        f"at most {MAX_ITEMS:,} are allowed")
+        elif operator == "**" and isinstance(left, int) and isinstance(right, int) \
+                and right > 0 and abs(left) > 1 and abs(left).bit_length() * right > MAX_POWER_BITS:
+            raise TemplateLimit(f"a template computes {left} ** {right}, a number too large "
+                                f"(more than {MAX_POWER_BITS} bits)")
+        elif operator == "%" and isinstance(left, str):
+            _check_format(left, right if isinstance(right, tuple) else (right,), {})
+        elif operator == "+":
+            first, second = _size(left), _size(right)
+            if first is not None and second is not None and first + second > MAX_ITEMS:
+                raise TemplateLimit(f"a template joins values into {first + second:,} items; "
+                                    f"at most {MAX_ITEMS:,} are allowed")
+        return super().call_binop(context, operator, left, right)
+
+    def call(self, __context: Any, __obj: Any, *args: Any, **kwargs: Any) -> Any:
+        if __obj is self.globals.get("range"):
+            numbers = range(*args)
+            if len(numbers) > MAX_RANGE:
+                raise TemplateLimit(f"a template asks for range{args}, {len(numbers):,} "
+                                    f"numbers; at most {MAX_RANGE:,} are allowed")
+        target = getattr(__obj, "__wrapped__", __obj)  # str.format, wrapped by the sandbox
+        owner = getattr(target, "__self__", None)
+        if isinstance(owner, str):
+            _check_format(owner, args, kwargs)
+        return super().call(__context, __obj, *args, **kwargs)
+
+
+# A size in the stylesheet beyond this (in points) is refused before layout: WeasyPrint and
+# Pango fail on sizes like 1e30pt, and no page holds a letter ten metres high.
+MAX_SIZE_PT = 10_000.0
+_SIZE = re.compile(r"(?<![\w-])(font-size|line-height|letter-spacing|word-spacing|text-indent)"
+                   r"\s*:\s*([-+]?(?:\d+\.?\d*|\.\d+)(?:e[-+]?\d+)?)\s*"
+                   r"(pt|px|mm|cm|in|pc|q|em|rem|ex|ch|%)?", re.I)
+_POINTS = {"pt": 1.0, "px": 0.75, "mm": 72 / 25.4, "cm": 72 / 2.54, "in": 72.0, "pc": 12.0,
+           "q": 72 / 101.6, "em": 12.0, "rem": 12.0, "ex": 6.0, "ch": 6.0, "%": 0.12, "": 12.0}
+_STYLE = re.compile(r"<style[^>]*>(.*?)</style>", re.S | re.I)
+
+
+def check_sizes(html: str, folders: tuple[Path, ...]) -> None:
+    """Refuse a size in the composed stylesheet that no page can hold (``font-size: 1e30pt``),
+    naming the stylesheet (and its line, when the value is written there as such)."""
+    for style in _STYLE.findall(html):
+        for match in _SIZE.finditer(style):
+            value = float(match[2])
+            points = abs(value) * _POINTS[(match[3] or "").lower()]
+            if points <= MAX_SIZE_PT:
+                continue
+            declaration = match[0].strip()
+            raise ThemeError(
+                f"the stylesheet sets '{declaration[:60]}', about {points:.3g} pt; sizes above "
+                f"{MAX_SIZE_PT:,.0f} pt cannot be laid out", location=_written(declaration,
+                                                                              folders),
+                hint="Use a size a page can hold, in pt or mm (the text is set at about 10 pt)",
+            )
+
+
+def _written(text: str, folders: tuple[Path, ...]) -> Location:
+    """Where ``text`` is written in the theme's stylesheets (the first folder's wins)."""
+    for folder in folders:
+        for sheet in sorted(folder.glob("*.css")):
+            try:
+                lines = sheet.read_text(encoding="utf-8").splitlines()
+            except (OSError, UnicodeDecodeError):
+                continue
+            for number, line in enumerate(lines, start=1):
+                if text in line:
+                    return Location(sheet, number)
+    found = [f / "style.css" for f in folders if (f / "style.css").is_file()]
+    return Location(found[0] if found else folders[0])
+
+
 _AUTOESCAPE = ["html", "xml"]
 _WHITESPACE = {"trim_blocks": True, "lstrip_blocks": True, "keep_trailing_newline": False}
 
 
 @functools.cache
-def make_environment(folders: tuple[Path, ...]) -> ImmutableSandboxedEnvironment:
+def make_environment(folders: tuple[Path, ...]) -> LimitedEnvironment:
     """One environment per set of folders and process: templates compile once, and are
     compiled again when their file changes (Jinja checks modification times). Compiled
     templates are also kept in the user's cache (see :class:`_CompiledTemplates`)."""
-    env = ImmutableSandboxedEnvironment(
+    env = LimitedEnvironment(
         loader=ChoiceLoader([_ContainedLoader(folder) for folder in folders]),
         autoescape=select_autoescape(_AUTOESCAPE, default_for_string=True),
         undefined=StrictUndefined,
@@ -118,7 +254,7 @@ def _compiled_templates() -> _CompiledTemplates | None:
     from vigil import __version__
     from vigil.usercache import folder
 
-    settings = repr((__version__, jinja2.__version__, "ImmutableSandboxedEnvironment",
+    settings = repr((__version__, jinja2.__version__, "LimitedEnvironment",
                      "StrictUndefined", _AUTOESCAPE, sorted(_WHITESPACE.items())))
     path = folder("templates") / hashlib.sha256(settings.encode()).hexdigest()[:16]
     try:

@@ -20,7 +20,7 @@ import re
 from pathlib import Path
 from typing import Any
 
-from vigil.errors import ContentError, Location, VigilError
+from vigil.errors import ContentError, Location, ResourceError, VigilError
 from vigil.read.blocks import BLOCK_TYPES, Block, Catalogue, Names
 from vigil.read.images import verify_image
 from vigil.read.inserts import InsertOptions, inspect_insert
@@ -44,6 +44,39 @@ __all__ = ["Publication", "Section", "read_publication"]
 MANIFEST = "publication.yaml"
 _FRONT_MATTER = re.compile(r"\A---[ \t]*\n(.*?\n)?---[ \t]*(\n|\Z)", re.S)
 _HEADING = re.compile(r"\A\s*#[ \t]+(.+?)[ \t#]*(\n|\Z)")
+
+
+# A file name (one part of a path) of more bytes than this, or a path of more characters, is
+# refused before the file system is asked (Linux allows 255 and 4096).
+MAX_NAME_BYTES = 255
+MAX_PATH_CHARS = 1024
+
+
+def _shown(reference: str) -> str:
+    """A reference as a message shows it: control characters escaped, at most 60 characters."""
+    escaped = reference.encode("unicode_escape", "backslashreplace").decode("ascii") \
+        if any(ord(c) < 32 or ord(c) == 127 for c in reference) else reference
+    return escaped if len(escaped) <= 60 else escaped[:40] + f"...({len(reference):,} characters)"
+
+
+def check_reference(reference: str, location: Location) -> None:
+    """Refuse a file reference no file can have: a NUL byte or another control character, a
+    name longer than a file system allows, a path of thousands of characters."""
+    if any(ord(c) < 32 or ord(c) == 127 for c in reference):
+        raise ResourceError(
+            f"the file name '{_shown(reference)}' contains a control character (such as a NUL "
+            "byte or a line break)", location=location,
+            hint="Write the file's name as it is shown in the folder",
+        )
+    longest = max((len(part.encode("utf-8", "surrogatepass")) for part in re.split(r"[\\/]",
+                                                                              reference)),
+                  default=0)
+    if longest > MAX_NAME_BYTES or len(reference) > MAX_PATH_CHARS:
+        raise ResourceError(
+            f"the file name '{_shown(reference)}' is too long (at most {MAX_NAME_BYTES} bytes a "
+            f"name and {MAX_PATH_CHARS} characters a path)", location=location,
+            hint="Rename the file with a shorter name",
+        )
 
 
 def read_publication(folder: Path | str, language: str | None = None) -> Publication:
@@ -162,7 +195,14 @@ class _Reader:
         return self.positions.get(tuple(path), Location(self.manifest))
 
     def resource(self, reference: str, base: Path, location: Location) -> Path:
-        path = resolve_inside(reference, base, (self.folder,), location)
+        check_reference(reference, location)
+        try:
+            path = resolve_inside(reference, base, (self.folder,), location)
+        except (OSError, ValueError) as exc:  # a name the file system refuses
+            raise ResourceError(
+                f"'{_shown(reference)}' cannot be opened ({getattr(exc, 'strerror', None) or exc})",
+                location=location,
+            ) from None
         if path not in self.sources:
             self.sources.append(path)
         return path

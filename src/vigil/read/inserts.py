@@ -16,12 +16,14 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field, replace
 from pathlib import Path
-from typing import Annotated, Literal
+from typing import Annotated, Any, Literal
 
 from pydantic import Field, field_validator
 
+from vigil.dependencies import missing_package
 from vigil.errors import ContentError, Location
 from vigil.limits import TimeLimitExceeded, time_limit
+from vigil.programs import looks_like_program
 from vigil.read.schema import StrictModel, check_translation_languages
 
 PARSE_SECONDS = 5.0
@@ -125,12 +127,33 @@ def inspect_insert(
             hint="Open it in a PDF viewer and save or print it again as a new PDF",
         ) from None
     except Exception as exc:  # pypdf raises many kinds of errors on damaged files
-        detail = str(exc).strip().splitlines()[0][:160] if str(exc).strip() else ""
+        advice = missing_package(exc)
+        if advice:
+            raise ContentError(f"the insert '{name}' is encrypted, and {advice}",
+                               location=location) from None
         raise ContentError(
-            f"the insert '{name}' is damaged beyond repair ({type(exc).__name__}"
-            f"{': ' + detail if detail else ''})", location=location,
+            f"the insert '{name}' is damaged beyond repair ({damage(exc)})", location=location,
             hint="Open it in a PDF viewer and save or print it again as a new PDF",
         ) from None
+
+
+def damage(exc: BaseException) -> str:
+    """What a failure to read a PDF says about the file: pypdf's own words when it names the
+    damage (a missing ``endstream``, a bad cross-reference table), else what kind of damage,
+    without Python's internals (a TypeError deep in the parser means a value of the wrong
+    kind, not a fault of vigil)."""
+    from pypdf.errors import PyPdfError
+
+    text = str(exc).strip().splitlines()[0][:160] if str(exc).strip() else ""
+    if isinstance(exc, PyPdfError) and text:
+        return text
+    if isinstance(exc, (TypeError, ValueError, AttributeError, KeyError, IndexError)):
+        return "an object in it holds a value of the wrong kind, where another was expected"
+    if isinstance(exc, AssertionError):
+        return "its structure breaks a rule of the PDF format"
+    if isinstance(exc, (RecursionError, MemoryError)):
+        return "its structure loops or is nested too deeply"
+    return "it cannot be read to the end" + (f": {text}" if text and len(text) < 80 else "")
 
 
 @contextmanager
@@ -168,7 +191,7 @@ def _inspect(
             result = reader.decrypt(password or "")
         except DependencyError as exc:
             raise ContentError(
-                f"the insert '{name}' uses an encryption vigil cannot open ({exc})",
+                f"the insert '{name}' is encrypted, and {missing_package(exc)}",
                 location=location,
             ) from None
         if not result:
@@ -188,6 +211,10 @@ def _inspect(
     if count == 0:
         raise ContentError(f"the insert '{name}' has no pages", location=location)
     chosen = _choose(options.pages, count, name, location)
+    _refuse_programs(reader, chosen, name, location)
+    for index in chosen:
+        _read_everything(reader.pages[index])
+        _refuse_missing_pictures(reader.pages[index], index, name, location)
     sizes = []
     for index in chosen:
         box = reader.pages[index].trimbox  # the crop box, unless the page has its own bleed
@@ -217,6 +244,119 @@ def _inspect(
                 action += " (its edges will be cut off)"
             warnings.append(f"{message}; {action}")
     return Insert(path, options, tuple(chosen), tuple(sizes), password, tuple(warnings))
+
+
+_EXPORT_AGAIN = "Export the document again as PDF without attachments, or print it to a new PDF"
+
+
+def _refuse_programs(reader: Any, chosen: list[int], name: str, location: Location) -> None:
+    """An insert that carries a program (an attachment named or made like one: .exe, a
+    script...) is refused: a book of remembrance must not pass programs on to its readers."""
+    specs: list[Any] = []
+    root = _get(reader.trailer.get("/Root"))
+    names = _get(_get(root.get("/Names")).get("/EmbeddedFiles")) if isinstance(root, dict) \
+        and isinstance(_get(root.get("/Names")), dict) else None
+    specs += list(_tree_values(names, 0))
+    for index in chosen:
+        for annotation in _get(reader.pages[index].get("/Annots")) or []:
+            annotation = _get(annotation)
+            if isinstance(annotation, dict) and annotation.get("/Subtype") == "/FileAttachment":
+                specs.append(_get(annotation.get("/FS")))
+    for spec in specs:
+        if not isinstance(spec, dict):
+            continue
+        file = str(spec.get("/UF") or spec.get("/F") or "")
+        embedded = _get(spec.get("/EF"))
+        stream = _get(embedded.get("/F")) if isinstance(embedded, dict) else None
+        try:
+            head = bytes(stream.get_data())[:8] if stream is not None else b""
+        except Exception:
+            head = b""
+        if looks_like_program(file, head):
+            raise ContentError(
+                f"the insert '{name}' carries the program '{file[:60] or 'unnamed'}' as an "
+                "attachment; vigil does not pass programs on in a publication",
+                location=location, hint=_EXPORT_AGAIN,
+            )
+
+
+PROBE_OBJECTS = 200_000
+
+
+def _read_everything(page: Any) -> None:
+    """Read every object a page will bring into the book (its content, resources and
+    annotations, as merging it copies them), so that a damaged one fails now, while the file is
+    checked and the error can name the line of publication.yaml, not later, while merging."""
+    contents = page.get_contents()
+    if contents is not None:
+        contents.get_data()
+    stack = [page.get("/Resources"), page.get("/Annots")]
+    seen: set[int] = set()
+    while stack and len(seen) < PROBE_OBJECTS:
+        value = stack.pop()
+        number = getattr(value, "idnum", None)
+        if number is not None:
+            if number in seen:
+                continue
+            seen.add(number)
+            value = value.get_object()
+        if isinstance(value, dict):
+            raw = getattr(value, "raw_get", value.get)  # references left unresolved
+            stack.extend(raw(key) for key in value if key not in ("/Parent", "/P"))
+        elif isinstance(value, list):
+            stack.extend(value)
+
+
+def _refuse_missing_pictures(page: Any, index: int, name: str, location: Location) -> None:
+    """A page whose pictures or forms (its /XObject resources, and theirs) refer to objects
+    the file does not have would be shown with holes: refused while the file is checked,
+    not found later in the PDF."""
+    stack = [(_get(page.get("/Resources")), 0)]
+    seen: set[int] = set()
+    while stack:
+        resources, depth = stack.pop()
+        if not isinstance(resources, dict) or depth > 8:
+            continue
+        xobjects = _get(resources.get("/XObject"))
+        if not isinstance(xobjects, dict):
+            continue
+        for key in list(xobjects.keys()):
+            reference = xobjects.raw_get(key) if hasattr(xobjects, "raw_get") else xobjects[key]
+            target = _get(reference)
+            if not isinstance(target, dict):
+                number = getattr(reference, "idnum", None)
+                raise ContentError(
+                    f"page {index + 1} of the insert '{name}' draws the picture {key}, which is "
+                    "not in the file" + (f" (object {number} is missing)" if number else ""),
+                    location=location, hint=_EXPORT_AGAIN.replace(" without attachments", ""),
+                )
+            number = getattr(reference, "idnum", None)
+            if target.get("/Subtype") == "/Form" and number not in seen:
+                if number is not None:
+                    seen.add(number)
+                stack.append((_get(target.get("/Resources")), depth + 1))
+
+
+def _tree_values(node: Any, depth: int) -> Iterator[Any]:
+    node = _get(node)
+    if not isinstance(node, dict) or depth > 16:
+        return
+    for value in list(_get(node.get("/Names")) or [])[1::2]:
+        yield _get(value)
+    for kid in _get(node.get("/Kids")) or []:
+        yield from _tree_values(kid, depth + 1)
+
+
+def _get(value: Any) -> Any:
+    """An object, resolved; a dangling or damaged reference is None."""
+    from pypdf.generic import NullObject
+
+    try:
+        value = value.get_object() if value is not None and hasattr(value, "get_object") \
+            else value
+    except Exception:
+        return None
+    return None if isinstance(value, NullObject) else value
 
 
 def _choose(spec: str, count: int, name: str, location: Location) -> list[int]:

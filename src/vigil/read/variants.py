@@ -131,10 +131,28 @@ def check_stem(stem: str, name: str, location: Location) -> None:
 
 
 def _fields(pattern: str, key: str, manifest: Location) -> list[str]:
+    """The column names ``pattern`` uses. Only plain names are allowed: no attribute or index
+    (``{who.__class__}``, ``{who[0]}``), conversion (``{who!r}``) or format specification
+    (``{who:>2000000000}``), which could show Python's internals or make a huge string."""
+    hint = "Write fields as {column}; double braces for a brace"
     try:
-        return [field for _, field, _, _ in string.Formatter().parse(pattern) if field]
+        parts = list(string.Formatter().parse(pattern))
     except ValueError as exc:
         raise ContentError(
             f"the pattern '{pattern}' is not valid ({exc})", location=manifest,
-            key=f"variants.{key}", hint="Write fields as {column}; double braces for a brace",
+            key=f"variants.{key}", hint=hint,
         ) from None
+    fields = []
+    for _, field, spec, conversion in parts:
+        if field is None:
+            continue
+        if not field or spec or conversion or any(mark in field for mark in ".[]"):
+            written = "{" + field + (f"!{conversion}" if conversion else "") + \
+                (f":{spec}" if spec else "") + "}"
+            raise ContentError(
+                f"the pattern '{pattern[:80]}' has the field '{written[:60]}'; a field is only "
+                "the name of a column, without '.', '[', '!' or ':'", location=manifest,
+                key=f"variants.{key}", hint=hint,
+            )
+        fields.append(field)
+    return fields

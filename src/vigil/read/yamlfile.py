@@ -37,6 +37,11 @@ class _PlainResolver(BaseResolver):
     """Resolves nothing implicitly: every plain scalar is a string."""
 
 
+# Lists and mappings nested deeper than this are refused (a publication needs a handful of
+# levels; thousands would exhaust Python's stack).
+MAX_DEPTH = 100
+
+
 class _AliasFreeComposer(Composer):
     """Composes nodes from parser events, refusing anchors and aliases."""
 
@@ -55,7 +60,17 @@ class _AliasFreeComposer(Composer):
             raise yaml.MarkedYAMLError(
                 None, None, f"anchors (&{anchor}) are not allowed", event.start_mark
             )
-        return super().compose_node(parent, index)
+        depth = getattr(self, "_depth", 0)
+        if depth >= MAX_DEPTH:
+            raise yaml.MarkedYAMLError(
+                None, None, f"the values are nested more than {MAX_DEPTH} levels deep",
+                event.start_mark,
+            )
+        self._depth = depth + 1
+        try:
+            return super().compose_node(parent, index)
+        finally:
+            self._depth = depth
 
 
 class _PureStrictLoader(Reader, Scanner, Parser, _AliasFreeComposer, _PlainResolver):

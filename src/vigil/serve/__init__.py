@@ -247,12 +247,13 @@ def _handler(server: PreviewServer) -> type[BaseHTTPRequestHandler]:
 
 
 def serve(folder: Path, output_dir: Path, profile: str = "screen", *,
-          host: str = DEFAULT_HOST, port: int = DEFAULT_PORT, debug: bool = False) -> int:
+          host: str = DEFAULT_HOST, port: int = DEFAULT_PORT, debug: bool = False,
+          timeout: float | None = None) -> int:
     """Build ``folder`` and serve its preview until Ctrl-C; returns the exit code (0)."""
     images = pdftoppm() is not None
     server = PreviewServer(publication_name(folder), host, port, images)
     watcher = Watcher(folder, output_dir, profile, debug=debug, on_start=server.building,
-                      on_build=server.built)
+                      on_build=server.built, timeout=timeout)
     server.start()
     try:
         print(f"Serving the preview of {server.snapshot.name} at {server.url} "

@@ -113,6 +113,13 @@ def weasyprint_errors() -> Iterator[None]:
         raise refused.error from None
     except RecursionError:
         raise RenderError("the document is nested too deeply to lay out") from None
+    except (ArithmeticError, MemoryError, ValueError) as exc:  # out-of-range sizes
+        raise RenderError(
+            f"the layout failed ({type(exc).__name__}: {str(exc)[:120]})",
+            hint="A size in the theme's stylesheet is probably out of range (a font-size, "
+                 "width, margin or line-height far larger or smaller than a page can hold): "
+                 "use sizes in pt or mm that fit the page",
+        ) from None
     finally:
         logger.removeHandler(collect)
     fatal = [m for m in collect.messages if m.startswith("Failed") or "Error" in m]

@@ -24,7 +24,7 @@ from __future__ import annotations
 
 import hashlib
 import json
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import asdict
 from pathlib import Path
 from typing import Any
@@ -51,16 +51,23 @@ SMALL = "the document is small: laid out at once"
 _digests: dict[tuple[str, int, int], str] = {}
 
 
+# Told how far the layout is: parts laid out, and parts to lay out (which may grow: the
+# contents again, the page numbers).
+Progress = Callable[[int, int], None]
+
+
 def typeset_sections(composed: Composed, profile: Profile, cache_dir: Path | None,
-                     jobs: int | None = None, name: str = "document") -> Typeset | str:
+                     jobs: int | None = None, name: str = "document",
+                     progress: Progress | None = None) -> Typeset | str:
     """Lay out ``composed`` chunk by chunk (see the module's description); a string says why it
-    must be laid out whole instead."""
+    must be laid out whole instead. ``progress`` is told after each part laid out."""
     cut = plan(composed)
     if isinstance(cut, str):
         return cut
     if sum(len(chunk.body) for chunk in cut.chunks) < SMALL_HTML:
         return SMALL
     runner = _Runner(composed, profile, cut, cache_dir, jobs or workers.default_jobs(), name)
+    runner.progress = progress
     return runner.run()
 
 
@@ -94,6 +101,8 @@ class _Runner:
         self.laid: dict[str, Laid] = {}
         self.used: list[str] = []
         self.count_laid = 0  # chunks laid out (not from the cache), the numbers document too
+        self.count_kept = 0  # of which done
+        self.progress: Progress | None = None
         self.guessing = False  # the page numbers of the contents are not known: guessed
 
     # -- jobs ---------------------------------------------------------------------------------
@@ -285,6 +294,9 @@ class _Runner:
         return cached is not None
 
     def _keep(self, job: Job, laid: Laid) -> None:
+        self.count_kept += 1
+        if self.progress is not None:
+            self.progress(self.count_kept, max(self.count_kept, self.count_laid))
         self.laid[job.key] = laid
         if self.store:
             self.store.put(job.key, laid)

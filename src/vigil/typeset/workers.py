@@ -22,6 +22,7 @@ _from_server = False  # its workers are forked by a fork server
 _lock = threading.Lock()
 _fork_server = False  # allowed: this process is the vigil command (see allow_fork_server)
 _warming: threading.Thread | None = None  # starting the workers of a fork server
+_stop: Any = None  # set: the workers of this process's pool end (see stop)
 
 
 def default_jobs() -> int:
@@ -75,10 +76,76 @@ def pool(jobs: int) -> Any:
                 except OSError:  # no socket here: forked, then
                     pass
             _from_server = method == "forkserver"
-            _executor = ProcessPoolExecutor(max_workers=max(2, jobs),
-                                            mp_context=multiprocessing.get_context(method))
+            context = multiprocessing.get_context(method)
+            global _stop
+            _stop = context.Event()
+            _executor = ProcessPoolExecutor(max_workers=max(2, jobs), mp_context=context,
+                                            initializer=watch_parent,
+                                            initargs=(os.getpid(), _stop))
             atexit.register(drop, True)  # the workers end (and clean up) before this one
         return _executor
+
+
+def stop() -> None:
+    """End the worker processes now, in the middle of their work (a build ran out of time),
+    and drop the pool: the next build starts new ones. Each worker ends within a fraction of
+    a second (see :func:`watch_parent`)."""
+    global _executor
+    with _lock:
+        if _stop is not None:
+            _stop.set()
+        if _executor is not None and _warming is not None and _warming.is_alive():
+            _stop_fork_server()
+        elif _executor is not None:
+            _executor.shutdown(wait=False, cancel_futures=True)
+        _executor = None
+
+
+def watch_parent(pid: int, stopping: Any = None) -> None:
+    """In a worker process: end it as soon as the process ``pid`` (the one that started the
+    pool) has ended, even killed with ``kill -9``, or ``stopping`` (an Event) is set: a worker
+    busy laying out a long document does not go on for minutes, holding its memory, for
+    nobody. (A forked worker's parent may be a fork server, so the pid is given, not taken
+    from ``os.getppid``.) On Linux the wait is on a process file descriptor, which becomes
+    readable when the process ends; elsewhere the process is looked for every 0.2 s."""
+    watcher = threading.Thread(target=_wait_for_end, args=(pid, stopping),
+                               name="vigil-watch-parent", daemon=True)
+    watcher.start()
+
+
+def _wait_for_end(pid: int, stopping: Any) -> None:
+    import select
+
+    try:
+        handle: int | None = os.pidfd_open(pid)
+    except (AttributeError, OSError):  # not Linux (or before 5.3), or already gone
+        handle = None
+    while True:
+        if stopping is not None and stopping.is_set():
+            break
+        if handle is not None:
+            if select.select([handle], [], [], 0.2)[0]:
+                break
+        elif not _alive(pid):
+            break
+        elif stopping is not None:
+            stopping.wait(0.2)
+        else:
+            threading.Event().wait(0.2)
+    from vigil.typeset import _remove_font_files
+
+    _remove_font_files()  # the process ends without its clean-up: this one is done here
+    os._exit(1)
+
+
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:  # another user's process took the number
+        return False
+    return True
 
 
 def drop(wait: bool = False) -> None:
