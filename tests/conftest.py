@@ -217,8 +217,9 @@ def pdf_reader(path: Path) -> PdfReader:
 
 
 def pdf_text_pages(path: Path) -> list[str]:
-    """The text of every page, extracted with pypdf."""
-    return [page.extract_text() or "" for page in PdfReader(path).pages]
+    """The text of every page, extracted with pypdf; no-break spaces (which the content stage
+    puts between a number and its unit or month) read as spaces, as a search reads them."""
+    return [(page.extract_text() or "").replace("\u00a0", " ") for page in PdfReader(path).pages]
 
 
 def normalise(text: str) -> str:

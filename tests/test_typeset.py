@@ -290,7 +290,7 @@ def _long_section_with_footnotes(count: int) -> str:
     sentence = "The committee met in the hall and read the names aloud, one by one, slowly."
     paragraphs = []
     for index in range(15):
-        text = " ".join([sentence] * 7)
+        text = " ".join([sentence] * 8)  # a call lands at the foot of a page (A5, memorial)
         number = index // 4 + 1
         if index % 4 == 2 and number <= count:
             text += f" Marker {3300 + number} is here.[^n{number}]"
