@@ -120,7 +120,7 @@ def try_check(pdf: Path, seconds: float) -> Outcome:
     """``vigil check`` ``pdf`` (exit 0 or 1 with a report, or 2 with a message)."""
     with tempfile.TemporaryDirectory(prefix="vigil-corpus-") as temp:
         code, output, took = _vigil(["check", str(pdf.resolve())], Path(temp), seconds)
-    verdict, detail = judge(code, output, (0, 1))
+    verdict, detail = judge(code, output, (0, 1), raw_names=True)
     return Outcome(pdf, "check", verdict, took, detail)
 
 

@@ -128,10 +128,13 @@ def open_pdf(data: bytes, name: str | Path, *, password: str | None = None,
 
 
 def _describe(exc: BaseException) -> str:
-    text = _clean(str(exc))
-    if not text:
-        return type(exc).__name__
-    return f"{type(exc).__name__}: {text}" if type(exc).__module__ == "builtins" else text
+    """What the damage is, in words: pypdf's own message, or what a Python error deep in the
+    parser means (never Python's internals: "AttributeError: 'NumberObject'...")."""
+    if type(exc).__module__ == "builtins":
+        from vigil.read.inserts import damage
+
+        return damage(exc)
+    return _clean(str(exc)) or "it cannot be read to the end"
 
 
 def _clean(message: str) -> str:
