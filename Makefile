@@ -43,6 +43,8 @@ bench: setup
 	-$(BIN)/python benchmarks/print_assembly.py
 	-$(BIN)/python benchmarks/copies_speed.py
 	-$(BIN)/python benchmarks/export_speed.py
+	-$(BIN)/python benchmarks/typography_cost.py
+	-$(BIN)/python benchmarks/print_quality.py --base-commit 3835ca7
 
 # vigil's own byte code is written here, not left to Python: where PYTHONDONTWRITEBYTECODE is set
 # (as on this kind of machine), every vigil process would compile every module it imports again.

@@ -36,7 +36,11 @@ def cold_build(tree: Path, out: Path, whole: bool = False) -> tuple[float, float
     seconds (user and system, of the process and the workers it waited for) and its output.
     With ``whole``, laid out in the one process (``--whole``), so that the CPU time is all the
     build's work."""
-    env = {**os.environ, "PYTHONPATH": str(tree / "src"), "VIGIL_HOME": str(tree)}
+    env = {**os.environ, "PYTHONPATH": str(tree / "src"), "VIGIL_CACHE_DIR": str(out / "cache"),
+           "XDG_CACHE_HOME": str(out / "xdg")}
+    env.pop("VIGIL_HOME", None)
+    if (tree / "templates").is_dir():  # before the themes and fonts were package data
+        env["VIGIL_HOME"] = str(tree)
     before = resource.getrusage(resource.RUSAGE_CHILDREN)
     started = time.perf_counter()
     done = subprocess.run(
@@ -76,7 +80,7 @@ def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     which = parser.add_mutually_exclusive_group(required=True)
     which.add_argument("--base", type=Path,
-                       help="a checkout of vigil before the change (with src/ and templates/)")
+                       help="a checkout of vigil before the change (with src/)")
     which.add_argument("--base-commit", help="a commit of this repository to compare with")
     parser.add_argument("--runs", type=int, default=3)
     args = parser.parse_args()
