@@ -1,0 +1,120 @@
+"""PDF bytes of pypdf objects, written by vigil: the bytes pypdf writes, with names encoded once.
+
+Takes pypdf objects that are not streams (dictionaries, arrays, names, numbers, strings,
+booleans, null, indirect references) and gives their bytes, exactly as their own
+``write_to_stream`` gives them. Names (``/Type``, ``/StructElem``, ``/K``...) are written tens of
+thousands of times in a tagged booklet and pypdf encodes each one character by character
+(``NameObject.renumber``): a :class:`Serializer` keeps the bytes of each name it wrote. Only
+plain dictionaries and arrays (whose class keeps pypdf's ``write_to_stream`` of
+``DictionaryObject`` / ``ArrayObject``) are walked here; any other object, streams included,
+writes itself with its own public ``write_to_stream``, so a subclass that writes differently
+(a ``Destination``, a ``ContentStream``) keeps its bytes.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from functools import cache
+from typing import Any
+
+NAMES_KEPT = 50_000
+
+
+class Serializer:
+    """Writes pypdf objects (see the module); keeps up to :data:`NAMES_KEPT` names' bytes."""
+
+    def __init__(self) -> None:
+        from pypdf.generic import ArrayObject, DictionaryObject, IndirectObject, NameObject
+
+        self.names: dict[str, bytes] = {}
+        self._array, self._dictionary = ArrayObject, DictionaryObject
+        self._writers: dict[type, Callable[[Any, Callable[[bytes], object]], None]] = {
+            NameObject: self._name, IndirectObject: _reference,
+            ArrayObject: self._items, DictionaryObject: self._entries,
+        }
+
+    def serialize(self, obj: Any) -> bytes:
+        """The bytes of ``obj``."""
+        parts: list[bytes] = []
+        self.write(obj, parts.append)
+        return b"".join(parts)
+
+    def write(self, obj: Any, write: Callable[[bytes], object]) -> None:
+        """Write the bytes of ``obj`` with ``write``."""
+        kind = type(obj)
+        writer = self._writers.get(kind)
+        if writer is None:
+            writer = self._writers[kind] = self._writer_of(kind)
+        writer(obj, write)
+
+    def _writer_of(self, kind: type) -> Callable[[Any, Callable[[bytes], object]], None]:
+        """How objects of a class met for the first time are written."""
+        from pypdf.generic import NameObject, NumberObject, StreamObject
+
+        method = getattr(kind, "write_to_stream", None)
+        if issubclass(kind, StreamObject):
+            return _itself
+        if issubclass(kind, NumberObject) and method is NumberObject.write_to_stream:
+            return _number
+        if issubclass(kind, self._dictionary) and method is self._dictionary.write_to_stream:
+            return self._entries
+        if issubclass(kind, self._array) and method is self._array.write_to_stream:
+            return self._items
+        if issubclass(kind, NameObject) and method is NameObject.write_to_stream:
+            return self._name
+        return _itself
+
+    def _name(self, name: Any, write: Callable[[bytes], object]) -> None:
+        data = self.names.get(name)
+        if data is None:
+            if len(self.names) >= NAMES_KEPT:
+                self.names.clear()
+            data = self.names[str(name)] = name.renumber()
+        write(data)
+
+    def _items(self, array: Any, write: Callable[[bytes], object]) -> None:
+        write(b"[")
+        for item in array:
+            write(b" ")
+            self.write(item, write)
+        write(b" ]")
+
+    def _entries(self, dictionary: Any, write: Callable[[bytes], object]) -> None:
+        write(b"<<\n")
+        for key, value in dictionary.items():
+            if len(key) > 2 and key[1] == "%" and key[-1] == "%":
+                continue  # as pypdf: a "/%...%" key is its own bookkeeping, not written
+            self.write(key, write)
+            write(b" ")
+            self.write(value, write)
+            write(b"\n")
+        write(b">>")
+
+
+def _number(number: Any, write: Callable[[bytes], object]) -> None:
+    write(repr(number).encode())  # as NumberObject.write_to_stream
+
+
+def _reference(reference: Any, write: Callable[[bytes], object]) -> None:
+    write(b"%d %d R" % (reference.idnum, reference.generation))
+
+
+class _Sink:
+    """A file-like ``write`` target for ``write_to_stream``."""
+
+    __slots__ = ("write",)
+
+    def __init__(self, write: Callable[[bytes], object]) -> None:
+        self.write = write
+
+
+def _itself(obj: Any, write: Callable[[bytes], object]) -> None:
+    """An object written by its own ``write_to_stream`` (numbers, strings, streams...)."""
+    obj.write_to_stream(_Sink(write))
+
+
+@cache
+def shared() -> Serializer:
+    """This process's serializer: the bytes of the names it wrote are kept from one document to
+    the next (``vigil watch``, personalised copies)."""
+    return Serializer()
