@@ -57,7 +57,7 @@ def compact(writer: Any) -> bytes:
         if isinstance(obj, StreamObject):
             entries[number] = (1, out.tell(), 0)
             out.write(f"{number} 0 obj\n".encode())
-            obj.write_to_stream(out)
+            serializer.write(obj, out.write)
             out.write(b"\nendobj\n")
         else:
             packed.append((number, serializer.serialize(obj)))

@@ -1,14 +1,15 @@
 """PDF bytes of pypdf objects, written by vigil: the bytes pypdf writes, with names encoded once.
 
-Takes pypdf objects that are not streams (dictionaries, arrays, names, numbers, strings,
+Takes pypdf objects (streams, dictionaries, arrays, names, numbers, strings,
 booleans, null, indirect references) and gives their bytes, exactly as their own
 ``write_to_stream`` gives them. Names (``/Type``, ``/StructElem``, ``/K``...) are written tens of
 thousands of times in a tagged booklet and pypdf encodes each one character by character
 (``NameObject.renumber``): a :class:`Serializer` keeps the bytes of each name it wrote. Only
-plain dictionaries and arrays (whose class keeps pypdf's ``write_to_stream`` of
-``DictionaryObject`` / ``ArrayObject``) are walked here; any other object, streams included,
+plain dictionaries, arrays and streams (whose class keeps pypdf's ``write_to_stream`` of
+``DictionaryObject``, ``ArrayObject``, ``StreamObject``) are walked here; any other object
 writes itself with its own public ``write_to_stream``, so a subclass that writes differently
-(a ``Destination``, a ``ContentStream``) keeps its bytes.
+(a ``Destination``, a ``ContentStream``) keeps its bytes. Streams too: their bytes are read
+with :func:`vigil.pdf._compat.stream_bytes`.
 """
 
 from __future__ import annotations
@@ -27,7 +28,7 @@ class Serializer:
         from pypdf.generic import ArrayObject, DictionaryObject, IndirectObject, NameObject
 
         self.names: dict[str, bytes] = {}
-        self._array, self._dictionary = ArrayObject, DictionaryObject
+        self._array, self._dictionary, self._name_class = ArrayObject, DictionaryObject, NameObject
         self._writers: dict[type, Callable[[Any, Callable[[bytes], object]], None]] = {
             NameObject: self._name, IndirectObject: _reference,
             ArrayObject: self._items, DictionaryObject: self._entries,
@@ -42,10 +43,7 @@ class Serializer:
     def write(self, obj: Any, write: Callable[[bytes], object]) -> None:
         """Write the bytes of ``obj`` with ``write``."""
         kind = type(obj)
-        writer = self._writers.get(kind)
-        if writer is None:
-            writer = self._writers[kind] = self._writer_of(kind)
-        writer(obj, write)
+        (self._writers.get(kind) or self._learn(kind))(obj, write)
 
     def _writer_of(self, kind: type) -> Callable[[Any, Callable[[bytes], object]], None]:
         """How objects of a class met for the first time are written."""
@@ -53,7 +51,7 @@ class Serializer:
 
         method = getattr(kind, "write_to_stream", None)
         if issubclass(kind, StreamObject):
-            return _itself
+            return self._stream if method is StreamObject.write_to_stream else _itself
         if issubclass(kind, NumberObject) and method is NumberObject.write_to_stream:
             return _number
         if issubclass(kind, self._dictionary) and method is self._dictionary.write_to_stream:
@@ -73,22 +71,55 @@ class Serializer:
         write(data)
 
     def _items(self, array: Any, write: Callable[[bytes], object]) -> None:
+        writers = self._writers
         write(b"[")
         for item in array:
             write(b" ")
-            self.write(item, write)
+            (writers.get(type(item)) or self._learn(type(item)))(item, write)
         write(b" ]")
 
     def _entries(self, dictionary: Any, write: Callable[[bytes], object]) -> None:
+        writers, name, name_class = self._writers, self._name, self._name_class
         write(b"<<\n")
         for key, value in dictionary.items():
             if len(key) > 2 and key[1] == "%" and key[-1] == "%":
                 continue  # as pypdf: a "/%...%" key is its own bookkeeping, not written
-            self.write(key, write)
+            if type(key) is name_class:
+                name(key, write)
+            else:
+                (writers.get(type(key)) or self._learn(type(key)))(key, write)
             write(b" ")
-            self.write(value, write)
+            (writers.get(type(value)) or self._learn(type(value)))(value, write)
             write(b"\n")
         write(b">>")
+
+    def _stream(self, stream: Any, write: Callable[[bytes], object]) -> None:
+        """As ``StreamObject.write_to_stream``: the dictionary with ``/Length`` set (in its
+        place, or last), then the bytes as they are (``stream`` itself is not changed)."""
+        from vigil.pdf._compat import stream_bytes
+
+        data = stream_bytes(stream)
+        length = b"%d" % len(data)
+        write(b"<<\n")
+        for key, value in stream.items():
+            if len(key) > 2 and key[1] == "%" and key[-1] == "%":
+                continue
+            self.write(key, write)
+            write(b" ")
+            if key == "/Length":
+                write(length)
+            else:
+                self.write(value, write)
+            write(b"\n")
+        if "/Length" not in stream:
+            write(b"/Length " + length + b"\n")
+        write(b">>\nstream\n")
+        write(data)
+        write(b"\nendstream")
+
+    def _learn(self, kind: type) -> Callable[[Any, Callable[[bytes], object]], None]:
+        writer = self._writers[kind] = self._writer_of(kind)
+        return writer
 
 
 def _number(number: Any, write: Callable[[bytes], object]) -> None:
