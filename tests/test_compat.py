@@ -389,3 +389,23 @@ def test_the_guard_finds_what_it_looks_for() -> None:
         assert patches(code), code
     for code in ("writer.x = 1", "pyphen.LANGUAGES['az'] = path"):
         assert not patches(code), code
+
+
+def test_classic_writes_what_pypdf_writes() -> None:
+    """``classic`` gives ``PdfWriter.write``'s bytes (a cross-reference table), freed
+    numbers and all."""
+    from vigil.pdf.write import classic
+    from vigil.typeset.engine import load
+
+    poster = ROOT / "content" / "eternal-return-2025" / "inserts" / "poster.pdf"
+    tagged = load().HTML(string="<h1>Ağdam</h1><p>In memory of those who lived there.</p>"
+                         "<ul><li>one</li><li>two</li></ul>").write_pdf(pdf_tags=True)
+    sources = [_two_pages(link=True).stream, io.BytesIO(poster.read_bytes()),
+               io.BytesIO(tagged)]
+    for source in sources:
+        writers = [PdfWriter(clone_from=source) for _ in range(2)]
+        for writer in writers:
+            number = _compat.add_object(writer, DictionaryObject()).idnum
+            _compat.free_object(writer, number)
+            _compat.set_file_identifier(writer, ArrayObject([ByteStringObject(b"v" * 16)] * 2))
+        assert classic(writers[0]) == _written(writers[1])

@@ -184,9 +184,9 @@ def impose(pdf: bytes, sheet: str | None = None, creep_mm: float = 0.0,
         notes.append(f"creep compensation {creep_mm:g} mm per sheet "
                      f"(up to {creep_mm * (total // 4 - 1):g} mm at the centre)")
     writer.pdf_header = f"%PDF-{version}"
-    output = io.BytesIO()
-    writer.write(output)
-    return Imposed(output.getvalue(), total // 4, notes, name, (sheet_w_mm, sheet_h_mm))
+    from vigil.pdf.write import classic
+
+    return Imposed(classic(writer), total // 4, notes, name, (sheet_w_mm, sheet_h_mm))
 
 
 def _a(name: str) -> str:

@@ -149,3 +149,60 @@ def shared() -> Serializer:
     """This process's serializer: the bytes of the names it wrote are kept from one document to
     the next (``vigil watch``, personalised copies)."""
     return Serializer()
+
+
+def classic(writer: Any) -> bytes:
+    """The bytes ``writer.write`` gives for ``writer`` (a cross-reference table, every object
+    written plainly), with its names encoded by :func:`shared`. An encrypted or incremental
+    writer is left to pypdf."""
+    import io
+
+    from pypdf.generic import DictionaryObject, NameObject, NumberObject
+
+    from vigil.pdf._compat import (
+        file_identifier,
+        info_object,
+        objects,
+        resolve_links,
+        writer_encrypted,
+    )
+
+    output = io.BytesIO()
+    if writer_encrypted(writer) or writer.incremental:
+        writer.write(output)
+        return output.getvalue()
+    resolve_links(writer)
+    serializer, write = shared(), output.write
+    everything = objects(writer)
+    write(writer.pdf_header.encode() + b"\n" + b"%\xe2\xe3\xcf\xd3\n")
+    positions, free = [], []
+    for number, obj in enumerate(everything, start=1):
+        if obj is None:
+            positions.append(-1)
+            free.append(number)
+            continue
+        positions.append(output.tell())
+        write(b"%d 0 obj\n" % number)
+        serializer.write(obj, write)
+        write(b"\nendobj\n")
+    free.append(0)
+    table = output.tell()
+    rows = [b"xref\n%d %d\n" % (0, len(everything) + 1), b"%010d 65535 f \n" % free[0]]
+    freed = iter(free[1:])
+    for position in positions:
+        rows.append(b"%010d 00000 n \n" % position if position > 0
+                    else b"%010d 00001 f \n" % next(freed))
+    write(b"".join(rows))
+    trailer = DictionaryObject({
+        NameObject("/Size"): NumberObject(len(everything) + 1),
+        NameObject("/Root"): writer.root_object.indirect_reference,
+    })
+    info, identifier = info_object(writer), file_identifier(writer)
+    if info is not None:
+        trailer[NameObject("/Info")] = info.indirect_reference
+    if identifier is not None:
+        trailer[NameObject("/ID")] = identifier
+    write(b"trailer\n")
+    serializer.write(trailer, write)
+    write(b"\nstartxref\n%d\n%%%%EOF\n" % table)
+    return output.getvalue()
