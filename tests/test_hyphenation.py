@@ -17,7 +17,14 @@ import pyphen
 import pytest
 
 from conftest import build_into, manifest_with, pdf_text_pages, write_publication
-from vigil.hyphenation import AZ_DICTIONARY, AzerbaijaniDictionary, azerbaijani_lower, register
+from vigil.hyphenation import (
+    AZ_DICTIONARY,
+    AzerbaijaniDictionary,
+    CachedDictionary,
+    azerbaijani_lower,
+    load_dictionary,
+    register,
+)
 from vigil.hyphenation.generate import CONSONANTS, VOWELS, render
 
 # Words of the Azerbaijani edition of the sample programme (content/institute-programme-2025,
@@ -168,11 +175,30 @@ def test_register_is_idempotent_and_covers_the_codes() -> None:
     assert isinstance(pyphen.hdcache[AZ_DICTIONARY], AzerbaijaniDictionary)
 
 
+def test_pyphen_finds_vigils_cached_dictionaries(tmp_path: Path,
+                                                 monkeypatch: pytest.MonkeyPatch) -> None:
+    """``pyphen.Pyphen`` (what WeasyPrint makes) takes vigil's dictionary of a file not yet
+    parsed, which keeps its patterns; Pyphen's own HyphDict is left as it is."""
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path))
+    monkeypatch.delenv("VIGIL_CACHE_DIR", raising=False)
+    own_class = pyphen.HyphDict
+    path = pyphen.LANGUAGES["de_DE"]
+    pyphen.hdcache.pop(path, None)
+    register()
+    assert pyphen.HyphDict is own_class
+    hyphenator = pyphen.Pyphen(lang="de_DE")
+    assert isinstance(hyphenator.hd, CachedDictionary)
+    assert hyphenator.inserted("Erinnerungskultur") == \
+        pyphen.Pyphen(lang="de_DE", cache=False).inserted("Erinnerungskultur")
+    assert list((tmp_path / "vigil" / "hyphenation").glob(f"{Path(path).stem}-*.json"))
+    pyphen.hdcache.pop(path, None)
+
+
 def _pyphen_parse(path: Path) -> Any:
     """The dictionary as Pyphen itself parses it (not through vigil's cache)."""
     register()
-    parsed = pyphen.HyphDict.__mro__[1](path)
-    assert not getattr(type(parsed), "vigil_cached", False)
+    parsed = pyphen.HyphDict(path)
+    assert type(parsed).__module__ == "pyphen"  # register() replaces none of Pyphen's classes
     return parsed
 
 
@@ -189,10 +215,10 @@ def test_parsed_dictionaries_are_kept_and_hyphenate_the_same(
     monkeypatch.delenv("VIGIL_CACHE_DIR", raising=False)
     path = pyphen.LANGUAGES[language]
     own = _pyphen_parse(path)
-    first = pyphen.HyphDict(path)  # parsed, and written to the cache
+    first = load_dictionary(path)  # parsed, and written to the cache
     kept = list((tmp_path / "vigil" / "hyphenation").glob(f"{Path(path).stem}-*.json"))
     assert len(kept) == 1
-    again = pyphen.HyphDict(path)  # read from the cache
+    again = load_dictionary(path)  # read from the cache
     assert again.maxlen == own.maxlen and len(again.patterns) == len(own.patterns)
     for word in words.split():
         assert again.positions(word) == own.positions(word) == first.positions(word), word
@@ -204,11 +230,11 @@ def test_a_damaged_cache_file_is_parsed_again(tmp_path: Path,
     monkeypatch.delenv("VIGIL_CACHE_DIR", raising=False)
     path = pyphen.LANGUAGES["en_GB"]
     register()
-    pyphen.HyphDict(path)
+    load_dictionary(path)
     (kept,) = (tmp_path / "vigil" / "hyphenation").glob("*.json")
     for damage in ('{"patterns": {"ab": [1]}, "maxlen": 2}', '{"patterns": ', "[]"):
         kept.write_text(damage, encoding="utf-8")
-        assert pyphen.HyphDict(path).positions("commemoration") == \
+        assert load_dictionary(path).positions("commemoration") == \
             _pyphen_parse(path).positions("commemoration")
         assert kept.read_text(encoding="utf-8") != damage  # written again, whole
 
@@ -221,13 +247,13 @@ def test_another_dictionarys_cache_file_is_not_used(tmp_path: Path,
     monkeypatch.delenv("VIGIL_CACHE_DIR", raising=False)
     register()
     english, russian = pyphen.LANGUAGES["en_GB"], pyphen.LANGUAGES["ru_RU"]
-    pyphen.HyphDict(english)
-    pyphen.HyphDict(russian)
+    load_dictionary(english)
+    load_dictionary(russian)
     folder = tmp_path / "vigil" / "hyphenation"
     (kept_en,) = folder.glob(f"{Path(english).stem}-*.json")
     (kept_ru,) = folder.glob(f"{Path(russian).stem}-*.json")
     kept_en.write_bytes(kept_ru.read_bytes())
-    assert pyphen.HyphDict(english).positions("commemoration") == \
+    assert load_dictionary(english).positions("commemoration") == \
         _pyphen_parse(english).positions("commemoration")
     assert kept_en.read_bytes() != kept_ru.read_bytes()  # written again, its own
 
@@ -240,7 +266,7 @@ def test_an_unwritable_cache_only_costs_time(tmp_path: Path,
     monkeypatch.delenv("VIGIL_CACHE_DIR", raising=False)
     register()
     path = pyphen.LANGUAGES["en_GB"]
-    assert pyphen.HyphDict(path).positions("commemoration") == \
+    assert load_dictionary(path).positions("commemoration") == \
         _pyphen_parse(path).positions("commemoration")
 
 

@@ -34,6 +34,7 @@ import json
 import os
 import stat
 import sys
+import sysconfig
 from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
@@ -289,7 +290,7 @@ def _packages() -> list[str]:
 def _system_libraries() -> list[str]:
     """The real file names (with their versions) of the text libraries WeasyPrint loads."""
     folders = ["/usr/lib", "/usr/lib64", "/usr/local/lib", "/opt/homebrew/lib"]
-    multiarch = getattr(sys.implementation, "_multiarch", None)
+    multiarch = sysconfig.get_config_var("MULTIARCH")
     if multiarch:
         folders.insert(0, f"/usr/lib/{multiarch}")
     found: set[str] = set()

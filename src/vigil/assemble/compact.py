@@ -13,9 +13,8 @@ not as ``null`` inside an object stream: a reference to a free object reads as n
 same (PDF 32000-1, 7.3.10), and MuPDF refuses an object stream holding a bare ``null``
 ("object was not found in its object stream").
 
-Names (``/Type``, ``/StructElem``, ``/K``...) are written tens of thousands of times in a tagged
-booklet, and pypdf encodes each one character by character; :func:`compact` remembers the
-bytes of each name it writes (the same bytes pypdf gives it).
+Objects are serialized by :class:`vigil.pdf.write.Serializer` (pypdf's bytes, each name encoded
+once); pypdf itself is not changed.
 """
 
 from __future__ import annotations
@@ -25,55 +24,44 @@ import struct
 import zlib
 from typing import Any
 
+from vigil.pdf._compat import (
+    file_identifier,
+    info_object,
+    objects,
+    resolve_links,
+    writer_encrypted,
+)
+from vigil.pdf.write import shared
+
 PER_STREAM = 100  # objects in one object stream
-NAMES_KEPT = 50_000
-_names: dict[str, bytes] = {}
-
-
-def _write_name(name: Any, stream: Any, *args: Any) -> None:
-    """``NameObject.write_to_stream``, with each name's bytes encoded once."""
-    data = _names.get(name)
-    if data is None:
-        if len(_names) >= NAMES_KEPT:
-            _names.clear()
-        data = _names[str(name)] = name.renumber()
-    stream.write(data)
-
-
-def _names_remembered() -> None:
-    from pypdf.generic import NameObject
-
-    if NameObject.write_to_stream is not _write_name:
-        NameObject.write_to_stream = _write_name  # type: ignore[method-assign, assignment]
 
 
 def compact(writer: Any) -> bytes:
     """The bytes of ``writer``'s document, with object streams (see the module)."""
     from pypdf.generic import NullObject, StreamObject
 
-    _names_remembered()
-    if writer._encryption is not None or writer.incremental:
+    if writer_encrypted(writer) or writer.incremental:
         output = io.BytesIO()
         writer.write(output)
         return output.getvalue()
-    writer._resolve_links()
+    resolve_links(writer)
+    serializer = shared()
+    everything = objects(writer)
     out = io.BytesIO()
     out.write(writer.pdf_header.encode() + b"\n%\xe2\xe3\xcf\xd3\n")
     entries: dict[int, tuple[int, int, int]] = {}
     packed: list[tuple[int, bytes]] = []
-    for number, obj in enumerate(writer._objects, start=1):
+    for number, obj in enumerate(everything, start=1):
         if obj is None or isinstance(obj, NullObject):
             continue  # a free entry (see the module)
         if isinstance(obj, StreamObject):
             entries[number] = (1, out.tell(), 0)
             out.write(f"{number} 0 obj\n".encode())
-            obj.write_to_stream(out)
+            serializer.write(obj, out.write)
             out.write(b"\nendobj\n")
         else:
-            text = io.BytesIO()
-            obj.write_to_stream(text)
-            packed.append((number, text.getvalue()))
-    next_number = len(writer._objects) + 1
+            packed.append((number, serializer.serialize(obj)))
+    next_number = len(everything) + 1
     for start in range(0, len(packed), PER_STREAM):
         group = packed[start:start + PER_STREAM]
         offsets, body, position = [], io.BytesIO(), 0
@@ -99,11 +87,11 @@ def compact(writer: Any) -> bytes:
     data = zlib.compress(bytes(rows), 9)
     trailer = io.BytesIO()
     trailer.write(f"/Root {writer.root_object.indirect_reference.idnum} 0 R".encode())
-    if writer._info is not None:
-        trailer.write(f" /Info {writer._info.indirect_reference.idnum} 0 R".encode())
-    if writer._ID is not None:
-        trailer.write(b" /ID ")
-        writer._ID.write_to_stream(trailer)
+    info, identifier = info_object(writer), file_identifier(writer)
+    if info is not None:
+        trailer.write(f" /Info {info.indirect_reference.idnum} 0 R".encode())
+    if identifier is not None:
+        trailer.write(b" /ID " + serializer.serialize(identifier))
     out.write(f"{xref_number} 0 obj\n<< /Type /XRef /Size {size} /W [1 4 2] ".encode()
               + trailer.getvalue()
               + f" /Filter /FlateDecode /Length {len(data)} >>\nstream\n".encode())

@@ -30,6 +30,7 @@ from typing import Any
 from vigil.assemble.incremental import Base, append_update, open_base, serialise
 from vigil.compose import COPY_SECTION_PAGES
 from vigil.errors import ContentError, Location, ThemeError
+from vigil.pdf._compat import stream_bytes
 from vigil.read.model import Variant
 
 MAX_LINES = 2          # the slot of a line holds this many lines of text (see style.css)
@@ -173,7 +174,7 @@ class _Shared:
         # checker that does not look into forms (pdfua) sees no drawing outside any sequence.
         for data in (b"q\n", b"\nQ\n/P BMC q " + _XOBJECT.encode() + b" Do Q EMC\n"):
             stream = StreamObject()
-            stream._data = data
+            stream.set_data(data)  # a plain StreamObject: its bytes as they are
             number = numbers.take()
             self.objects[number] = stream
             self.wrappers.append(number)
@@ -199,7 +200,7 @@ class _Shared:
             for key, value in obj.items():
                 if key != "/Length":
                     stream[NameObject(key)] = self.copy(value)
-            stream._data = obj._data
+            stream.set_data(stream_bytes(obj))  # as encoded: the /Filter is copied
             return stream
         if isinstance(obj, DictionaryObject):
             result = DictionaryObject()
@@ -305,7 +306,7 @@ def _copy(target: Base, pages: list[Any], drawn: Sequence[_Line | None], shared:
             NameObject("/Resources"): shared.resources[line.sheet],
             NameObject("/Filter"): NameObject("/FlateDecode"),
         })
-        form._data = zlib.compress(line.data, 6)
+        form.set_data(zlib.compress(line.data, 6))  # a plain StreamObject: kept as given
         form_number = numbers.take()
         own[form_number] = form
         form_ref = IndirectObject(form_number, 0, None)

@@ -43,6 +43,8 @@ from math import ceil
 from pathlib import Path
 from typing import Any
 
+from vigil.pdf._compat import add_object, free_object
+
 __all__ = ["merge_font_subsets"]
 
 _FILE_KEYS = ("/FontFile2", "/FontFile3", "/FontFile")
@@ -169,7 +171,7 @@ def _collect(writer: Any, holders: list[Any] | None = None) -> list[Any]:
                     for key in ("/N", "/R", "/D"):
                         if key in streams:
                             appearance(streams[key])
-    form = _get(writer._root_object.get("/AcroForm"))
+    form = _get(writer.root_object.get("/AcroForm"))
     if isinstance(form, dict):
         resources(form.get("/DR"))
     return fonts
@@ -276,7 +278,7 @@ def _new_stream(writer: Any, model: _Member, data: bytes) -> Any:
             encoded[NameObject(key)] = value
     if model.key == "/FontFile2":
         encoded[NameObject("/Length1")] = NumberObject(len(data))
-    return writer._add_object(encoded)
+    return add_object(writer, encoded)
 
 
 def _share_cidset(writer: Any, members: list[_Member], freed: set[int]) -> None:
@@ -297,7 +299,7 @@ def _share_cidset(writer: Any, members: list[_Member], freed: set[int]) -> None:
         bits[cid // 8] |= 0x80 >> (cid % 8)
     stream = StreamObject()
     stream.set_data(bytes(bits))
-    reference = writer._add_object(stream.flate_encode())
+    reference = add_object(writer, stream.flate_encode())
     for member in holders:
         old = _raw(member.descriptor, "/CIDSet")
         if isinstance(old, IndirectObject) and old.pdf is writer:
@@ -315,7 +317,7 @@ def _free(writer: Any, freed: set[int], fonts: list[Any]) -> None:
             if isinstance(reference, IndirectObject):
                 freed.discard(reference.idnum)
     for idnum in sorted(freed):
-        writer._objects[idnum - 1] = None
+        free_object(writer, idnum)
 
 
 def _member_reference(font: Any) -> Iterator[Any]:
@@ -390,7 +392,7 @@ def _merge_dictionaries(writer: Any, groups: dict[str, list[_Member]], holders: 
             keeper = same[0]
             reference = references.get(id(keeper.font))
             if reference is None:  # a direct font dictionary: it becomes an object
-                reference = writer._add_object(keeper.font)
+                reference = add_object(writer, keeper.font)
                 replaced[id(keeper.font)] = reference
             before = _references(writer, keeper.font)
             _apply(writer, keeper, union)
@@ -698,7 +700,7 @@ def _apply(writer: Any, keeper: _Member, union: _Union) -> None:
                  b"endcmap", b"CMapName currentdict /CMap defineresource pop", b"end",
                  b"end"]
         model = _get(keeper.font["/ToUnicode"])
-        keeper.font[NameObject("/ToUnicode")] = writer._add_object(_cmap_stream(lines, model))
+        keeper.font[NameObject("/ToUnicode")] = add_object(writer, _cmap_stream(lines, model))
     if union.encoding is not None:
         model = union.encoding_model
         entries = [f"<{code:04x}> {cid}".encode() for code, cid in sorted(union.encoding.items())]
@@ -710,11 +712,11 @@ def _apply(writer: Any, keeper: _Member, union: _Union) -> None:
                  b"1 begincodespacerange", b"<0000> <ffff>", b"endcodespacerange",
                  *_batches(entries, "begincidchar", b"endcidchar"), b"endcmap",
                  b"CMapName currentdict /CMap defineresource pop", b"end", b"end"]
-        keeper.font[NameObject("/Encoding")] = writer._add_object(_cmap_stream(lines, model))
+        keeper.font[NameObject("/Encoding")] = add_object(writer, _cmap_stream(lines, model))
     if union.cidset is not None:
         old = _get(keeper.descriptor.get("/CIDSet"))
         if not hasattr(old, "get_data") or old.get_data() != union.cidset:
-            keeper.descriptor[NameObject("/CIDSet")] = writer._add_object(
+            keeper.descriptor[NameObject("/CIDSet")] = add_object(writer,
                 _cmap_stream([union.cidset], None))
 
 

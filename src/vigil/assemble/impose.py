@@ -28,6 +28,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from vigil.errors import VigilError
+from vigil.pdf._compat import add_object
 
 MM = 72 / 25.4
 SHEETS = {"A5": (210.0, 148.0), "A4": (297.0, 210.0), "A3": (420.0, 297.0),
@@ -183,9 +184,9 @@ def impose(pdf: bytes, sheet: str | None = None, creep_mm: float = 0.0,
         notes.append(f"creep compensation {creep_mm:g} mm per sheet "
                      f"(up to {creep_mm * (total // 4 - 1):g} mm at the centre)")
     writer.pdf_header = f"%PDF-{version}"
-    output = io.BytesIO()
-    writer.write(output)
-    return Imposed(output.getvalue(), total // 4, notes, name, (sheet_w_mm, sheet_h_mm))
+    from vigil.pdf.write import classic
+
+    return Imposed(classic(writer), total // 4, notes, name, (sheet_w_mm, sheet_h_mm))
 
 
 def _a(name: str) -> str:
@@ -250,7 +251,7 @@ def _as_form(writer: Any, page: Any, side: str) -> tuple[Any, tuple[float, float
     form[NameObject("/BBox")] = ArrayObject([FloatObject(v) for v in cut])
     if "/Resources" in page:
         form[NameObject("/Resources")] = page.raw_get("/Resources")
-    return writer._add_object(form), (float(box.left), float(box.bottom))
+    return add_object(writer, form), (float(box.left), float(box.bottom))
 
 
 def _add_sheet_side(writer: Any, geometry: _Geometry,
@@ -270,7 +271,7 @@ def _add_sheet_side(writer: Any, geometry: _Geometry,
     ops = [f"q 1 0 0 1 {x:.3f} {y:.3f} cm {name} Do Q" for name, _, x, y in placed]
     stream = ContentStream(None, None)
     stream.set_data("\n".join(ops).encode("ascii") + b"\n" + marks)
-    side[NameObject("/Contents")] = writer._add_object(stream.flate_encode())
+    side[NameObject("/Contents")] = add_object(writer, stream.flate_encode())
     resources = DictionaryObject({NameObject("/XObject"): DictionaryObject(
         {NameObject(name): form for name, form, _, _ in placed})})
     if font is not None:

@@ -20,6 +20,8 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
+from vigil.pdf.write import shared
+
 _STARTXREF = re.compile(rb"startxref\s+(\d+)\s+%%EOF\s*$")
 
 
@@ -57,7 +59,7 @@ def serialise(number: int, obj: Any) -> bytes:
     """Object ``number`` (generation 0) as it is written in a file: ``N 0 obj ... endobj``."""
     stream = io.BytesIO()
     stream.write(b"%d 0 obj\n" % number)
-    obj.write_to_stream(stream)
+    shared().write(obj, stream.write)
     stream.write(b"\nendobj\n")
     return stream.getvalue()
 

@@ -29,6 +29,7 @@ from typing import Any
 
 from vigil.errors import ContentError, Location
 from vigil.limits import TimeLimitExceeded, time_limit
+from vigil.pdf._compat import add_object
 from vigil.read import Publication
 from vigil.read.inserts import capture_pypdf_messages, damage
 from vigil.typeset import Typeset
@@ -217,7 +218,7 @@ def _clip_to_bleed(writer: Any, target: Any, source: Any, art: bytes, ctm: Any,
         resources = source.raw_get("/Resources") if "/Resources" in source else None
         if resources is not None:
             form[NameObject("/Resources")] = resources.clone(writer)
-        reference = writer._add_object(form)
+        reference = add_object(writer, form)
         page_resources = target["/Resources"].get_object()
         xobjects = page_resources.get("/XObject")
         if xobjects is None:
@@ -264,7 +265,7 @@ def _clip_to_bleed(writer: Any, target: Any, source: Any, art: bytes, ctm: Any,
 def _stream(writer: Any, kind: Any, data: bytes) -> Any:
     stream = kind(None, None)
     stream.set_data(data)
-    return writer._add_object(stream)
+    return add_object(writer, stream)
 
 
 def _as_figure(writer: Any, source: Any, target: Any, alt: str | None) -> None:
@@ -295,7 +296,7 @@ def _as_figure(writer: Any, source: Any, target: Any, alt: str | None) -> None:
     })
     if alt and alt.strip():
         figure[NameObject("/Alt")] = TextStringObject(alt.strip())
-    reference = writer._add_object(figure)
+    reference = add_object(writer, figure)
     nums.append(reference)
     top = _kids_array(document)
     for kid in reversed(top):  # the insert's own section (its hidden title) holds the Figure

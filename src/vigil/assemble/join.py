@@ -20,10 +20,12 @@ from __future__ import annotations
 import contextlib
 import hashlib
 import io
+import weakref
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
+from vigil.pdf._compat import add_object, set_file_identifier
 from vigil.typeset.chunks import ANCHOR_SCHEME
 
 # Catalog entries not copied from the first chunk: rebuilt from all of them, or pypdf's own.
@@ -33,6 +35,7 @@ _REBUILT = {"/Type", "/Pages", "/Names", "/Outlines", "/StructTreeRoot", "/PageL
 
 READERS_KEPT = 256
 _readers: dict[bytes, Any] = {}
+_prepared: weakref.WeakSet[Any] = weakref.WeakSet()  # readers whose objects were all read
 
 
 @dataclass(frozen=True)
@@ -77,7 +80,8 @@ def join(parts: Sequence[bytes], placed: Sequence[Placed], numbers: Sequence[byt
         from vigil.assemble.fontmerge import merge_font_subsets
 
         notes += merge_font_subsets(writer, font_files)
-    writer._ID = ArrayObject([ByteStringObject(identifier), ByteStringObject(identifier)])
+    set_file_identifier(writer, ArrayObject([ByteStringObject(identifier),
+                                             ByteStringObject(identifier)]))
     return writer, notes
 
 
@@ -94,12 +98,12 @@ def prepare(pdf: bytes) -> None:
     from pypdf.generic import IndirectObject
 
     reader = _reader(pdf)
-    if getattr(reader, "_vigil_prepared", False):
+    if reader in _prepared:
         return
     numbers = sorted({*reader.xref_objStm, *(n for group in reader.xref.values() for n in group)})
     for number in numbers:
         reader.get_object(IndirectObject(number, 0, reader))
-    reader._vigil_prepared = True
+    _prepared.add(reader)
 
 
 def _reader(pdf: bytes) -> Any:
@@ -123,7 +127,7 @@ def _stream(writer: Any, data: bytes) -> Any:
 
     stream = DecodedStreamObject()
     stream.set_data(data)
-    return writer._add_object(stream)
+    return add_object(writer, stream)
 
 
 def _wrap(writer: Any, page: Any, before: bytes, after: bytes) -> None:
@@ -176,7 +180,7 @@ def _draw_numbers(writer: Any, pages: list[Any], numbers: list[Any]) -> None:
                                              (box.left, box.bottom, box.right, box.top)),
             NameObject("/Resources"): source["/Resources"].clone(writer),
         })
-        reference = writer._add_object(form)
+        reference = add_object(writer, form)
         # WeasyPrint shares one resource dictionary between the pages of a document: each
         # page gets its own (the same entries), with its own numbers.
         resources = DictionaryObject(page["/Resources"].get_object())
@@ -244,8 +248,8 @@ def _merge_destinations(writer: Any, readers: list[Any], origin: dict[tuple[int,
     for name in sorted(entries):
         flat_names.extend([TextStringObject(name), entries[name]])
     dests = DictionaryObject({NameObject("/Names"): flat_names})
-    writer._root_object[NameObject("/Names")] = DictionaryObject(
-        {NameObject("/Dests"): writer._add_object(dests)})
+    writer.root_object[NameObject("/Names")] = DictionaryObject(
+        {NameObject("/Dests"): add_object(writer, dests)})
 
 
 def _merge_outlines(writer: Any, readers: list[Any], origin: dict[tuple[int, int], int],
@@ -281,7 +285,7 @@ def _copy_catalog(writer: Any, first: Any) -> None:
     for key, value in root.items():
         if key in _REBUILT:
             continue
-        writer._root_object[NameObject(key)] = value.clone(writer)
+        writer.root_object[NameObject(key)] = value.clone(writer)
     info = first.metadata
     if info is not None:
         writer.add_metadata(dict(info))

@@ -9,6 +9,8 @@ from __future__ import annotations
 
 from typing import Any
 
+from vigil.pdf._compat import add_object
+
 MM = 72 / 25.4
 MARK_LENGTH = 5 * MM
 MARK_GAP = 1 * MM
@@ -55,4 +57,4 @@ def add_crop_marks(writer: Any, bleed_mm: float) -> None:
 def _stream(writer: Any, kind: Any, data: bytes) -> Any:
     stream = kind(None, None)
     stream.set_data(data)
-    return writer._add_object(stream)
+    return add_object(writer, stream)

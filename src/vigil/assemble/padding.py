@@ -54,7 +54,7 @@ def describe(style: str, pages: int) -> str:
 
 def _drop_destinations(writer: Any, names: set[str]) -> None:
     """Remove the named destinations of removed pages (WeasyPrint writes a flat name array)."""
-    root = writer._root_object
+    root = writer.root_object
     if "/Names" not in root or "/Dests" not in root["/Names"]:
         return
     dests = root["/Names"]["/Dests"].get_object()

@@ -16,6 +16,7 @@ import os
 from collections.abc import Iterable
 from typing import Any
 
+from vigil.pdf._compat import add_object
 from vigil.resources import fonts_dir
 
 FONT_FILE = "NotoSans-Regular.ttf"
@@ -131,10 +132,10 @@ def _write_font(writer: Any, program: bytes, name: str, metrics: dict[str, Any],
         obj = obj.flate_encode()
         for key, value in extra.items():
             obj[NameObject(f"/{key}")] = value
-        return writer._add_object(obj)
+        return add_object(writer, obj)
 
     file2 = stream(program, Length1=NumberObject(len(program)))
-    descriptor = writer._add_object(DictionaryObject({
+    descriptor = add_object(writer, DictionaryObject({
         NameObject("/Type"): NameObject("/FontDescriptor"),
         NameObject("/FontName"): NameObject(f"/{name}"),
         NameObject("/Flags"): NumberObject(32),
@@ -149,7 +150,7 @@ def _write_font(writer: Any, program: bytes, name: str, metrics: dict[str, Any],
     w = ArrayObject()
     for gid in sorted(widths):
         w.extend([NumberObject(gid), ArrayObject([FloatObject(round(widths[gid], 3))])])
-    descendant = writer._add_object(DictionaryObject({
+    descendant = add_object(writer, DictionaryObject({
         NameObject("/Type"): NameObject("/Font"),
         NameObject("/Subtype"): NameObject("/CIDFontType2"),
         NameObject("/BaseFont"): NameObject(f"/{name}"),
@@ -172,7 +173,7 @@ def _write_font(writer: Any, program: bytes, name: str, metrics: dict[str, Any],
         f"{len(unicodes)} beginbfchar\n{lines}\nendbfchar\n"
         "endcmap\nCMapName currentdict /CMap defineresource pop\nend\nend\n"
     )
-    return writer._add_object(DictionaryObject({
+    return add_object(writer, DictionaryObject({
         NameObject("/Type"): NameObject("/Font"),
         NameObject("/Subtype"): NameObject("/Type0"),
         NameObject("/BaseFont"): NameObject(f"/{name}"),

@@ -41,6 +41,8 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from typing import Any
 
+from vigil.pdf._compat import add_object, clone_table
+
 MAX_TREE_DEPTH = 64  # number and name trees: /Kids nesting (WeasyPrint writes one level)
 
 
@@ -182,7 +184,7 @@ class _Merger:
             theirs = list(_resolve(reader_page.get("/Annots")) or [])
             ours = list(_resolve(page.get("/Annots")) or [])
             if len(theirs) != len(ours):  # not cloned one for one: ask pypdf's clone table
-                table = getattr(self.writer, "_id_translated", {}).get(id(reader), {})
+                table = clone_table(self.writer, reader)
                 found = [table.get(getattr(a, "idnum", None)) for a in theirs]
                 ours = [g.IndirectObject(n, 0, self.writer) if isinstance(n, int) else None
                         for n in found]
@@ -233,14 +235,14 @@ class _Merger:
     def _start(self) -> None:
         g = self.g
         self.tree = g.DictionaryObject({g.NameObject("/Type"): g.NameObject("/StructTreeRoot")})
-        self.writer._add_object(self.tree)
+        add_object(self.writer, self.tree)
         self.document = g.DictionaryObject({
             g.NameObject("/Type"): g.NameObject("/StructElem"),
             g.NameObject("/S"): g.NameObject("/Document"),
             g.NameObject("/K"): g.ArrayObject(),
             g.NameObject("/P"): self.tree.indirect_reference,
         })
-        self.writer._add_object(self.document)
+        add_object(self.writer, self.document)
 
     def _reset(self, number: int) -> None:
         self.part = number
@@ -259,7 +261,7 @@ class _Merger:
             if known is not None:
                 return known
         target = self.g.DictionaryObject()
-        new = self.writer._add_object(target)
+        new = add_object(self.writer, target)
         if number is not None:
             self.memo[number] = new
         self.queue.append((_resolve(reference), target, page))
@@ -357,7 +359,7 @@ class _Merger:
                 copy[key] = self.annotations[part.idnum]
             else:
                 copy[key] = part.clone(self.writer)
-        return self.writer._add_object(copy) if kind is g.IndirectObject else copy
+        return add_object(self.writer, copy) if kind is g.IndirectObject else copy
 
     def _references(self, value: Any, page: Any) -> Any:
         items = _resolve(value)
@@ -485,7 +487,7 @@ class _Merger:
         for number, value in sorted(self.nums, key=lambda entry: entry[0]):
             nums.extend((g.NumberObject(number), value))
         parent_tree = g.DictionaryObject({g.NameObject("/Nums"): nums})
-        self.tree[g.NameObject("/ParentTree")] = self.writer._add_object(parent_tree)
+        self.tree[g.NameObject("/ParentTree")] = add_object(self.writer, parent_tree)
         self.tree[g.NameObject("/K")] = g.ArrayObject([self.document.indirect_reference])
         if self.namespaces:
             self.tree[g.NameObject("/Namespaces")] = g.ArrayObject(self.namespaces.values())

@@ -11,9 +11,13 @@ far. :func:`register` therefore puts a dictionary object into Pyphen's cache tha
 the Azerbaijani way first (İ to i, I to ı), so that "İstiqlal" breaks as İs-tiq-lal.
 
 Parsing a dictionary is slow in Pyphen (a third of a second for English, in every process that
-lays out): :func:`register` also makes Pyphen keep each dictionary it parses, as JSON, in
-``$XDG_CACHE_HOME/vigil/hyphenation/`` (``~/.cache``), named after the dictionary file's
-SHA-256 and Pyphen's version, and read it from there next time (in a tenth of the time).
+lays out): :func:`register` also puts a :class:`CachedDictionary` for each of Pyphen's
+dictionary files into Pyphen's cache of parsed dictionaries, where ``pyphen.Pyphen`` (and so
+WeasyPrint) finds it instead of parsing the file. At its first word it reads the patterns kept,
+as JSON, in ``$XDG_CACHE_HOME/vigil/hyphenation/`` (``~/.cache``), named after the dictionary
+file's SHA-256 and Pyphen's version (a tenth of the time), or has Pyphen parse the file and
+keeps them there (:func:`load_dictionary`). Pyphen's own classes are not changed: the few
+names of Pyphen vigil needs beyond its public API are in :mod:`vigil.pdf._compat`.
 Each file carries that name as its key and is refused under another (a file copied over
 another's). A cache file that cannot be read or written only makes hyphenation slower, never
 different. (The folder is ``hyphenation/`` of vigil's cache: see :mod:`vigil.usercache`.)
@@ -38,29 +42,36 @@ def azerbaijani_lower(word: str) -> str:
     return word.replace("İ", "i").replace("I", "ı").lower()
 
 
-class AzerbaijaniDictionary:
-    """Pyphen's parsed dictionary, fed words lower-cased the Azerbaijani way; the file is
-    parsed (or read from the cache) when the first word is hyphenated."""
+class CachedDictionary:
+    """Pyphen's parsed dictionary of a file, loaded by :func:`load_dictionary` when the first
+    word is hyphenated; what ``pyphen.Pyphen`` asks of it (``positions``) is passed on."""
 
     def __init__(self, path: Path) -> None:
-        self._path = path
+        self.path = Path(path)
         self._parsed: Any = None
 
     @property
-    def _dict(self) -> Any:
+    def parsed(self) -> Any:
+        """Pyphen's dictionary object (loaded now if it was not yet)."""
         if self._parsed is None:
-            import pyphen
-
-            self._parsed = pyphen.HyphDict(self._path)
+            self._parsed = load_dictionary(self.path)
         return self._parsed
 
     def positions(self, word: str) -> list[Any]:
-        return list(self._dict.positions(azerbaijani_lower(word)))
+        positions: list[Any] = self.parsed.positions(word)
+        return positions
 
     def __getattr__(self, name: str) -> Any:
         if name.startswith("_"):
             raise AttributeError(name)
-        return getattr(self._dict, name)
+        return getattr(self.parsed, name)
+
+
+class AzerbaijaniDictionary(CachedDictionary):
+    """Pyphen's parsed dictionary, fed words lower-cased the Azerbaijani way."""
+
+    def positions(self, word: str) -> list[Any]:
+        return list(self.parsed.positions(azerbaijani_lower(word)))
 
 
 CACHE_FORMAT = 2  # 2: each entry carries its key (its file name)
@@ -114,26 +125,18 @@ def _write_cached(path: Path, patterns: dict[str, Any], maxlen: int) -> None:
         return
 
 
-def _cached_class(parsed: Any) -> Any:
-    """A subclass of Pyphen's ``HyphDict`` that reads and keeps the cache."""
+def load_dictionary(path: Path) -> Any:
+    """Pyphen's parsed dictionary of the file ``path``: from vigil's cache if it is there,
+    else parsed by Pyphen and kept in the cache."""
+    from vigil.pdf._compat import dictionary_from_patterns, parse_dictionary
 
-    class CachedHyphDict(parsed):  # type: ignore[misc]
-        vigil_cached = True
-        patterns: dict[str, Any]
-        maxlen: int
-        cache: dict[str, Any]
-
-        def __init__(self, path: Path) -> None:
-            path = Path(path)
-            cached = _read_cached(path)
-            if cached is None:
-                super().__init__(path)
-                _write_cached(path, self.patterns, self.maxlen)
-            else:
-                self.patterns, self.maxlen = cached
-                self.cache = {}
-
-    return CachedHyphDict
+    path = Path(path)
+    cached = _read_cached(path)
+    if cached is not None:
+        return dictionary_from_patterns(*cached)
+    parsed, patterns, maxlen = parse_dictionary(path)
+    _write_cached(path, patterns, maxlen)
+    return parsed
 
 
 def register() -> None:
@@ -141,8 +144,8 @@ def register() -> None:
     parses. Calling it again does nothing."""
     import pyphen
 
-    if not getattr(pyphen.HyphDict, "vigil_cached", False):
-        pyphen.HyphDict = _cached_class(pyphen.HyphDict)
+    from vigil.pdf._compat import dictionary_cache
+
     lowercase = getattr(pyphen, "LANGUAGES_LOWERCASE", {})  # what language_fallback searches
     if "en_US" in pyphen.LANGUAGES:
         # English without a region takes the American patterns (TeX's, and the fuller set):
@@ -153,6 +156,10 @@ def register() -> None:
     for name in AZ_LANGUAGES:
         pyphen.LANGUAGES[name] = AZ_DICTIONARY
         lowercase[name.lower()] = name
-    cache = getattr(pyphen, "hdcache", None)
-    if cache is not None and not isinstance(cache.get(AZ_DICTIONARY), AzerbaijaniDictionary):
-        cache[AZ_DICTIONARY] = AzerbaijaniDictionary(AZ_DICTIONARY)
+    cache = dictionary_cache()
+    for path in {Path(path) for path in pyphen.LANGUAGES.values()}:
+        if path == AZ_DICTIONARY:
+            if not isinstance(cache.get(path), AzerbaijaniDictionary):
+                cache[path] = AzerbaijaniDictionary(path)
+        elif path not in cache:  # not parsed yet: parsed from vigil's cache when first used
+            cache[path] = CachedDictionary(path)

@@ -77,9 +77,11 @@ def _remove_font_files() -> None:
     config = _font_config
     if config is None or _font_owner != os.getpid():
         return
-    folder = getattr(config, "_folder", None)
+    from vigil.pdf._compat import font_files_folder, forget_font_files_folder
+
+    folder = font_files_folder(config)
     if folder:
-        config._folder = None
+        forget_font_files_folder(config)
         shutil.rmtree(folder, ignore_errors=True)
 
 

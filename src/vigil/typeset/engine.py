@@ -8,7 +8,8 @@ once to ``ctypes.util.find_library``, which on Linux runs ``ldconfig -p`` and th
 ``ld`` where they are installed: 22 lookups, 0.3 s of every process that lays out (a third of
 WeasyPrint's import). Each of WeasyPrint's lists of names also holds the library's Linux file
 name (``libpango-1.0.so.0``), which the dynamic loader opens directly, so on Linux the lookup
-is switched off while WeasyPrint is imported: the same library files are loaded. Should that
+is switched off while WeasyPrint is imported (:func:`vigil.pdf._compat.library_search_off`):
+the same library files are loaded. Should that
 import fail (a system where only the lookup finds a library), WeasyPrint is imported again
 with the lookup.
 """
@@ -24,21 +25,12 @@ def load() -> ModuleType:
     """The ``weasyprint`` module, imported (quickly on Linux) if it was not yet."""
     if "weasyprint" in sys.modules or not sys.platform.startswith("linux"):
         return importlib.import_module("weasyprint")
-    import ctypes.util
+    from vigil.pdf._compat import library_search_off
 
-    search = ctypes.util.find_library
-    ctypes.util.find_library = _not_searched
     try:
-        return importlib.import_module("weasyprint")
+        with library_search_off():
+            return importlib.import_module("weasyprint")
     except OSError:  # a library found only by the search: imported again, with it
         for name in [name for name in sys.modules if name.startswith("weasyprint")]:
             del sys.modules[name]
-        ctypes.util.find_library = search
         return importlib.import_module("weasyprint")
-    finally:
-        ctypes.util.find_library = search
-
-
-def _not_searched(name: str) -> None:
-    """``ctypes.util.find_library`` while WeasyPrint is imported: found by its file name."""
-    return None

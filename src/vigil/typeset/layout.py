@@ -15,6 +15,7 @@ from pathlib import Path
 from typing import Any
 
 from vigil.errors import RenderError, VigilError
+from vigil.pdf._compat import page_box
 
 _stylesheets: dict[str, Any] = {}
 
@@ -82,7 +83,7 @@ def lay_out(job: Job) -> Laid:
                                  uncompressed_pdf=False, **variant)
     pages = []
     for page in document.pages:
-        box = page._page_box
+        box = page_box(page)
         pages.append(PageBox(name=box.page_type.name or "",
                              left=_points(box.margin_left + box.border_left_width
                                           + box.padding_left),

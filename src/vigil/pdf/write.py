@@ -1,0 +1,208 @@
+"""PDF bytes of pypdf objects, written by vigil: the bytes pypdf writes, with names encoded once.
+
+Takes pypdf objects (streams, dictionaries, arrays, names, numbers, strings,
+booleans, null, indirect references) and gives their bytes, exactly as their own
+``write_to_stream`` gives them. Names (``/Type``, ``/StructElem``, ``/K``...) are written tens of
+thousands of times in a tagged booklet and pypdf encodes each one character by character
+(``NameObject.renumber``): a :class:`Serializer` keeps the bytes of each name it wrote. Only
+plain dictionaries, arrays and streams (whose class keeps pypdf's ``write_to_stream`` of
+``DictionaryObject``, ``ArrayObject``, ``StreamObject``) are walked here; any other object
+writes itself with its own public ``write_to_stream``, so a subclass that writes differently
+(a ``Destination``, a ``ContentStream``) keeps its bytes. Streams too: their bytes are read
+with :func:`vigil.pdf._compat.stream_bytes`.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from functools import cache
+from typing import Any
+
+NAMES_KEPT = 50_000
+
+
+class Serializer:
+    """Writes pypdf objects (see the module); keeps up to :data:`NAMES_KEPT` names' bytes."""
+
+    def __init__(self) -> None:
+        from pypdf.generic import ArrayObject, DictionaryObject, IndirectObject, NameObject
+
+        self.names: dict[str, bytes] = {}
+        self._array, self._dictionary, self._name_class = ArrayObject, DictionaryObject, NameObject
+        self._writers: dict[type, Callable[[Any, Callable[[bytes], object]], None]] = {
+            NameObject: self._name, IndirectObject: _reference,
+            ArrayObject: self._items, DictionaryObject: self._entries,
+        }
+
+    def serialize(self, obj: Any) -> bytes:
+        """The bytes of ``obj``."""
+        parts: list[bytes] = []
+        self.write(obj, parts.append)
+        return b"".join(parts)
+
+    def write(self, obj: Any, write: Callable[[bytes], object]) -> None:
+        """Write the bytes of ``obj`` with ``write``."""
+        kind = type(obj)
+        (self._writers.get(kind) or self._learn(kind))(obj, write)
+
+    def _writer_of(self, kind: type) -> Callable[[Any, Callable[[bytes], object]], None]:
+        """How objects of a class met for the first time are written."""
+        from pypdf.generic import NameObject, NumberObject, StreamObject
+
+        method = getattr(kind, "write_to_stream", None)
+        if issubclass(kind, StreamObject):
+            return self._stream if method is StreamObject.write_to_stream else _itself
+        if issubclass(kind, NumberObject) and method is NumberObject.write_to_stream:
+            return _number
+        if issubclass(kind, self._dictionary) and method is self._dictionary.write_to_stream:
+            return self._entries
+        if issubclass(kind, self._array) and method is self._array.write_to_stream:
+            return self._items
+        if issubclass(kind, NameObject) and method is NameObject.write_to_stream:
+            return self._name
+        return _itself
+
+    def _name(self, name: Any, write: Callable[[bytes], object]) -> None:
+        data = self.names.get(name)
+        if data is None:
+            if len(self.names) >= NAMES_KEPT:
+                self.names.clear()
+            data = self.names[str(name)] = name.renumber()
+        write(data)
+
+    def _items(self, array: Any, write: Callable[[bytes], object]) -> None:
+        writers = self._writers
+        write(b"[")
+        for item in array:
+            write(b" ")
+            (writers.get(type(item)) or self._learn(type(item)))(item, write)
+        write(b" ]")
+
+    def _entries(self, dictionary: Any, write: Callable[[bytes], object]) -> None:
+        writers, name, name_class = self._writers, self._name, self._name_class
+        write(b"<<\n")
+        for key, value in dictionary.items():
+            if len(key) > 2 and key[1] == "%" and key[-1] == "%":
+                continue  # as pypdf: a "/%...%" key is its own bookkeeping, not written
+            if type(key) is name_class:
+                name(key, write)
+            else:
+                (writers.get(type(key)) or self._learn(type(key)))(key, write)
+            write(b" ")
+            (writers.get(type(value)) or self._learn(type(value)))(value, write)
+            write(b"\n")
+        write(b">>")
+
+    def _stream(self, stream: Any, write: Callable[[bytes], object]) -> None:
+        """As ``StreamObject.write_to_stream``: the dictionary with ``/Length`` set (in its
+        place, or last), then the bytes as they are (``stream`` itself is not changed)."""
+        from vigil.pdf._compat import stream_bytes
+
+        data = stream_bytes(stream)
+        length = b"%d" % len(data)
+        write(b"<<\n")
+        for key, value in stream.items():
+            if len(key) > 2 and key[1] == "%" and key[-1] == "%":
+                continue
+            self.write(key, write)
+            write(b" ")
+            if key == "/Length":
+                write(length)
+            else:
+                self.write(value, write)
+            write(b"\n")
+        if "/Length" not in stream:
+            write(b"/Length " + length + b"\n")
+        write(b">>\nstream\n")
+        write(data)
+        write(b"\nendstream")
+
+    def _learn(self, kind: type) -> Callable[[Any, Callable[[bytes], object]], None]:
+        writer = self._writers[kind] = self._writer_of(kind)
+        return writer
+
+
+def _number(number: Any, write: Callable[[bytes], object]) -> None:
+    write(repr(number).encode())  # as NumberObject.write_to_stream
+
+
+def _reference(reference: Any, write: Callable[[bytes], object]) -> None:
+    write(b"%d %d R" % (reference.idnum, reference.generation))
+
+
+class _Sink:
+    """A file-like ``write`` target for ``write_to_stream``."""
+
+    __slots__ = ("write",)
+
+    def __init__(self, write: Callable[[bytes], object]) -> None:
+        self.write = write
+
+
+def _itself(obj: Any, write: Callable[[bytes], object]) -> None:
+    """An object written by its own ``write_to_stream`` (numbers, strings, streams...)."""
+    obj.write_to_stream(_Sink(write))
+
+
+@cache
+def shared() -> Serializer:
+    """This process's serializer: the bytes of the names it wrote are kept from one document to
+    the next (``vigil watch``, personalised copies)."""
+    return Serializer()
+
+
+def classic(writer: Any) -> bytes:
+    """The bytes ``writer.write`` gives for ``writer`` (a cross-reference table, every object
+    written plainly), with its names encoded by :func:`shared`. An encrypted or incremental
+    writer is left to pypdf."""
+    import io
+
+    from pypdf.generic import DictionaryObject, NameObject, NumberObject
+
+    from vigil.pdf._compat import (
+        file_identifier,
+        info_object,
+        objects,
+        resolve_links,
+        writer_encrypted,
+    )
+
+    output = io.BytesIO()
+    if writer_encrypted(writer) or writer.incremental:
+        writer.write(output)
+        return output.getvalue()
+    resolve_links(writer)
+    serializer, write = shared(), output.write
+    everything = objects(writer)
+    write(writer.pdf_header.encode() + b"\n" + b"%\xe2\xe3\xcf\xd3\n")
+    positions, free = [], []
+    for number, obj in enumerate(everything, start=1):
+        if obj is None:
+            positions.append(-1)
+            free.append(number)
+            continue
+        positions.append(output.tell())
+        write(b"%d 0 obj\n" % number)
+        serializer.write(obj, write)
+        write(b"\nendobj\n")
+    free.append(0)
+    table = output.tell()
+    rows = [b"xref\n%d %d\n" % (0, len(everything) + 1), b"%010d 65535 f \n" % free[0]]
+    freed = iter(free[1:])
+    for position in positions:
+        rows.append(b"%010d 00000 n \n" % position if position > 0
+                    else b"%010d 00001 f \n" % next(freed))
+    write(b"".join(rows))
+    trailer = DictionaryObject({
+        NameObject("/Size"): NumberObject(len(everything) + 1),
+        NameObject("/Root"): writer.root_object.indirect_reference,
+    })
+    info, identifier = info_object(writer), file_identifier(writer)
+    if info is not None:
+        trailer[NameObject("/Info")] = info.indirect_reference
+    if identifier is not None:
+        trailer[NameObject("/ID")] = identifier
+    write(b"trailer\n")
+    serializer.write(trailer, write)
+    write(b"\nstartxref\n%d\n%%%%EOF\n" % table)
+    return output.getvalue()
