@@ -302,6 +302,9 @@ FOREIGN = {"pypdf", "weasyprint", "pyphen", "ctypes", "cffi", "multiprocessing",
 ALLOWED = {
     # os._exit is os's public, documented API.
     ("archive/workers.py", "os._exit"),
+    ("typeset/workers.py", "os._exit"),
+    # vigil's own attribute of its own YAML composer (a subclass), not the library's.
+    ("read/yamlfile.py", "getattr(self, '_depth', 0)"),
     # hardening-b's file (issue #16): the forkserver's pid, to move into _compat when merged.
     ("typeset/workers.py", "getattr(forkserver, '_forkserver', None)"),
     ("typeset/workers.py", "getattr(server, '_forkserver_pid', None)"),
