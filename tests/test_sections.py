@@ -9,6 +9,7 @@ the structure tree's roles and the embedded fonts.
 
 from __future__ import annotations
 
+import io
 import shutil
 import subprocess
 import sys
@@ -31,11 +32,12 @@ from conftest import (
     sample_folder,
     write_publication,
 )
+from vigil.assemble import joined
 from vigil.compose import compose_html
 from vigil.errors import VigilError
 from vigil.profiles import get_profile
 from vigil.read import read_publication
-from vigil.typeset import sections, workers
+from vigil.typeset import WholeLayoutNeeded, sections, workers
 from vigil.typeset.chunks import plan
 from vigil.typeset.sections import typeset_sections
 
@@ -179,9 +181,7 @@ def _three_sections(folder: Path, extra: str = "") -> Path:
 def _sections(folder: Path, cache: Path, jobs: int = 1, profile: str = "screen") -> Any:
     chosen = get_profile(profile)
     composed = compose_html(read_publication(folder), chosen)
-    result = typeset_sections(composed, chosen, cache, jobs)
-    assert not isinstance(result, str), result
-    return result
+    return typeset_sections(composed, chosen, cache, jobs)
 
 
 @pytest.mark.parametrize("jobs", [1, 2])
@@ -198,7 +198,7 @@ def test_an_edit_lays_out_only_its_section(tmp_path: Path, jobs: int,
     # are known; and the numbers document
     assert (first.chunks, first.laid_out) == (6, 8)
     again = _sections(folder, cache, jobs)
-    assert again.laid_out == 0 and again.data == first.data
+    assert again.laid_out == 0 and joined(again) == joined(first)
     part = folder / "part2.md"
     part.write_text(part.read_text(encoding="utf-8").replace("Paragraph 3", "Paragraph three"),
                     encoding="utf-8")
@@ -262,7 +262,7 @@ def _assembled(tmp_path: Path, typeset: Any, folder: Path) -> Path:
 
 def _written(tmp_path: Path, typeset: Any) -> Path:
     path = tmp_path / f"typeset-{id(typeset)}.pdf"
-    path.write_bytes(typeset.data)
+    path.write_bytes(joined(typeset))
     return path
 
 
@@ -302,7 +302,7 @@ def test_a_changed_picture_is_laid_out_again(tmp_path: Path) -> None:
     red = _sections(folder, cache)
     (folder / "images" / "square.png").write_bytes(png_bytes(colour=(20, 20, 200)))
     blue = _sections(folder, cache)
-    assert blue.laid_out >= 1 and blue.data != red.data
+    assert blue.laid_out >= 1 and joined(blue) != joined(red)
 
 
 def test_a_theme_styling_the_first_page_is_laid_out_whole(tmp_path: Path) -> None:
@@ -315,6 +315,91 @@ def test_a_theme_styling_the_first_page_is_laid_out_whole(tmp_path: Path) -> Non
     result = vigil.build(folder, tmp_path / "out", force=True)
     assert any(note.startswith("laid out as one document: the theme styles the first page")
                for note in result.notes)
+
+
+def test_a_document_that_cannot_be_cut_is_a_typed_outcome_not_a_string(tmp_path: Path) -> None:
+    style = (ROOT / "src/vigil/themes" / "memorial" / "style.css").read_text(encoding="utf-8")
+    folder = write_publication(tmp_path / "pub", {
+        "templates/style.css": style + "\n@page :first { margin-top: 30mm; }\n",
+    })
+    chosen = get_profile("screen")
+    composed = compose_html(read_publication(folder), chosen)
+    with pytest.raises(WholeLayoutNeeded) as caught:
+        typeset_sections(composed, chosen, tmp_path / "cache", 1)
+    assert "first page" in caught.value.reason and not caught.value.expected
+
+
+def test_a_layout_by_sections_is_parts_not_a_joined_document(tmp_path: Path) -> None:
+    """Typeset gives each chunk's PDF, the numbers document and where each page comes from:
+    bytes and numbers only (it pickles: no pypdf object), joined by the assemble stage into
+    the document a whole layout gives."""
+    import pickle
+
+    folder = _three_sections(tmp_path / "pub")
+    layout = _sections(folder, tmp_path / "cache")
+    assert not layout.whole and len(layout.parts) == layout.chunks == 6 and layout.numbers
+    assert all(isinstance(part.pdf, bytes) and part.pdf.startswith(b"%PDF")
+               for part in layout.parts)
+    assert layout.pages == len(layout.placed) == sum(
+        len(PdfReader(io.BytesIO(pdf)).pages) for pdf in layout.numbers)
+    assert [(p.part, p.page) for p in layout.placed] == [
+        (part, page) for part, laid in enumerate(layout.parts) for page in range(len(laid.pages))]
+    assert pickle.loads(pickle.dumps(layout)) == layout
+    whole = vigil.build(folder, tmp_path / "whole", force=True, whole=True)
+    assert_same_document(_assembled(tmp_path, layout, folder), whole.output)
+
+
+def test_typeset_by_sections_imports_nothing_of_the_assemble_stage(tmp_path: Path) -> None:
+    folder = _three_sections(tmp_path / "pub")
+    script = (
+        "import sys\n"
+        "from pathlib import Path\n"
+        "from vigil.compose import compose_html\n"
+        "from vigil.profiles import get_profile\n"
+        "from vigil.read import read_publication\n"
+        "from vigil.typeset import sections\n"
+        "sections.SMALL_HTML = 0\n"
+        "chosen = get_profile('screen')\n"
+        f"composed = compose_html(read_publication(Path({str(folder)!r})), chosen)\n"
+        f"layout = sections.typeset_sections(composed, chosen, Path({str(tmp_path / 'c')!r}), 1)\n"
+        "print(layout.pages, sorted(m for m in sys.modules if m.startswith(('vigil.assemble', "
+        "'pypdf'))))\n")
+    done = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True,
+                          timeout=300)
+    assert done.returncode == 0, done.stderr
+    pages, imported = done.stdout.split(" ", 1)
+    assert int(pages) > 3 and imported.strip() == "[]"
+
+
+def test_sections_that_pypdf_cannot_join_are_laid_out_whole_and_said_so(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from pypdf.errors import PdfReadError
+
+    import vigil.assemble.join
+
+    def broken(*args: Any, **kwargs: Any) -> Any:
+        raise PdfReadError("Invalid Elementary Object starting with b'x'")
+
+    monkeypatch.setattr(vigil.assemble.join, "join", broken)
+    folder = _three_sections(tmp_path / "pub")
+    result = vigil.build(folder, tmp_path / "out", force=True, jobs=1)
+    assert "laid out as one document: joining the sections failed (PdfReadError: Invalid " \
+           "Elementary Object starting with b'x')" in result.notes
+    whole = vigil.build(folder, tmp_path / "whole", force=True, whole=True)
+    assert result.output.read_bytes() == whole.output.read_bytes()
+
+
+def test_a_mistake_of_vigil_in_the_join_is_not_hidden_by_a_whole_layout(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    import vigil.assemble.join
+
+    def mistaken(*args: Any, **kwargs: Any) -> Any:
+        raise RuntimeError("a bug in the join")
+
+    monkeypatch.setattr(vigil.assemble.join, "join", mistaken)
+    folder = _three_sections(tmp_path / "pub")
+    with pytest.raises(RuntimeError, match="a bug in the join"):
+        vigil.build(folder, tmp_path / "out", force=True, jobs=1)
 
 
 def test_a_small_document_is_laid_out_at_once(tmp_path: Path,

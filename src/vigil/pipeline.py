@@ -126,32 +126,46 @@ def _build(folder: Path | str, output_dir: Path | str, chosen: Any, impose: bool
         from vigil.archive.embed import embedding
 
         embed = embedding(publication, composed, chosen)
-    try:
-        from vigil.typeset.sections import SMALL, typeset_anywhere, typeset_sections
+    from vigil.typeset import Layout, WholeLayoutNeeded
+    from vigil.typeset.sections import typeset_anywhere, typeset_sections
 
-        laid = None
-        if embed is None and not whole:
-            laid = typeset_sections(composed, chosen,
-                                    cache.folder_cache if cache is not None else None, jobs,
-                                    name=f"{publication.name}{edition}", progress=progress)
-        if isinstance(laid, str):  # why it is laid out whole
-            if laid != SMALL:
-                composed_notes.append(f"laid out as one document: {laid}")
-            laid = None
-        pages = laid or typeset_anywhere(composed, chosen, embed)  # a worker's, if there are
-    except VigilError as error:
-        if error.location.file is None:
-            # Resources requested during layout come from templates, stylesheets or SVG files.
-            error.location = Location(
-                composed.theme_folders[0] if isinstance(error, ResourceError)
-                else publication.folder
-            )
-        raise
+    def located(lay_out: Callable[[], Layout]) -> Layout:
+        try:
+            return lay_out()
+        except VigilError as error:
+            if error.location.file is None:
+                # Resources requested during layout come from templates, stylesheets or SVG
+                # files.
+                error.location = Location(
+                    composed.theme_folders[0] if isinstance(error, ResourceError)
+                    else publication.folder
+                )
+            raise
+
+    def whole_layout() -> Layout:  # by a worker, if there are
+        return located(lambda: typeset_anywhere(composed, chosen, embed))
+
+    pages: Layout | None = None
+    if embed is None and not whole:
+        try:
+            pages = located(lambda: typeset_sections(
+                composed, chosen, cache.folder_cache if cache is not None else None, jobs,
+                name=f"{publication.name}{edition}", progress=progress))
+        except WholeLayoutNeeded as needed:  # the theme or the document cannot be cut
+            if not needed.expected:
+                composed_notes.append(needed.note)
+    if pages is None:
+        pages = whole_layout()
     from vigil.assemble import assemble
     from vigil.check import check_build
     from vigil.publish import write_atomic
 
-    assembled = assemble(pages, publication, chosen)
+    try:
+        assembled = assemble(pages, publication, chosen)
+    except WholeLayoutNeeded as needed:  # pypdf could not join the sections: laid out whole
+        composed_notes.append(needed.note)
+        pages = whole_layout()
+        assembled = assemble(pages, publication, chosen)
     pdf = assembled.pdf
     # On screen an unembedded standard font (typically in an insert) is a warning; a print
     # shop cannot substitute it, so print keeps it an error (see vigil.check.expectations).
@@ -223,7 +237,7 @@ def _build_copies(publication: Any, profile: Any, base: bytes, pages: int, stric
     preflight = check_sources(publication, composed, profile, strict)
     if preflight.failed:  # a character of a CSV value in no font
         raise failure(publication.name, preflight.findings)
-    lines = typeset_anywhere(composed, profile).pdf
+    lines = typeset_anywhere(composed, profile).parts[0].pdf  # laid out whole: one part
     csv_path = publication.folder / publication.meta.variants.csv
     outputs = list(zip(variants, copies(base, lines, variants, csv_path), strict=True))
     index = io.StringIO()

@@ -32,13 +32,13 @@ from vigil.limits import TimeLimitExceeded, time_limit
 from vigil.pdf._compat import add_object
 from vigil.read import Publication
 from vigil.read.inserts import capture_pypdf_messages, damage
-from vigil.typeset import Typeset
+from vigil.typeset import Layout
 
 MERGE_SECONDS = 20.0
 OVERLAP = 1.0  # pt
 
 
-def place_inserts(writer: Any, typeset: Typeset, publication: Publication,
+def place_inserts(writer: Any, typeset: Layout, publication: Publication,
                   bleed_mm: float = 0.0) -> list[str]:
     from pypdf import PdfReader, PdfWriter, Transformation
 

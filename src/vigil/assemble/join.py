@@ -3,7 +3,10 @@
 Takes the chunks' PDFs (WeasyPrint's, in reading order), for each page of the result which
 chunk page it is and how far to move its drawing sideways (a chunk laid out from a right page
 that lands on a left one), and the *numbers document* (one page per page of the result, with
-only the page numbers); gives the joined PDF's bytes. With pypdf:
+only the page numbers); gives a pypdf writer holding the joined document, not written yet
+(the assemble stage, :mod:`vigil.assemble`, goes on with it: this is vigil's only join). The
+chunks are read through :mod:`vigil.pdf.read`, which the section layout filled while its
+workers laid out. With pypdf:
 
 - pages are cloned in order; the numbers page is drawn over each as a form XObject (an
   artifact: pagination, for screen readers);
@@ -18,31 +21,17 @@ only the page numbers); gives the joined PDF's bytes. With pypdf:
 from __future__ import annotations
 
 import contextlib
-import hashlib
-import io
-import weakref
 from collections.abc import Sequence
-from dataclasses import dataclass
 from typing import Any
 
 from vigil.pdf._compat import add_object, set_file_identifier
+from vigil.pdf.read import reader as read_pdf
+from vigil.typeset import Placed
 from vigil.typeset.chunks import ANCHOR_SCHEME
 
 # Catalog entries not copied from the first chunk: rebuilt from all of them, or pypdf's own.
 _REBUILT = {"/Type", "/Pages", "/Names", "/Outlines", "/StructTreeRoot", "/PageLabels",
             "/ParentTree"}
-
-
-READERS_KEPT = 256
-_readers: dict[bytes, Any] = {}
-_prepared: weakref.WeakSet[Any] = weakref.WeakSet()  # readers whose objects were all read
-
-
-@dataclass(frozen=True)
-class Placed:
-    part: int      # which chunk
-    page: int      # which page of it
-    shift: float   # move the drawing right by this many points
 
 
 def join(parts: Sequence[bytes], placed: Sequence[Placed], numbers: Sequence[bytes],
@@ -52,7 +41,7 @@ def join(parts: Sequence[bytes], placed: Sequence[Placed], numbers: Sequence[byt
     from pypdf import PdfWriter
     from pypdf.generic import ArrayObject, ByteStringObject
 
-    readers = [_reader(pdf) for pdf in parts]
+    readers = [read_pdf(pdf) for pdf in parts]
     writer = PdfWriter()
     writer.pdf_header = parts[0][: parts[0].index(b"\n")]
     pages: list[Any] = []
@@ -64,7 +53,7 @@ def join(parts: Sequence[bytes], placed: Sequence[Placed], numbers: Sequence[byt
     for index, dx in shifts.items():
         _shift(writer, pages[index], dx)
     if numbers:
-        _draw_numbers(writer, pages, [page for pdf in numbers for page in _reader(pdf).pages])
+        _draw_numbers(writer, pages, [page for pdf in numbers for page in read_pdf(pdf).pages])
     _relink(pages)
     _merge_destinations(writer, readers, origin, pages, placed)
     _merge_outlines(writer, readers, origin, pages, placed)
@@ -83,43 +72,6 @@ def join(parts: Sequence[bytes], placed: Sequence[Placed], numbers: Sequence[byt
     set_file_identifier(writer, ArrayObject([ByteStringObject(identifier),
                                              ByteStringObject(identifier)]))
     return writer, notes
-
-
-def written(writer: Any) -> bytes:
-    from vigil.assemble.compact import compact
-
-    return compact(writer)
-
-
-def prepare(pdf: bytes) -> None:
-    """Read every object of ``pdf`` now (while other processes lay out the other chunks), so
-    that joining it later only copies: pypdf reads WeasyPrint's object streams slowly, lazily
-    and more than once when left to itself."""
-    from pypdf.generic import IndirectObject
-
-    reader = _reader(pdf)
-    if reader in _prepared:
-        return
-    numbers = sorted({*reader.xref_objStm, *(n for group in reader.xref.values() for n in group)})
-    for number in numbers:
-        reader.get_object(IndirectObject(number, 0, reader))
-    _prepared.add(reader)
-
-
-def _reader(pdf: bytes) -> Any:
-    """A pypdf reader of ``pdf``, kept for the next build in this process (``vigil watch``):
-    parsing WeasyPrint's object streams is most of the time joining takes. Readers are only
-    read from: pages and objects are cloned into the writer."""
-    from pypdf import PdfReader
-
-    key = hashlib.sha256(pdf).digest()
-    reader = _readers.pop(key, None)
-    if reader is None:
-        reader = PdfReader(io.BytesIO(pdf))
-    _readers[key] = reader
-    while len(_readers) > READERS_KEPT:
-        del _readers[next(iter(_readers))]
-    return reader
 
 
 def _stream(writer: Any, data: bytes) -> Any:

@@ -13,11 +13,11 @@ from __future__ import annotations
 from typing import Any
 
 from vigil.read import Publication
-from vigil.typeset import Typeset
+from vigil.typeset import Layout
 
 
 def drop_unused_padding(
-    writer: Any, typeset: Typeset, publication: Publication, pad_to: int
+    writer: Any, typeset: Layout, publication: Publication, pad_to: int
 ) -> list[str]:
     starts = [index for name, index in typeset.anchors.items() if name.startswith("pad-")]
     if not starts:

@@ -31,7 +31,7 @@ if TYPE_CHECKING:
     from vigil.compose import Composed
     from vigil.profiles import Profile
     from vigil.read import Publication
-    from vigil.typeset import Typeset
+    from vigil.typeset import Layout
 
 __all__ = [
     "ERROR", "EXPECTATIONS", "WARNING", "Expectations", "Finding", "Preflight", "Report",
@@ -167,7 +167,7 @@ def check_sources(publication: Publication, composed: Composed, profile: str | P
 
 
 def check_build(pdf: bytes, publication: Publication, profile: Profile, preflight: Preflight,
-                typeset: Typeset | None = None, strict: bool = False) -> Report:
+                typeset: Layout | None = None, strict: bool = False) -> Report:
     """The check of a build's PDF: the publication's trim size and bleed, its section titles
     (each a bookmark), its fonts (no other), its image files; the preflight's findings and the
     read stage's warnings come first in the report."""

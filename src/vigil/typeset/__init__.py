@@ -1,9 +1,12 @@
 """Stage 3, typeset: composed HTML becomes laid-out pages and PDF bytes, through WeasyPrint.
 
-Takes a :class:`~vigil.compose.Composed` document and a profile; gives a :class:`Typeset`
-result: the PDF bytes and the page count. WeasyPrint reads files only through
-:class:`~vigil.typeset.fetcher.SandboxFetcher`, fonts only through ``@font-face`` from vigil's
-``fonts/``, and the fonts configuration is shared by every document built in one process.
+Takes a :class:`~vigil.compose.Composed` document and a profile; gives a :class:`Layout`: the
+document laid out whole (:func:`typeset`) or section by section (:mod:`vigil.typeset.sections`),
+as PDF parts not joined yet, with its page count and anchors; or raises
+:class:`WholeLayoutNeeded` when it cannot be laid out by sections. No pypdf here: nothing is
+joined. WeasyPrint reads files only through :class:`~vigil.typeset.fetcher.SandboxFetcher`,
+fonts only through ``@font-face`` from vigil's ``fonts/``, and the fonts configuration is
+shared by every document built in one process.
 """
 
 from __future__ import annotations
@@ -22,35 +25,69 @@ from vigil.errors import RenderError
 if TYPE_CHECKING:  # not imported at run time: a worker process lays out without them
     from vigil.compose import Composed
     from vigil.profiles import Profile
+    from vigil.typeset.layout import Laid
 
 _font_config: Any = None
 _font_owner: int | None = None  # the process that made it
 
 
 @dataclass(frozen=True)
-class Typeset:
-    """The typeset PDF, its page count, and on which page (0-based) each element id starts."""
+class Placed:
+    """Where a page of the result comes from: page ``page`` of part ``part``, its drawing moved
+    right by ``shift`` points (a chunk laid out from a right page that lands on a left one)."""
 
-    pdf: bytes
-    pages: int
+    part: int
+    page: int
+    shift: float
+
+
+@dataclass(frozen=True)
+class Layout:
+    """What the typeset stage gives: the document laid out, in one or several parts, not
+    joined (the assemble stage joins them, :mod:`vigil.assemble.join`).
+
+    Laid out section by section (:mod:`vigil.typeset.sections`): each chunk's layout (its PDF,
+    the box of each page, its anchors) in reading order, the *numbers document* in parts
+    (one page per page of the result, drawing only the page numbers), and for each page of the
+    result which chunk page it is. Laid out whole: one part, no numbers document, every page
+    in place. Either way the anchors (on which page, 0-based, each element id starts) are
+    those of the result."""
+
+    parts: tuple[Laid, ...]
+    placed: tuple[Placed, ...]
     anchors: dict[str, int]
+    identifier: bytes            # the PDF's /ID
+    numbers: tuple[bytes, ...] = ()
     notes: tuple[str, ...] = ()
-    # Laid out section by section (vigil.typeset.sections): how many chunks were laid out,
-    # not taken from the cache, and how many there are; whole-document layout: 1 and 1.
+    # Laid out section by section: how many chunks were laid out, not taken from the cache
+    # (the numbers document too), and how many there are; laid out whole: 1 and 1.
     laid_out: int = 1
     chunks: int = 1
-    # Section by section: the joined document as a pypdf writer, not written yet (``pdf`` is
-    # empty); the assemble stage goes on with it.
-    writer: Any = None
 
     @property
-    def data(self) -> bytes:
-        """The PDF's bytes (written from the writer, when there is one)."""
-        if self.writer is None:
-            return self.pdf
-        from vigil.assemble.join import written
+    def pages(self) -> int:
+        """The result's page count."""
+        return len(self.placed)
 
-        return written(self.writer)
+    @property
+    def whole(self) -> bool:
+        """Laid out as one document: its only part is the PDF, nothing to join."""
+        return len(self.parts) == 1 and not self.numbers
+
+
+class WholeLayoutNeeded(Exception):
+    """The document cannot be laid out (or joined) section by section: the pipeline lays it out
+    whole, and says why in the build's notes unless ``expected`` (a small document: one layout
+    is quicker, nothing to report)."""
+
+    def __init__(self, reason: str, *, expected: bool = False) -> None:
+        super().__init__(reason)
+        self.reason = reason
+        self.expected = expected
+
+    @property
+    def note(self) -> str:
+        return f"laid out as one document: {self.reason}"
 
 
 def _fonts() -> Any:
@@ -148,8 +185,9 @@ WriteOptions = Callable[[Sequence[Path]], dict[str, Any]]
 
 
 def typeset(composed: Composed, profile: Profile,
-            write_options: WriteOptions | None = None) -> Typeset:
-    """Lay out and draw the document; resource refusals become ResourceErrors."""
+            write_options: WriteOptions | None = None) -> Layout:
+    """Lay out and draw the whole document, one part; resource refusals become
+    ResourceErrors."""
     from vigil.typeset.engine import load
 
     HTML = load().HTML
@@ -171,4 +209,10 @@ def typeset(composed: Composed, profile: Profile,
             uncompressed_pdf=False,
             **variant, **extra,
         )
-    return Typeset(pdf=pdf, pages=len(document.pages), anchors=first_pages(document))
+    from vigil.typeset.layout import Laid, page_boxes
+
+    anchors = first_pages(document)
+    part = Laid(pdf=pdf, pages=page_boxes(document), anchors=anchors,
+                fetched=tuple(fetcher.fetched))
+    return Layout(parts=(part,), placed=tuple(Placed(0, n, 0.0) for n in range(len(part.pages))),
+                  anchors=anchors, identifier=identifier)

@@ -2,7 +2,8 @@
 
 Takes a :class:`Job` (the chunk's HTML, the shared stylesheet, where it may read files, how to
 write it); gives a :class:`Laid` chunk: its PDF, and for each page its named page and where
-its text area lies, the page of each anchor and the files read.
+its text area lies, the page of each anchor and the files read (one part of a
+:class:`~vigil.typeset.Layout`).
 The stylesheet is parsed once per process and kept (fonts loaded once), so that laying out
 many chunks in one process costs little more than one document of the same pages.
 """
@@ -81,6 +82,13 @@ def lay_out(job: Job) -> Laid:
             font_config=_fonts(), stylesheets=[stylesheet], **variant)
         pdf = document.write_pdf(pdf_identifier=job.key[:32].encode(), pdf_tags=job.tagged,
                                  uncompressed_pdf=False, **variant)
+    return Laid(pdf=pdf, pages=page_boxes(document), anchors=first_pages(document),
+                fetched=tuple(fetcher.fetched))
+
+
+def page_boxes(document: Any) -> tuple[PageBox, ...]:
+    """Each page's named page and where its text area lies, of a laid-out WeasyPrint
+    document."""
     pages = []
     for page in document.pages:
         box = page_box(page)
@@ -88,8 +96,7 @@ def lay_out(job: Job) -> Laid:
                              left=_points(box.margin_left + box.border_left_width
                                           + box.padding_left),
                              width=_points(box.width)))
-    return Laid(pdf=pdf, pages=tuple(pages), anchors=first_pages(document),
-                fetched=tuple(fetcher.fetched))
+    return tuple(pages)
 
 
 def warm_up() -> None:

@@ -1,9 +1,10 @@
 """Section-level typesetting: lay out each chunk of a document on its own, in parallel, cached.
 
 Takes a composed document, the profile, a cache folder and how many processes may lay out at
-once; gives the same :class:`~vigil.typeset.Typeset` result as laying out the whole document
-(same pages, text, bookmarks, links and tags), or the reason it cannot (then the caller lays
-the document out whole).
+once; gives a :class:`~vigil.typeset.Layout` of the chunks that, joined by the assemble stage,
+is the same document as a whole layout (same pages, text, bookmarks, links and tags), or
+raises :class:`~vigil.typeset.WholeLayoutNeeded` with the reason it cannot (then the caller
+lays the document out whole).
 
 1. The document is cut into chunks (:mod:`vigil.typeset.chunks`): the cover, the contents,
    each section that starts on a new page, each insert, the padding, the back cover.
@@ -17,7 +18,11 @@ the document out whole).
 4. A *numbers document* with one empty page for each page of the result, of the same named
    page, draws the page numbers (and tells where the text area of each page lies); a chunk page
    that lands on the other side is moved by the difference of the margins.
-5. The chunks are joined (:mod:`vigil.assemble.join`).
+5. Which chunk page each page of the result is, and how far it moves sideways (a chunk page
+   that lands on the other side), goes with the chunks and the numbers document into the
+   :class:`~vigil.typeset.Layout`; the assemble stage joins them (:mod:`vigil.assemble.join`).
+   While the workers lay out, this process reads the chunks' PDFs (:func:`vigil.pdf.read.prepare`)
+   so that the join only copies.
 """
 
 from __future__ import annotations
@@ -34,7 +39,7 @@ from vigil.compose import Composed
 from vigil.errors import VigilError
 from vigil.profiles import Profile
 from vigil.resources import fonts_dir
-from vigil.typeset import Typeset, WriteOptions, workers
+from vigil.typeset import Layout, Placed, WholeLayoutNeeded, WriteOptions, workers
 from vigil.typeset.chunks import Plan, plan
 from vigil.typeset.layout import Job, Laid, PageBox, lay_out, lay_out_safely
 
@@ -58,21 +63,22 @@ Progress = Callable[[int, int], None]
 
 def typeset_sections(composed: Composed, profile: Profile, cache_dir: Path | None,
                      jobs: int | None = None, name: str = "document",
-                     progress: Progress | None = None) -> Typeset | str:
-    """Lay out ``composed`` chunk by chunk (see the module's description); a string says why it
-    must be laid out whole instead. ``progress`` is told after each part laid out."""
+                     progress: Progress | None = None) -> Layout:
+    """Lay out ``composed`` chunk by chunk (see the module's description); raises
+    :class:`~vigil.typeset.WholeLayoutNeeded` saying why it must be laid out whole instead.
+    ``progress`` is told after each part laid out."""
     cut = plan(composed)
     if isinstance(cut, str):
-        return cut
+        raise WholeLayoutNeeded(cut)
     if sum(len(chunk.body) for chunk in cut.chunks) < SMALL_HTML:
-        return SMALL
+        raise WholeLayoutNeeded(SMALL, expected=True)
     runner = _Runner(composed, profile, cut, cache_dir, jobs or workers.default_jobs(), name)
     runner.progress = progress
     return runner.run()
 
 
 def typeset_anywhere(composed: Composed, profile: Profile,
-                     write_options: WriteOptions | None = None) -> Typeset:
+                     write_options: WriteOptions | None = None) -> Layout:
     """:func:`vigil.typeset.typeset` of the whole document, by a worker process when they are
     there and WeasyPrint is not imported here (it would take this process a second); here
     with ``write_options`` (the archive's, which need this process's state)."""
@@ -170,7 +176,7 @@ class _Runner:
         from concurrent.futures import FIRST_COMPLETED, Future, wait
         from concurrent.futures.process import BrokenProcessPool
 
-        from vigil.assemble.join import prepare
+        from vigil.pdf.read import prepare
 
         executor = workers.pool(self.jobs)
         waiting = list(order)
@@ -303,9 +309,7 @@ class _Runner:
 
     # -- the whole ----------------------------------------------------------------------------
 
-    def run(self) -> Typeset | str:
-        from vigil.assemble.join import Placed, join
-
+    def run(self) -> Layout:
         targets = self.plan.numbered
         numbers = self.store.numbers() if self.store else {}
         numbers = {name: page for name, page in numbers.items() if name in targets}
@@ -331,35 +335,28 @@ class _Runner:
                 break
             numbers, names = wanted, found_names
         if numbers_laid is None:
-            return "the page numbers of the contents did not settle"
+            raise WholeLayoutNeeded("the page numbers of the contents did not settle")
         boxes = [box for chunk in laid for box in chunk.pages]
         final_boxes = [box for part in numbers_laid for box in part.pages]
         if len(final_boxes) != len(boxes):
-            return "the numbers document does not have the document's pages"
+            raise WholeLayoutNeeded("the numbers document does not have the document's pages")
         placed: list[Placed] = []
         for part, chunk in enumerate(laid):
             for page, box in enumerate(chunk.pages):
                 final = final_boxes[len(placed)]
                 if abs(final.width - box.width) > 0.01:
-                    return ("left and right pages of the theme have text areas of different "
-                            "widths")
+                    raise WholeLayoutNeeded("left and right pages of the theme have text areas "
+                                            "of different widths")
                 placed.append(Placed(part=part, page=page,
                                      shift=round(final.left - box.left, 4)))
-        font_files = sorted(fonts_dir().glob("*.[ot]tf"))
-        try:
-            writer, notes = join([chunk.pdf for chunk in laid], placed,
-                                 [part.pdf for part in numbers_laid],
-                                 self.composed.fingerprint[:32].encode(), font_files)
-        except VigilError:
-            raise
-        except Exception as error:  # pypdf fails in many ways: then build it whole
-            return f"joining the sections failed ({type(error).__name__}: {str(error)[:120]})"
         anchors = {name: starts[part] + page for part, chunk in enumerate(laid)
                    for name, page in chunk.anchors.items()}
         if self.store:
             self.store.finish(self.used, numbers)
-        return Typeset(pdf=b"", pages=len(placed), anchors=anchors, notes=tuple(notes),
-                       laid_out=self.count_laid, chunks=len(laid), writer=writer)
+        return Layout(parts=tuple(laid), placed=tuple(placed), anchors=anchors,
+                      identifier=self.composed.fingerprint[:32].encode(),
+                      numbers=tuple(part.pdf for part in numbers_laid),
+                      laid_out=self.count_laid, chunks=len(laid))
 
     def _numbers_jobs(self, names: list[str]) -> list[Job]:
         """The numbers document, in parts of ``NUMBERS_PART`` pages (the last one shorter),
