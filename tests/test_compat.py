@@ -258,6 +258,31 @@ def test_a_dictionary_from_patterns_hyphenates_as_the_parsed_one() -> None:
         assert again.positions(word)
 
 
+# ------------------------------------------------------------------------------ multiprocessing
+
+
+def test_forkserver_pid_is_the_fork_server_this_process_started() -> None:
+    """In a process of its own: none before the fork server starts, then the live child
+    process that forks the workers (it is what vigil.workers.stop ends)."""
+    import subprocess
+    import sys
+
+    script = (
+        "import os, sys\n"
+        "from multiprocessing import forkserver\n"
+        "from vigil.pdf._compat import forkserver_pid\n"
+        "before = forkserver_pid()\n"
+        "forkserver.ensure_running()\n"
+        "pid = forkserver_pid()\n"
+        "status = open(f'/proc/{pid}/status').read() if sys.platform == 'linux' else ''\n"
+        "parent = [l.split()[1] for l in status.splitlines() if l.startswith('PPid:')]\n"
+        "print(before, isinstance(pid, int), parent == [str(os.getpid())] or not status)\n")
+    done = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True,
+                          timeout=60)
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.split() == ["None", "True", "True"]
+
+
 # ------------------------------------------------------------------------------ serializer
 
 
@@ -301,13 +326,9 @@ FOREIGN = {"pypdf", "weasyprint", "pyphen", "ctypes", "cffi", "multiprocessing",
            "fontTools", "NameObject", "PdfWriter", "PdfReader", "HyphDict", "Pyphen"}
 ALLOWED = {
     # os._exit is os's public, documented API.
-    ("archive/workers.py", "os._exit"),
-    ("typeset/workers.py", "os._exit"),
+    ("workers.py", "os._exit"),
     # vigil's own attribute of its own YAML composer (a subclass), not the library's.
     ("read/yamlfile.py", "getattr(self, '_depth', 0)"),
-    # hardening-b's file (issue #16): the forkserver's pid, to move into _compat when merged.
-    ("typeset/workers.py", "getattr(forkserver, '_forkserver', None)"),
-    ("typeset/workers.py", "getattr(server, '_forkserver_pid', None)"),
 }
 
 

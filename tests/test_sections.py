@@ -32,13 +32,15 @@ from conftest import (
     sample_folder,
     write_publication,
 )
+from vigil import workers
 from vigil.assemble import joined
 from vigil.compose import compose_html
 from vigil.errors import VigilError
 from vigil.profiles import get_profile
 from vigil.read import read_publication
-from vigil.typeset import WholeLayoutNeeded, sections, workers
+from vigil.typeset import WholeLayoutNeeded, sections
 from vigil.typeset.chunks import plan
+from vigil.typeset.layout import WORKERS
 from vigil.typeset.sections import typeset_sections
 
 
@@ -190,7 +192,7 @@ def test_an_edit_lays_out_only_its_section(tmp_path: Path, jobs: int,
     """Here and in worker processes (where the numbers document and the contents are started
     as soon as their pages are known: from the cache when it has them)."""
     if jobs > 1:
-        workers.pool(jobs)  # started: an edit is laid out there (as in vigil watch)
+        workers.pool(jobs, WORKERS)  # started: an edit is laid out there (as in vigil watch)
     folder = _three_sections(tmp_path / "pub")
     cache = tmp_path / "cache"
     first = _sections(folder, cache, jobs)
@@ -508,7 +510,7 @@ def test_page_numbers_guessed_wrong_cost_a_layout_not_a_wrong_contents(
                 if job.key not in runner.laid]
 
     monkeypatch.setattr(sections._Runner, "_guessed", wrong)
-    workers.pool(2)
+    workers.pool(2, WORKERS)
     folder = _three_sections(tmp_path / "pub")
     result = vigil.build(folder, tmp_path / "out", force=True, jobs=2)
     assert guesses

@@ -61,7 +61,7 @@ def main(ctx: click.Context, debug: bool) -> None:
     """
     ctx.obj = {"debug": debug}
     if _program:  # a command is run (not only --help): its workers may come from a fork server
-        from vigil.typeset.workers import allow_fork_server
+        from vigil.workers import allow_fork_server
 
         allow_fork_server()
 
@@ -69,7 +69,7 @@ def main(ctx: click.Context, debug: bool) -> None:
 def run() -> None:
     """The ``vigil`` program (``python -m vigil`` too): :func:`main`, in a process of its own.
 
-    Its worker processes may come from a fork server (see vigil.typeset.workers), and when it
+    Its worker processes may come from a fork server (see vigil.workers), and when it
     ends, the objects left (WeasyPrint's boxes, pypdf's objects) are not searched for cycles
     once more: that took half a second after a 48-page booklet. (Everything that cleans up,
     files and workers, still runs.)"""

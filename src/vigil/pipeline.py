@@ -70,7 +70,7 @@ def build(folder: Path | str, output_dir: Path | str = "output",
                              force=force, whole=whole, jobs=jobs, cache_dir=cache_dir,
                              cached=cached, progress=progress)
         except TimeLimitExceeded:
-            from vigil.typeset import workers
+            from vigil import workers
 
             workers.stop()
             raise RenderError(
@@ -103,11 +103,12 @@ def _build(folder: Path | str, output_dir: Path | str, chosen: Any, impose: bool
            cache: BuildCache | None,
            progress: Callable[[int, int], None] | None = None) -> BuildResult:
     if not whole and not chosen.embed_sources:
-        from vigil.typeset.workers import prestart
+        from vigil.typeset.layout import WORKERS
+        from vigil.workers import prestart
 
         # Worker processes are started (WeasyPrint imported) while this process imports,
         # reads, composes and checks.
-        prestart(jobs)
+        prestart(jobs, WORKERS)
     # What is needed only after layout (pypdf, above all) is imported then: the first chunks
     # reach the workers sooner.
     from vigil.check import check_sources, failure
@@ -123,7 +124,7 @@ def _build(folder: Path | str, output_dir: Path | str, chosen: Any, impose: bool
     composed_notes: list[str] = []
     embed = None
     if chosen.embed_sources:  # archive: the sources ride along inside the PDF (PDF/A-3)
-        from vigil.archive.embed import embedding
+        from vigil.typeset.embed import embedding
 
         embed = embedding(publication, composed, chosen)
     from vigil.typeset import Layout, WholeLayoutNeeded

@@ -1,9 +1,11 @@
 """The archive: PDF/A-3 files that carry their own sources, collected in a BagIt bag.
 
-- :mod:`vigil.archive.embed` — while an ``archive`` build writes its PDF: which files are the
-  publication's sources (and its theme), embedded as associated files with relationship
-  ``Source``, and the XMP metadata (title, language, date, organiser, description, keywords,
-  vigil's version, the digest of the sources). Also reads them back out of a PDF.
+- :mod:`vigil.archive.embed` — the sources read back out of an archive PDF (its embedded files
+  and the XMP facts a rebuild needs). What an ``archive`` build embeds while it writes its PDF
+  (the publication's sources and its theme, as associated files with relationship ``Source``,
+  and the XMP metadata: title, language, date, organiser, description, keywords, vigil's
+  version, the digest of the sources) is :mod:`vigil.typeset.embed`'s: the pipeline, which the
+  archive calls, does not import the archive.
 - :mod:`vigil.archive.export` — ``vigil export``: every publication built as PDF/A-3u in
   parallel processes, incrementally (only those whose sources changed), into a bag written
   beside the old one and swapped in at the end, with ``catalogue.json`` and ``catalogue.csv``.

@@ -38,10 +38,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from vigil import __version__
-from vigil.archive import workers
+from vigil import __version__, workers
 from vigil.errors import Location, OutputError, VigilError
-from vigil.typeset.workers import default_jobs
+from vigil.workers import default_jobs
 
 if TYPE_CHECKING:
     from vigil.check import Report

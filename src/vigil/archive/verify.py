@@ -24,7 +24,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from vigil.archive import workers
+from vigil import workers
 from vigil.errors import Location, OutputError, UnreadableError, VigilError
 
 THEME_NAME = re.compile(r"^[A-Za-z0-9_-]+$")
@@ -194,7 +194,7 @@ def verify(bag: Path | str, *, jobs: int | None = None, rebuild_pdfs: bool = Tru
            progress: Progress | None = None) -> VerifyResult:
     """Verify the bag ``bag``; raises VigilError when it is not a bag at all."""
     from vigil.archive.export import file_sha256, load_catalogue
-    from vigil.typeset.workers import default_jobs
+    from vigil.workers import default_jobs
 
     started = time.perf_counter()
     bag = Path(bag)

@@ -171,3 +171,18 @@ def dictionary_from_patterns(patterns: dict[str, Any], maxlen: int) -> Any:
     parsed = pyphen.HyphDict.__new__(pyphen.HyphDict)
     parsed.patterns, parsed.maxlen, parsed.cache = patterns, maxlen, {}
     return parsed
+
+
+# --- CPython's multiprocessing ----------------------------------------------------------------
+
+
+def forkserver_pid() -> int | None:
+    """The process id of this process's multiprocessing fork server, if it started one (to
+    stop it while it still imports what its workers preload: see :func:`vigil.workers.stop`)."""
+    # Public replacement: none (multiprocessing.forkserver has no public handle on its server
+    # process, nor a public way to stop it; ``_forkserver._forkserver_pid`` is its own record).
+    from multiprocessing import forkserver
+
+    server = getattr(forkserver, "_forkserver", None)
+    pid = getattr(server, "_forkserver_pid", None)
+    return pid if isinstance(pid, int) else None

@@ -25,10 +25,30 @@ from vigil.errors import RenderError
 if TYPE_CHECKING:  # not imported at run time: a worker process lays out without them
     from vigil.compose import Composed
     from vigil.profiles import Profile
-    from vigil.typeset.layout import Laid
 
 _font_config: Any = None
 _font_owner: int | None = None  # the process that made it
+
+
+@dataclass(frozen=True)
+class PageBox:
+    """A laid-out page: its named page and where its text area lies."""
+
+    name: str      # the named page ("" for the default page)
+    left: float    # where the page area starts and how wide it is, in PDF points
+    width: float
+
+
+@dataclass(frozen=True)
+class Laid:
+    """One part of a :class:`Layout` (a chunk, or the whole document): its PDF as WeasyPrint
+    wrote it, each page's box, on which of its pages (0-based) each anchor starts, and the
+    files WeasyPrint read for it."""
+
+    pdf: bytes
+    pages: tuple[PageBox, ...]
+    anchors: dict[str, int]
+    fetched: tuple[Path, ...]
 
 
 @dataclass(frozen=True)
@@ -179,6 +199,25 @@ def first_pages(document: Any) -> dict[str, int]:
     return anchors
 
 
+def page_boxes(document: Any) -> tuple[PageBox, ...]:
+    """Each page's named page and where its text area lies, of a laid-out WeasyPrint
+    document."""
+    from vigil.pdf._compat import page_box
+
+    pages = []
+    for page in document.pages:
+        box = page_box(page)
+        pages.append(PageBox(name=box.page_type.name or "",
+                             left=_points(box.margin_left + box.border_left_width
+                                          + box.padding_left),
+                             width=_points(box.width)))
+    return tuple(pages)
+
+
+def _points(pixels: float) -> float:
+    return round(pixels * 0.75, 4)
+
+
 # Given the files WeasyPrint read while laying out, more options for ``write_pdf``: the
 # archive profile's attachments (the sources) and finisher (XMP metadata); see vigil.archive.
 WriteOptions = Callable[[Sequence[Path]], dict[str, Any]]
@@ -209,8 +248,6 @@ def typeset(composed: Composed, profile: Profile,
             uncompressed_pdf=False,
             **variant, **extra,
         )
-    from vigil.typeset.layout import Laid, page_boxes
-
     anchors = first_pages(document)
     part = Laid(pdf=pdf, pages=page_boxes(document), anchors=anchors,
                 fetched=tuple(fetcher.fetched))

@@ -16,7 +16,8 @@ from pathlib import Path
 from typing import Any
 
 from vigil.errors import RenderError, VigilError
-from vigil.pdf._compat import page_box
+from vigil.typeset import Laid, page_boxes
+from vigil.workers import Setup
 
 _stylesheets: dict[str, Any] = {}
 
@@ -31,21 +32,6 @@ class Job:
     substitutes: dict[str, Path]
     pdf_variant: str | None
     tagged: bool
-
-
-@dataclass(frozen=True)
-class PageBox:
-    name: str      # the named page ("" for the default page)
-    left: float    # where the page area starts and how wide it is, in PDF points
-    width: float
-
-
-@dataclass(frozen=True)
-class Laid:
-    pdf: bytes
-    pages: tuple[PageBox, ...]
-    anchors: dict[str, int]
-    fetched: tuple[Path, ...]
 
 
 def _stylesheet(css: str, job: Job, fetcher: Any) -> Any:
@@ -86,19 +72,6 @@ def lay_out(job: Job) -> Laid:
                 fetched=tuple(fetcher.fetched))
 
 
-def page_boxes(document: Any) -> tuple[PageBox, ...]:
-    """Each page's named page and where its text area lies, of a laid-out WeasyPrint
-    document."""
-    pages = []
-    for page in document.pages:
-        box = page_box(page)
-        pages.append(PageBox(name=box.page_type.name or "",
-                             left=_points(box.margin_left + box.border_left_width
-                                          + box.padding_left),
-                             width=_points(box.width)))
-    return tuple(pages)
-
-
 def warm_up() -> None:
     """Import WeasyPrint and load what every layout needs (in a worker started early)."""
     from vigil.hyphenation import register as register_hyphenation
@@ -111,6 +84,18 @@ def warm_up() -> None:
     _fonts()
 
 
+def _clean_up() -> None:
+    from vigil.typeset import _remove_font_files
+
+    _remove_font_files()
+
+
+# The layout's workers (vigil.workers' kept pool): the fork server imports WeasyPrint and the
+# modules that lay out a chunk once (vigil.typeset.preload), a worker started early loads
+# fonts and hyphenation, and one that ends without its clean-up removes its font files.
+WORKERS = Setup(preload=("vigil.typeset.preload",), warm_up=warm_up, clean_up=_clean_up)
+
+
 def lay_out_safely(job: Job) -> Laid | VigilError:
     """:func:`lay_out` for a worker process: a VigilError is given back, not raised, so that
     the parent raises it with its message intact."""
@@ -120,7 +105,3 @@ def lay_out_safely(job: Job) -> Laid | VigilError:
         return error
     except Exception as error:  # WeasyPrint may fail in many ways
         return RenderError(f"WeasyPrint failed: {type(error).__name__}: {str(error)[:200]}")
-
-
-def _points(pixels: float) -> float:
-    return round(pixels * 0.75, 4)

@@ -1,4 +1,4 @@
-"""What the fork server of the worker processes (:mod:`vigil.typeset.workers`) imports once,
+"""What the fork server of the worker processes (:mod:`vigil.workers`) imports once,
 before it forks them: WeasyPrint (quickly, see :mod:`vigil.typeset.engine`) and the modules
 that lay out a chunk. Importing this module is its whole purpose."""
 

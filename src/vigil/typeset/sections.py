@@ -34,14 +34,14 @@ from dataclasses import asdict
 from pathlib import Path
 from typing import Any
 
-from vigil import __version__
+from vigil import __version__, workers
 from vigil.compose import Composed
 from vigil.errors import VigilError
 from vigil.profiles import Profile
 from vigil.resources import fonts_dir
-from vigil.typeset import Layout, Placed, WholeLayoutNeeded, WriteOptions, workers
+from vigil.typeset import Laid, Layout, PageBox, Placed, WholeLayoutNeeded, WriteOptions
 from vigil.typeset.chunks import Plan, plan
-from vigil.typeset.layout import Job, Laid, PageBox, lay_out, lay_out_safely
+from vigil.typeset.layout import WORKERS, Job, lay_out, lay_out_safely
 
 FORMAT = 3
 MAX_PASSES = 4
@@ -178,7 +178,7 @@ class _Runner:
 
         from vigil.pdf.read import prepare
 
-        executor = workers.pool(self.jobs)
+        executor = workers.pool(self.jobs, WORKERS)
         waiting = list(order)
         running: dict[Future[Any], Job] = {}
         started = {job.key for job in order}
