@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import ast
 from collections.abc import Iterator
+from itertools import pairwise
 from pathlib import Path
 
 import pytest
@@ -169,7 +170,7 @@ def _cycles(graph: dict[str, dict[str, int]]) -> list[list[str]]:
     for component in components:
         for start in sorted(component):
             cycle = _a_cycle(graph, component, start)
-            edges = frozenset(zip(cycle, cycle[1:], strict=False))
+            edges = frozenset(pairwise(cycle))
             if edges not in seen:
                 seen.add(edges)
                 cycles.append(cycle)
@@ -194,7 +195,7 @@ def _a_cycle(graph: dict[str, dict[str, int]], component: set[str], start: str) 
 
 
 def _named(graph: dict[str, dict[str, int]], cycle: list[str]) -> str:
-    steps = [f"{a} (line {graph[a][b]})" for a, b in zip(cycle, cycle[1:], strict=False)]
+    steps = [f"{a} (line {graph[a][b]})" for a, b in pairwise(cycle)]
     return " → ".join([*steps, cycle[-1]])
 
 
@@ -225,7 +226,7 @@ def test_no_import_cycles_between_modules() -> None:
 def test_no_import_cycles_between_parts() -> None:
     parts, by = _parts_graph(_graph())
     cycles = [" → ".join(cycle) + " (" + "; ".join(
-        by[(a, b)] for a, b in zip(cycle, cycle[1:], strict=False)) + ")"
+        by[(a, b)] for a, b in pairwise(cycle)) + ")"
         for cycle in _cycles(parts)]
     assert not cycles, "import cycles between parts of vigil:\n" + "\n".join(cycles)
 
