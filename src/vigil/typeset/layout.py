@@ -103,5 +103,8 @@ def lay_out_safely(job: Job) -> Laid | VigilError:
         return lay_out(job)
     except VigilError as error:
         return error
-    except Exception as error:  # WeasyPrint may fail in many ways
+    # Broad on purpose: what is left is WeasyPrint failing on an input it did not foresee
+    # (an AssertionError, IndexError, KeyError... from inside its layout, no type of its own);
+    # the build reports it in one paragraph, with its type, rather than a worker's traceback.
+    except Exception as error:
         return RenderError(f"WeasyPrint failed: {type(error).__name__}: {str(error)[:200]}")
