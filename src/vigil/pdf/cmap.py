@@ -42,63 +42,47 @@ class Token:
     value: bytes
 
 
-_SPACE = re.compile(rb"(?:[\x00\t\n\x0c\r ]+|%[^\r\n]*)+")
-_HEX = re.compile(rb"<([0-9A-Fa-f\x00\t\n\x0c\r ]*)>")
-_REGULAR = re.compile(rb"[^\x00\t\n\x0c\r ()<>\[\]{}/%]*")
+_REGULAR = rb"[^\x00\t\n\x0c\r ()<>\[\]{}/%]"
+_TOKEN = re.compile(
+    rb"(?P<space>(?:[\x00\t\n\x0c\r ]+|%[^\r\n]*)+)"
+    rb"|(?P<hex><[0-9A-Fa-f\x00\t\n\x0c\r ]*>)"
+    rb"|(?P<delimiter><<|>>|[\[\]{}])"
+    rb"|(?P<name>/" + _REGULAR + rb"*)"
+    rb"|(?P<string>\()"
+    rb"|(?P<word>" + _REGULAR + rb"+)")
 _NUMBER = re.compile(rb"[+-]?(?:\d+\.?\d*|\.\d+)")
 _WHITE = re.compile(rb"[\x00\t\n\x0c\r ]")
 
 
 def tokens(data: bytes) -> Iterator[Token]:
     """The tokens of ``data``, in order; :class:`CMapError` at the first byte that starts
-    none (an unclosed hex or literal string, a stray ``>`` or ``)``)."""
+    none (an unclosed or broken hex or literal string, a stray ``>`` or ``)``)."""
     position, end = 0, len(data)
-    while True:
-        space = _SPACE.match(data, position)
-        if space is not None:
-            position = space.end()
-        if position >= end:
-            return
-        byte = data[position:position + 1]
-        if byte == b"<":
-            if data.startswith(b"<<", position):
-                yield Token(Kind.DELIMITER, b"<<")
-                position += 2
-                continue
-            match = _HEX.match(data, position)
-            if match is None:
-                raise CMapError(f"a broken hex string at byte {position}")
-            digits = _WHITE.sub(b"", match.group(1))
-            if len(digits) % 2:
-                digits += b"0"  # an odd last digit stands for its high half
-            yield Token(Kind.HEX, bytes.fromhex(digits.decode("ascii")))
-            position = match.end()
-        elif byte == b">":
-            if not data.startswith(b">>", position):
-                raise CMapError(f"a stray '>' at byte {position}")
-            yield Token(Kind.DELIMITER, b">>")
-            position += 2
-        elif byte in (b"[", b"]", b"{", b"}"):
-            yield Token(Kind.DELIMITER, byte)
-            position += 1
-        elif byte == b"(":
-            close = _string_end(data, position)
-            yield Token(Kind.STRING, data[position + 1:close])
-            position = close + 1
-        elif byte == b")":
-            raise CMapError(f"a stray ')' at byte {position}")
-        elif byte == b"/":
-            match = _REGULAR.match(data, position + 1)
-            assert match is not None  # the pattern matches the empty string
-            yield Token(Kind.NAME, match.group())
-            position = match.end()
-        else:
-            match = _REGULAR.match(data, position)
-            assert match is not None and match.end() > position
+    match_at = _TOKEN.match
+    while position < end:
+        match = match_at(data, position)
+        if match is None:
+            raise CMapError(f"no token at byte {position}: {data[position:position + 8]!r}")
+        kind = match.lastgroup
+        position = match.end()
+        if kind == "hex":
+            digits = match.group()[1:-1]
+            try:
+                value = bytes.fromhex(digits.decode("ascii"))
+            except ValueError:  # an odd last digit stands for its high half
+                value = bytes.fromhex((_WHITE.sub(b"", digits) + b"0").decode("ascii"))
+            yield Token(Kind.HEX, value)
+        elif kind == "word":
             word = match.group()
-            kind = Kind.NUMBER if _NUMBER.fullmatch(word) else Kind.KEYWORD
-            yield Token(kind, word)
-            position = match.end()
+            yield Token(Kind.NUMBER if _NUMBER.fullmatch(word) else Kind.KEYWORD, word)
+        elif kind == "name":
+            yield Token(Kind.NAME, match.group()[1:])
+        elif kind == "delimiter":
+            yield Token(Kind.DELIMITER, match.group())
+        elif kind == "string":
+            close = _string_end(data, match.start())
+            yield Token(Kind.STRING, data[match.start() + 1:close])
+            position = close + 1
 
 
 def _string_end(data: bytes, start: int) -> int:

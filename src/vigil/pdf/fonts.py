@@ -577,9 +577,15 @@ def _widths(descendant: DictionaryObject) -> dict[int, Any] | None:
 
 
 def _to_unicode(stream: Any) -> dict[int, bytes] | None:
-    """A ToUnicode CMap as CID → UTF-16BE text, or None if it is not one of two-byte codes."""
+    """A ToUnicode CMap as CID → UTF-16BE text, or None if it is not one of two-byte codes
+    (the same for the same bytes: do not change it)."""
+    return _read_to_unicode(bytes(stream.get_data()))
+
+
+@functools.lru_cache(maxsize=256)
+def _read_to_unicode(data: bytes) -> dict[int, bytes] | None:
     try:
-        cmap = parse_cmap(bytes(stream.get_data()))
+        cmap = parse_cmap(data)
     except CMapError:
         return None
     if any(len(code) != 2 for code in cmap.unicode):
