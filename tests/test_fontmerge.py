@@ -15,7 +15,7 @@ from pypdf import PdfReader, PdfWriter
 from pypdf.generic import NameObject
 
 from vigil.check import check_pdf
-from vigil.pdf.fonts import merge_font_subsets
+from vigil.pdf.fonts import merge_font_subsets, subset_name
 
 ROOT = Path(__file__).resolve().parents[1]
 FONTS = ROOT / "src/vigil/fonts"
@@ -238,6 +238,8 @@ def test_unknown_font_is_renamed_after_its_content(chunks: list[bytes]) -> None:
     after = programs(pdf)
     assert all(len(found) == 1 for found in after.values())
     assert len(set().union(*after.values())) == len(after)  # different programs, other names
+    for name, found in after.items():  # named as the personalised copies name their subsets
+        assert name == "/" + subset_name(name, next(iter(found)))
     assert font_streams(pdf) == len(after)
     problems = [f for f in check_pdf(pdf).findings if f.code.startswith("font-")]
     assert problems == []
