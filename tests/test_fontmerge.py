@@ -1,5 +1,6 @@
 """merge_font_subsets: chunks typeset by WeasyPrint one by one, joined with pypdf, share one
-font program per face, the same bytes WeasyPrint embeds when the text is one document."""
+font program per face, holding the glyphs (outlines, advances, hinting, .notdef) WeasyPrint
+embeds when the text is one document; text, pixels and validity of the file unchanged."""
 
 from __future__ import annotations
 
@@ -13,8 +14,8 @@ import pytest
 from pypdf import PdfReader, PdfWriter
 from pypdf.generic import NameObject
 
-from vigil.assemble.fontmerge import merge_font_subsets
 from vigil.check import check_pdf
+from vigil.pdf.fonts import merge_font_subsets, subset_name
 
 ROOT = Path(__file__).resolve().parents[1]
 FONTS = ROOT / "src/vigil/fonts"
@@ -130,9 +131,26 @@ def test_one_program_per_face(merged: tuple[bytes, list[str]], chunks: list[byte
     assert len(pdf) < len(written(join(chunks)))
 
 
-def test_subsets_equal_whole_document_subsets(merged: tuple[bytes, list[str]]) -> None:
-    whole = programs(render("".join(PARTS)))
-    assert programs(merged[0]) == whole
+def test_subsets_hold_the_whole_document_glyphs(merged: tuple[bytes, list[str]]) -> None:
+    assert_whole_document_glyphs(merged[0], render("".join(PARTS)))
+
+
+@needs_poppler
+def test_pixels_are_unchanged(merged: tuple[bytes, list[str]], chunks: list[bytes],
+                              tmp_path: Path) -> None:
+    """Every page at 60 dpi, pixel for pixel, as the chunks joined with their own subsets."""
+    assert pixels(merged[0], tmp_path / "merged") == pixels(written(join(chunks)),
+                                                            tmp_path / "joined")
+
+
+@pytest.mark.skipif(shutil.which("qpdf") is None, reason="qpdf is not installed")
+def test_qpdf_finds_nothing(merged: tuple[bytes, list[str]], tmp_path: Path) -> None:
+    path = tmp_path / "merged.pdf"
+    path.write_bytes(merged[0])
+    done = subprocess.run(["qpdf", "--check", str(path)], capture_output=True, text=True)
+    assert done.returncode == 0, done.stdout + done.stderr
+    assert "No syntax or stream encoding errors found" in done.stdout
+    assert "WARNING" not in done.stdout + done.stderr
 
 
 def test_text_is_unchanged(merged: tuple[bytes, list[str]], chunks: list[bytes]) -> None:
@@ -197,7 +215,7 @@ def test_weasyprint_options_give_whole_document_subsets(options: dict[str, Any])
     writer = join([render(part, **options) for part in PARTS])
     assert merge_font_subsets(writer, [FONTS]) == []
     pdf = written(writer)
-    assert programs(pdf) == programs(render("".join(PARTS), **options))
+    assert_whole_document_glyphs(pdf, render("".join(PARTS), **options))
     if "pdf_version" in options:  # PDF/A-1: each /CIDSet lists the glyphs of the union
         sets = {descriptor["/CIDSet"].get_object().get_data()
                 for descriptor in _descriptors(pdf)
@@ -209,7 +227,7 @@ def test_missing_glyph_gives_whole_document_subset() -> None:
     parts = ["<p>Hello \ue000 world</p>", "<p>Quick fox</p>"]
     writer = join([render(part) for part in parts])
     assert merge_font_subsets(writer, [FONTS]) == []
-    assert programs(written(writer)) == programs(render("".join(parts)))
+    assert_whole_document_glyphs(written(writer), render("".join(parts)))
 
 
 def test_unknown_font_is_renamed_after_its_content(chunks: list[bytes]) -> None:
@@ -220,6 +238,8 @@ def test_unknown_font_is_renamed_after_its_content(chunks: list[bytes]) -> None:
     after = programs(pdf)
     assert all(len(found) == 1 for found in after.values())
     assert len(set().union(*after.values())) == len(after)  # different programs, other names
+    for name, found in after.items():  # named as the personalised copies name their subsets
+        assert name == "/" + subset_name(name, next(iter(found)))
     assert font_streams(pdf) == len(after)
     problems = [f for f in check_pdf(pdf).findings if f.code.startswith("font-")]
     assert problems == []
@@ -239,6 +259,72 @@ def test_opentype_cff_font(tmp_path: Path) -> None:
     assert programs(pdf) == programs(render("".join(parts), style))
     texts = [page.extract_text() for page in PdfReader(io.BytesIO(pdf)).pages]
     assert texts == ["abc", "cde", "eab"]
+
+
+def used_cids(pdf: bytes) -> dict[str, set[int]]:
+    """Each font name → the CIDs its fonts' /W arrays give widths for (the glyphs drawn)."""
+    reader: Any = PdfReader(io.BytesIO(pdf))
+    found: dict[str, set[int]] = {}
+    for page in reader.pages:
+        for reference in page["/Resources"]["/Font"].values():
+            font = reference.get_object()
+            found.setdefault(str(font["/BaseFont"]), set()).update(
+                _cid_widths(font["/DescendantFonts"][0].get_object()))
+    return found
+
+
+def glyph_drawings(program: bytes, gids: set[int]) -> dict[int, tuple[Any, ...]]:
+    """Each glyph id → its advance width, outline (as a pen records it) and TrueType
+    instructions, read from ``program`` by fontTools."""
+    from fontTools.pens.recordingPen import RecordingPen
+    from fontTools.ttLib import TTFont
+
+    font = TTFont(io.BytesIO(program))
+    order, glyph_set = font.getGlyphOrder(), font.getGlyphSet()
+    found: dict[int, tuple[Any, ...]] = {}
+    for gid in sorted(gids):
+        name = order[gid]
+        pen = RecordingPen()
+        glyph_set[name].draw(pen)
+        instructions = b""
+        if "glyf" in font:
+            glyph = font["glyf"][name]
+            if hasattr(glyph, "program"):
+                instructions = bytes(glyph.program.getBytecode())
+        found[gid] = (font["hmtx"][name][0], tuple(pen.value), instructions)
+    return found
+
+
+def assert_whole_document_glyphs(pdf: bytes, whole: bytes) -> None:
+    """Each face of ``pdf`` has one program that draws every glyph the whole-document build
+    ``whole`` draws (and .notdef) the same, with as many glyph ids, the same hinting tables,
+    and no more than 5 % more bytes than the whole document's subset."""
+    from fontTools.ttLib import TTFont
+
+    ours, theirs, used = programs(pdf), programs(whole), used_cids(whole)
+    assert ours.keys() == theirs.keys()
+    for name in ours:
+        assert len(ours[name]) == len(theirs[name]) == 1, name
+        (merged,), (reference,) = ours[name], theirs[name]
+        fonts = [TTFont(io.BytesIO(program)) for program in (merged, reference)]
+        count = fonts[1]["maxp"].numGlyphs
+        assert fonts[0]["maxp"].numGlyphs == count
+        # CIDs past the font's glyphs are WeasyPrint's for missing characters (.notdef drawn)
+        gids = {gid for gid in used[name] if gid < count} | {0}
+        assert max(gids) == count - 1  # no empty glyphs after the last one used
+        assert glyph_drawings(merged, gids) == glyph_drawings(reference, gids), name
+        hinting = [{"fpgm", "prep", "cvt "} & set(font.keys()) for font in fonts]
+        assert hinting[0] == hinting[1], name
+        assert len(merged) <= 1.05 * len(reference), (name, len(merged), len(reference))
+
+
+def pixels(pdf: bytes, prefix: Path) -> list[bytes]:
+    """Each page rendered by poppler at 60 dpi, as PPM bytes."""
+    path = prefix.with_suffix(".pdf")
+    path.write_bytes(pdf)
+    subprocess.run(["pdftoppm", "-r", "60", str(path), str(prefix)], check=True,
+                   capture_output=True)
+    return [page.read_bytes() for page in sorted(prefix.parent.glob(prefix.name + "-*.ppm"))]
 
 
 def _descriptors(pdf: bytes) -> list[Any]:

@@ -35,6 +35,8 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
+from vigil.pdf.cmap import CMap, CMapError, decode_utf16, parse_cmap
+
 MAX_ELEMENTS = 500_000
 _MARKED = re.compile(rb"/[A-Za-z0-9_.]+\s*<<\s*/MCID\s+(\d+)\s*>>\s*BDC")
 _ARTIFACT = b"/Artifact <</Type /Pagination>> BDC"
@@ -221,8 +223,6 @@ _WIDE = re.compile(rb"-(?:[5-9]\d|\d{3,})(?:\.\d*)?")  # a gap of 0.05 em or mor
 _LAST_CODE = re.compile(rb"<([0-9A-Fa-f]{4})(?=[^<]*$)")
 _HYPHEN = "\u2010"
 _SOFT = b"/Span <</ActualText <FEFF00AD>>> BDC "
-_BFCHAR = re.compile(rb"beginbfchar(.*?)endbfchar", re.S)
-_BFRANGE = re.compile(rb"beginbfrange(.*?)endbfrange", re.S)
 _HEX = re.compile(rb"<([0-9A-Fa-f]*)>")
 SPACED = 50.0         # a gap between two letters wider than 0.05 em: letter spacing
 SPACED_SHARE = 0.8    # ... between this share of the letters of a line, at least
@@ -248,20 +248,13 @@ def _font_text(font: Any, memo: dict[int, FontText]) -> FontText:
     unicode = _resolve(resolved.get("/ToUnicode")) if isinstance(resolved, dict) else None
     if resolved is not None and resolved.get("/Subtype") == "/Type0" and \
             hasattr(unicode, "get_data"):
-        data = _data(unicode)
-        for block in _BFCHAR.findall(data):
-            values = _HEX.findall(block)
-            for code, text in zip(values[::2], values[1::2], strict=False):
-                if len(code) == 4:
-                    chars[code.upper()] = _text(text)
-        for block in _BFRANGE.findall(data):
-            values = _HEX.findall(block)
-            for low, high, start in zip(values[::3], values[1::3], values[2::3], strict=False):
-                first, last, base = int(low or b"0", 16), int(high or b"0", 16), _text(start)
-                if len(base) == 1 and 0 <= last - first < 0x10000:
-                    for offset in range(last - first + 1):
-                        if ord(base) + offset < 0x110000:
-                            chars[b"%04X" % (first + offset)] = chr(ord(base) + offset)
+        try:
+            cmap = parse_cmap(_data(unicode))
+        except CMapError:
+            cmap = CMap()
+        for code, text in cmap.unicode.items():
+            if len(code) == 2:
+                chars[code.hex().upper().encode("ascii")] = decode_utf16(text)
     found = FontText(chars, frozenset(code for code, text in chars.items() if text == _HYPHEN))
     if number is not None:
         memo[number] = found
@@ -270,13 +263,6 @@ def _font_text(font: Any, memo: dict[int, FontText]) -> FontText:
 
 def _data(stream: Any) -> bytes:
     return bytes(stream.get_data())
-
-
-def _text(hex_digits: bytes) -> str:
-    try:
-        return bytes.fromhex(hex_digits.decode("ascii")).decode("utf-16-be")
-    except (ValueError, UnicodeDecodeError):
-        return ""
 
 
 def page_fonts(page: Any, memo: dict[int, FontText]) -> dict[bytes, FontText]:

@@ -19,7 +19,6 @@ A line that would take more lines than its slot holds is an error naming the CSV
 
 from __future__ import annotations
 
-import hashlib
 import io
 import zlib
 from collections.abc import Iterator, Sequence
@@ -31,6 +30,7 @@ from vigil.assemble.incremental import Base, append_update, open_base, serialise
 from vigil.compose import COPY_SECTION_PAGES
 from vigil.errors import ContentError, Location, ThemeError
 from vigil.pdf._compat import stream_bytes
+from vigil.pdf.fonts import rename_subset
 from vigil.read.model import Variant
 
 MAX_LINES = 2          # the slot of a line holds this many lines of text (see style.css)
@@ -166,7 +166,7 @@ class _Shared:
             for font in (page["/Resources"].get("/Font") or {}).values():
                 fonts[id(font.get_object())] = font.get_object()
         for font in fonts.values():  # renamed in the lines document, then copied
-            _rename_subset(font)
+            rename_subset(font)
         self.resources = [self.copy(page.raw_get("/Resources")) for page in reader.pages]
         self.wrappers = []
         # The line's form is drawn inside a marked-content sequence (/P, no MCID): its own
@@ -396,32 +396,3 @@ def _join(structure: _Structure, placed: list[tuple[Any, Any, int, Any]],
         root = changed.get(structure.root_ref.idnum) or DictionaryObject(structure.root.items())
         root[NameObject("/ParentTreeNextKey")] = NumberObject(key)
         changed[structure.root_ref.idnum] = root
-
-
-def _rename_subset(font: Any) -> None:
-    """Give an embedded font subset a tag made from its font program's bytes."""
-    from pypdf.generic import NameObject
-
-    base = str(font.get("/BaseFont", ""))
-    if "+" not in base:
-        return
-    descendant = font
-    if font.get("/Subtype") == "/Type0":
-        descendant = font["/DescendantFonts"][0].get_object()
-    descriptor = descendant.get("/FontDescriptor")
-    program = None
-    if descriptor is not None:
-        descriptor = descriptor.get_object()
-        for key in ("/FontFile2", "/FontFile3", "/FontFile"):
-            if key in descriptor:
-                program = descriptor[key].get_object().get_data()
-    if program is None:
-        return
-    digest = hashlib.sha256(program).digest()
-    tag = "".join(chr(ord("A") + byte % 26) for byte in digest[:6])
-    name = NameObject(f"/{tag}+{base.split('+', 1)[1]}")
-    font[NameObject("/BaseFont")] = name
-    if descendant is not font:
-        descendant[NameObject("/BaseFont")] = name
-    if descriptor is not None:
-        descriptor[NameObject("/FontName")] = name

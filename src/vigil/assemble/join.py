@@ -13,7 +13,7 @@ workers laid out. With pypdf:
 - links between chunks (``vigil-anchor:NAME``, see :mod:`vigil.typeset.chunks`) become
   internal links again, named destinations and bookmarks of all chunks are merged;
 - the structure trees (tags) are merged (:mod:`vigil.assemble.tags`) and the font subsets of
-  one face become one subset (:mod:`vigil.assemble.fontmerge`);
+  one face become one subset (:mod:`vigil.pdf.fonts`);
 - the catalog's language, viewer preferences, XMP metadata and document information come from
   the first chunk (every chunk has the same head).
 """
@@ -66,7 +66,7 @@ def join(parts: Sequence[bytes], placed: Sequence[Placed], numbers: Sequence[byt
                    for part, reader in enumerate(readers)]
         merge_structure(writer, list(zip(readers, by_part, strict=True)), shifts)
     if font_files:
-        from vigil.assemble.fontmerge import merge_font_subsets
+        from vigil.pdf.fonts import merge_font_subsets
 
         notes += merge_font_subsets(writer, font_files)
     set_file_identifier(writer, ArrayObject([ByteStringObject(identifier),
