@@ -1,6 +1,6 @@
 """``vigil serve``: a live preview of a publication in the browser.
 
-Takes a publication folder, an output folder, a profile and an address (127.0.0.1 unless
+Takes a publication folder, an output folder, the build's options and an address (127.0.0.1 unless
 another host is asked for explicitly); serves, with the standard library's HTTP server, one
 page that shows the pages of the last good PDF as images, the last build's error if it failed
 (escaped), and reloads by itself after each build. The builds are those of ``vigil watch``
@@ -32,6 +32,7 @@ from urllib.parse import urlsplit
 
 from vigil.console import publication_name
 from vigil.errors import VigilError
+from vigil.options import BuildOptions
 from vigil.serve.page import SCRIPT, STYLE, render_page
 from vigil.serve.render import RESOLUTION, PageImages, pdftoppm
 from vigil.watch import Outcome, Watcher
@@ -246,14 +247,14 @@ def _handler(server: PreviewServer) -> type[BaseHTTPRequestHandler]:
     return Handler
 
 
-def serve(folder: Path, output_dir: Path, profile: str = "screen", *,
-          host: str = DEFAULT_HOST, port: int = DEFAULT_PORT, debug: bool = False,
-          timeout: float | None = None) -> int:
-    """Build ``folder`` and serve its preview until Ctrl-C; returns the exit code (0)."""
+def serve(folder: Path, output_dir: Path, options: BuildOptions | None = None, *,
+          host: str = DEFAULT_HOST, port: int = DEFAULT_PORT, debug: bool = False) -> int:
+    """Build ``folder`` with ``options`` and serve its preview until Ctrl-C; returns the exit
+    code (0)."""
     images = pdftoppm() is not None
     server = PreviewServer(publication_name(folder), host, port, images)
-    watcher = Watcher(folder, output_dir, profile, debug=debug, on_start=server.building,
-                      on_build=server.built, timeout=timeout)
+    watcher = Watcher(folder, output_dir, options, debug=debug, on_start=server.building,
+                      on_build=server.built)
     server.start()
     try:
         print(f"Serving the preview of {server.snapshot.name} at {server.url} "
