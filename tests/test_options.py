@@ -101,3 +101,13 @@ def test_the_command_line_refuses_a_language_for_each_publication(tmp_path: Path
     assert "unsupported language 'xx'" in user_error(code, out, err).text
     assert err.count("unsupported language 'xx'") == 2
     assert not (tmp_path / "o").exists()
+
+
+def test_an_export_builds_the_archive_profile_only(tmp_path: Path) -> None:
+    from vigil.archive.export import archive_options, export
+
+    with pytest.raises(VigilError, match="an export builds the archive profile"):
+        export([write_publication(tmp_path / "pub")], tmp_path / "bag",
+               BuildOptions(profile="print"))
+    chosen = archive_options(BuildOptions(profile="archive", timeout=30, language="ru"))
+    assert chosen == BuildOptions(profile="archive", timeout=30, force=True, cached=False)
