@@ -27,6 +27,7 @@ from pypdf import PdfReader
 
 import vigil
 from vigil.cli import main as cli_main
+from vigil.options import BuildOptions
 from vigil.pipeline import BuildResult
 from vigil.read import Publication, read_publication
 from vigil.scaffold import scaffold
@@ -54,7 +55,7 @@ MINIMAL_FILES: dict[str, str | bytes] = {
 def build_into(tmp: Path, folder: Path, profile: str = "screen",
                language: str | None = None) -> BuildResult:
     """Build ``folder`` (its ``language`` edition, if given) with the library into ``tmp``."""
-    return vigil.build(folder, tmp, profile, language=language)
+    return vigil.build(folder, tmp, BuildOptions(profile=profile, language=language))
 
 
 def output_files(folder: Path) -> list[str]:

@@ -33,6 +33,7 @@ from conftest import (
 )
 from vigil.check import check_file
 from vigil.check.tagging import check_tags, pdfua_claim
+from vigil.options import BuildOptions
 
 pdfua = pytest.importorskip("pdfua", reason="pip install -e '.[dev]' installs the checker")
 pikepdf = pytest.importorskip("pikepdf")
@@ -66,11 +67,12 @@ def samples(builds: Builds, tmp_path_factory: pytest.TempPathFactory) -> dict[st
         found[f"copy-{number}"] = programme.pdf.with_name(
             f"{PROGRAMME_SAMPLE}-school-{number}.pdf")
     out = tmp_path_factory.mktemp("access-print")
-    printed = vigil.build(CONTENT / BOOKLET_SAMPLE, out, "print", impose=True)
+    printed = vigil.build(CONTENT / BOOKLET_SAMPLE, out, BuildOptions(profile="print", impose=True))
     found["booklet-print"] = printed.output
     assert printed.imposed is not None
     found["booklet-imposed"] = printed.imposed
-    found["programme-print"] = vigil.build(CONTENT / PROGRAMME_SAMPLE, out, "print").output
+    found["programme-print"] = vigil.build(CONTENT / PROGRAMME_SAMPLE, out,
+                                           BuildOptions(profile="print")).output
     found["copy-1-print"] = out / f"{PROGRAMME_SAMPLE}-school-1-print.pdf"
     bag = tmp_path_factory.mktemp("access-archive") / "bag"
     result = export([CONTENT / BOOKLET_SAMPLE, CONTENT / PROGRAMME_SAMPLE], bag, jobs=1)
@@ -519,7 +521,7 @@ def test_a_translated_edition_describes_the_insert_in_its_language(tmp_path: Pat
         "poster.pdf": poster.read_bytes(),
         "intro.az.md": "# Giriş\n\nQısa mətn.\n",
     }, manifest=manifest)
-    result = vigil.build(folder, tmp_path / "out", language="az")
+    result = vigil.build(folder, tmp_path / "out", BuildOptions(language="az"))
     reader = PdfReader(result.output)
     alts = [str(e.get("/Alt")) for e, _ in _walk(reader) if e.get("/S") == "/Figure"]
     assert alts == ["Sərginin afişası"]

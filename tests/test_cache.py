@@ -16,6 +16,7 @@ import pytest
 
 import vigil
 import vigil.cache
+import vigil.store
 from conftest import (
     ROOT,
     build_cache,
@@ -29,11 +30,12 @@ from conftest import (
 )
 from vigil.cache import BuildCache
 from vigil.errors import VigilError
+from vigil.options import BuildOptions
 from vigil.pipeline import BuildResult
 
 
 def built(folder: Path, output: Path, **options: object) -> BuildResult:
-    return vigil.build(folder, output, **options)  # type: ignore[arg-type]
+    return vigil.build(folder, output, BuildOptions(**options))  # type: ignore[arg-type]
 
 
 @pytest.fixture
@@ -231,10 +233,10 @@ def test_a_change_in_the_theme_or_fonts_builds_again(tmp_path: Path, home: Path,
 def test_library_versions_and_vigil_are_inputs(first: tuple[Path, Path, BuildResult],
                                                monkeypatch: pytest.MonkeyPatch) -> None:
     folder, output, _ = first
-    packages = vigil.cache._packages()
+    packages = vigil.store.packages()
     assert any("weasyprint-" in name.lower() for name in packages)
     assert any("pypdf-" in name.lower() for name in packages)
-    monkeypatch.setattr(vigil.cache, "_packages", lambda: [*packages, "weasyprint-71.0.dist-info"])
+    monkeypatch.setattr(vigil.store, "packages", lambda: [*packages, "weasyprint-71.0.dist-info"])
     assert not built(folder, output).unchanged
     monkeypatch.setattr(vigil.cache, "__version__", "99.0")
     assert not built(folder, output).unchanged
@@ -290,13 +292,14 @@ def test_other_files_a_build_wrote_must_be_intact_too(
     folder, output, result = first
     listing = output / "pub-copies.csv"
     listing.write_text("file\npub-1.pdf\n")
-    cache = BuildCache(folder, output, {"copies": True})
+    options = BuildOptions(whole=True)  # an entry of its own, beside the first build's
+    cache = BuildCache(folder, output, options)
     assert cache.reuse() is None
     assert cache.store(result, [folder / "publication.yaml", folder / "intro.md"],
                        also=[listing])
-    assert BuildCache(folder, output, {"copies": True}).reuse() is not None
+    assert BuildCache(folder, output, options).reuse() is not None
     listing.write_text("file\npub-2.pdf\n")
-    assert BuildCache(folder, output, {"copies": True}).reuse() is None
+    assert BuildCache(folder, output, options).reuse() is None
 
 
 def test_nothing_is_recorded_for_a_file_read_outside_the_inputs(
@@ -304,10 +307,10 @@ def test_nothing_is_recorded_for_a_file_read_outside_the_inputs(
     folder, output, result = first
     elsewhere = tmp_path / "elsewhere.md"
     elsewhere.write_text("# Not an input\n")
-    cache = BuildCache(folder, output, {"other": True})
+    cache = BuildCache(folder, output, BuildOptions(whole=True))
     assert cache.reuse() is None
     assert not cache.store(result, [folder / "publication.yaml", elsewhere])
-    assert BuildCache(folder, output, {"other": True}).reuse() is None
+    assert BuildCache(folder, output, BuildOptions(whole=True)).reuse() is None
 
 
 def test_an_entry_under_another_key_is_refused(first: tuple[Path, Path, BuildResult]) -> None:

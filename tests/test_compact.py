@@ -16,13 +16,14 @@ import vigil
 from conftest import CONTENT
 from vigil.assemble.compact import compact
 from vigil.check import check_pdf
+from vigil.options import BuildOptions
 
 
 @pytest.fixture(scope="module")
 def whole_booklet(tmp_path_factory: pytest.TempPathFactory) -> bytes:
     out = tmp_path_factory.mktemp("compact")
-    return vigil.build(CONTENT / "eternal-return-2025", out, force=True,
-                       whole=True).output.read_bytes()
+    return vigil.build(CONTENT / "eternal-return-2025", out,
+                       BuildOptions(force=True, whole=True)).output.read_bytes()
 
 
 def _texts(data: bytes, tmp_path: Path, name: str) -> list[str]:
@@ -55,7 +56,8 @@ def test_compact_is_the_same_document_in_fewer_bytes(
 
 
 def test_builds_write_object_streams(tmp_path: Path) -> None:
-    result = vigil.build(CONTENT / "institute-programme-2025", tmp_path, "print", force=True)
+    result = vigil.build(CONTENT / "institute-programme-2025", tmp_path,
+                         BuildOptions(profile="print", force=True))
     data = result.output.read_bytes()
     assert b"/Type /ObjStm" in data and b"/Type /XRef" in data
     assert b"\nxref\n" not in data

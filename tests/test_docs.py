@@ -15,6 +15,7 @@ import pytest
 import vigil
 from conftest import CONTENT, ROOT, Builds
 from vigil.cli import main
+from vigil.options import BuildOptions
 
 README = ROOT / "README.md"
 DOCUMENTS = sorted([README, *(ROOT / "docs").rglob("*.md"), CONTENT / "README.md"])
@@ -133,8 +134,8 @@ def test_readme_example_output_is_what_the_samples_build(builds: Builds, tmp_pat
                 "institute-programme-2025.az")]
     for name in shown:
         if "-print" in name:
-            results.append(vigil.build(CONTENT / name.split("-print")[0], tmp_path, "print",
-                                       impose=True))
+            results.append(vigil.build(CONTENT / name.split("-print")[0], tmp_path,
+                                       BuildOptions(profile="print", impose=True)))
     actual = {}
     for result in results:
         notes = [note.replace(f"{result.output.parent}/", "output/") for note in result.notes]

@@ -325,6 +325,7 @@ def test_a_long_layout_shows_its_progress_on_a_terminal(
 ) -> None:
     import vigil.console
     from vigil.console import BuildPrinter
+    from vigil.options import BuildOptions
 
     monkeypatch.setattr(vigil.console, "PROGRESS_AFTER", 0.0)
     monkeypatch.setattr(vigil.console, "_terminal", lambda stream: True)
@@ -336,7 +337,7 @@ def test_a_long_layout_shows_its_progress_on_a_terminal(
     import vigil
 
     with BuildPrinter("text", [folder], progress=False) as printer:
-        result = vigil.build(folder, tmp_path / "out", jobs=1,
+        result = vigil.build(folder, tmp_path / "out", BuildOptions(jobs=1),
                              progress=lambda done, total: printer.progress("p", done, total))
         printer.result(result)
     err = capsys.readouterr().err

@@ -39,28 +39,17 @@ RANKS: dict[str, int] = {
     # the six stages
     "read": 1, "compose": 2, "typeset": 3, "assemble": 4, "check": 5, "publish": 6,
     # orchestrators
-    "cache": 7, "pipeline": 8,
-    "console": 9,  # what the commands print of a build
-    "watch": 10, "archive": 10, "clean": 10, "scaffold": 10,
-    "serve": 11,
-    "feedback": 12,
-    "cli": 13,
-    "__main__": 14, "": 14,  # "": the package itself (vigil.build, vigil.read_publication)
+    "result": 7, "cache": 8, "pipeline": 9,
+    "console": 10,  # what the commands print of a build
+    "watch": 11, "archive": 11, "clean": 11, "scaffold": 11,
+    "serve": 12,
+    "feedback": 13,
+    "cli": 14,
+    "__main__": 15, "": 15,  # "": the package itself (vigil.build, vigil.read_publication)
 }
 
-# Known until the lanes that remove them are merged (issue #18); each names its edge.
-KNOWN_EDGES = {
-    # The build cache stores a BuildResult (a type of vigil.pipeline): BuildResult and the
-    # report's data move to a module of their own (the "options" work of #18).
-    ("vigil.cache", "vigil.pipeline"),
-    # The section layout's cache (_environment, _Store) uses the build cache's package list and
-    # publish.write_atomic: it moves to vigil/store.py (the "options" work of #18).
-    ("vigil.typeset.sections", "vigil.cache"),
-    ("vigil.typeset.sections", "vigil.publish"),
-    # serve/page.py names its package's Snapshot type (under TYPE_CHECKING only); serve/ is
-    # the "options" work's.
-    ("vigil.serve.page", "vigil.serve"),
-}
+# Known edges against the rules, each with the reason it is allowed (none today).
+KNOWN_EDGES: set[tuple[str, str]] = set()
 
 
 def _modules() -> dict[str, Path]:

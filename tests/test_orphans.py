@@ -111,10 +111,11 @@ sys.path.insert(0, {tests!r})
 from pathlib import Path
 import vigil
 from vigil.errors import RenderError
+from vigil.options import BuildOptions
 from test_orphans import descendants, still_running
 
 try:
-    vigil.build(Path({folder!r}), Path({out!r}), force=True, jobs=2, timeout=3)
+    vigil.build(Path({folder!r}), Path({out!r}), BuildOptions(force=True, jobs=2, timeout=3))
 except RenderError as error:
     print("error:", error)
 time.sleep(1.0)

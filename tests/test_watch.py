@@ -77,3 +77,15 @@ def test_watch_help_names_its_options() -> None:
     assert code == 0
     for word in ("PUBLICATION", "-o, --output", "--profile", "Ctrl-C"):
         assert word in out
+
+
+def test_watch_builds_with_the_options_it_was_given(tmp_path: Path) -> None:
+    from vigil.options import BuildOptions
+
+    folder = write_publication(tmp_path / "pub")
+    watcher = Watcher(folder, tmp_path / "out", BuildOptions(profile="print"),
+                      echo=lambda line, err: None)
+    outcome = watcher.build()
+    assert outcome.result is not None and outcome.result.output.name == "pub-print.pdf"
+    assert watcher.build(force=True).result is not None  # force, once: the options stay
+    assert watcher.options == BuildOptions(profile="print")

@@ -13,17 +13,19 @@ The inputs are everything a build can read or depend on, hashed by content:
 - the installed Python packages (names and versions: WeasyPrint, pypdf, ...), Python's version,
   and the versions of the system libraries that lay out text (Pango, HarfBuzz, fontconfig,
   FreeType);
-- the options of the build (profile, imposition, strictness, language...), the publication
-  folder's location (messages name it), ``SOURCE_DATE_EPOCH`` and ``VIGIL_HOME``.
+- the options of the build that change what is built (profile, imposition, strictness,
+  language, whole: :meth:`vigil.options.BuildOptions.cache_key`), the publication folder's
+  location (messages name it), ``SOURCE_DATE_EPOCH`` and ``VIGIL_HOME``.
 
-An entry lives in vigil's cache folder (:mod:`vigil.usercache`), never in the output folder:
-``<cache>/publications/<name>-<hash>/<output hash>/build/<options>.json``, with the SHA-256 of
-each file written. It carries its own key (the publication folder, the output folder and the
-options) and is refused when that is not the key looked up (an entry copied or moved under
-another name); it is trusted only if the files it names still have those hashes, and it is
-written only when the files the build read all lie in what was hashed and did not change while
-it ran. Builds are reproducible (the same inputs give the same bytes), so a reused PDF is the
-PDF a new build would write.
+Files are hashed by :func:`vigil.store.file_digest` (one memo for all of vigil). An entry is a
+record of :class:`vigil.store.Store` in vigil's cache folder (:mod:`vigil.usercache`), never in
+the output folder: ``<cache>/publications/<name>-<hash>/<output hash>/build/<key>.json``, with
+the SHA-256 of each file written, ``<key>`` a hash of the publication folder, the output folder
+and the options. It carries its key (and those three) and is refused when that is not the key
+looked up (an entry copied or moved under another name); it is trusted only if the files it
+names still have those hashes, and it is written only when the files the build read all lie in
+what was hashed and did not change while it ran. Builds are reproducible (the same inputs give
+the same bytes), so a reused PDF is the PDF a new build would write.
 """
 
 from __future__ import annotations
@@ -34,33 +36,29 @@ import json
 import os
 import stat
 import sys
-import sysconfig
 from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
-from vigil import __version__
+from vigil import __version__, store
+from vigil.options import BuildOptions
 from vigil.resources import fonts_dir, themes_dir
 from vigil.usercache import build_folder
 from vigil.usercache import root as cache_root
 
 if TYPE_CHECKING:
-    from vigil.check import Report
-    from vigil.pipeline import BuildResult
+    from vigil.check.findings import Report
+    from vigil.result import BuildResult
 
 __all__ = ["CACHE_FOLDER", "BuildCache", "Reused"]
 
 # The folder of the build cache's first versions (inside the output folder), and a name users
 # may give their own cache beside a publication: never part of a publication's inputs.
 CACHE_FOLDER = ".vigil-cache"
-FORMAT = 2
+FORMAT = 3  # 3: an entry of vigil.store, named after its whole key
 # Folders never part of a publication's inputs (version control, Python's byte code, caches).
 SKIPPED_FOLDERS = frozenset({CACHE_FOLDER, ".git", ".hg", ".svn", "__pycache__"})
-# The system libraries whose version changes how text is laid out and written.
-SYSTEM_LIBRARIES = ("libpango-1.0.", "libpangoft2-1.0.", "libharfbuzz.", "libharfbuzz-subset.",
-                    "libfontconfig.", "libfreetype.")
-_CHUNK = 1 << 20
 
 
 @dataclass(frozen=True)
@@ -77,16 +75,21 @@ class Reused:
 
 
 class BuildCache:
-    """The cache entry of one publication built with given options into one output folder."""
+    """The cache entry of one publication built with given options into one output folder.
+
+    Its key is the publication folder, the output folder and the options that change what is
+    built (:meth:`vigil.options.BuildOptions.cache_key`); it lives in ``options.cache_dir``
+    (vigil's cache folder by default)."""
 
     def __init__(self, folder: Path | str, output_dir: Path | str,
-                 options: dict[str, Any], cache_dir: Path | str | None = None) -> None:
+                 options: BuildOptions) -> None:
         self.output_dir = Path(output_dir)
         folder = Path(folder).resolve()
         if folder.name == "publication.yaml" and folder.is_file():
             folder = folder.parent
         self.folder = folder
-        self.options = {key: repr(value) for key, value in sorted(options.items())}
+        self.options = options.cache_key()
+        cache_dir = options.cache_dir
         #: The cache of this publication built into this output folder: this entry and the
         #: laid-out sections (vigil.typeset.sections) live there.
         self.folder_cache = build_folder(folder, self.output_dir, cache_dir)
@@ -94,8 +97,11 @@ class BuildCache:
         #: What the entry must carry to be used: where from, where to, how.
         self.key = {"publication": str(folder), "output": str(self.output_dir.resolve()),
                     "options": self.options}
-        key = hashlib.sha256(json.dumps(self.options).encode()).hexdigest()[:12]
-        self.entry = self.folder_cache / "build" / f"{key}.json"
+        self.entries = store.Store(self.folder_cache / "build")
+        self.entry_key = hashlib.sha256(
+            json.dumps(self.key, sort_keys=True).encode("utf-8", "surrogateescape")
+        ).hexdigest()[:32]
+        self.entry = self.entries.record(self.entry_key)
         self._before: str | None = None
         self._hashed: set[Path] = set()
 
@@ -119,9 +125,9 @@ class BuildCache:
             add(f"env {name}", os.environ.get(name, "\0unset"))
         for key, value in self.options.items():
             add(f"option {key}", value)
-        for name in _packages():
+        for name in store.packages():
             add("package", name)
-        for name in _system_libraries():
+        for name in store.system_libraries():
             add("library", name)
         output = self.output_dir.resolve()
         import vigil
@@ -148,33 +154,44 @@ class BuildCache:
         self._before = self.fingerprint()
         if force or self._before is None:
             return None
+        found = self.entries.get(self.entry_key)
+        if found is None:
+            return None
+        entry = found.meta
         try:
-            entry = json.loads(self.entry.read_text(encoding="utf-8"))
-            if entry.get("format") != FORMAT or entry.get("key") != self.key \
+            if entry.get("format") != FORMAT or entry.get("build") != self.key \
                     or entry.get("inputs") != self._before:
                 return None
             recorded = entry["outputs"]
+            if not isinstance(recorded, dict):
+                return None
             intact = {role: self._intact(file) for role, file in recorded.items()}
             output = intact.get("pdf")
             if output is None or None in intact.values():
                 return None
             imposed = intact.get("imposed")
+            notes = entry["notes"]
+            if not isinstance(notes, list):
+                return None
             return Reused(
-                publication=str(entry["publication"]), output=output, pages=int(entry["pages"]),
-                bytes=int(entry["bytes"]), report=_report(entry["report"]),
-                notes=tuple(str(note) for note in entry["notes"]), imposed=imposed,
+                publication=str(entry["publication"]), output=output,
+                pages=_integer(entry["pages"]), bytes=_integer(entry["bytes"]),
+                report=_report(entry["report"]), notes=tuple(str(note) for note in notes),
+                imposed=imposed,
             )
-        except (OSError, KeyError, TypeError, ValueError, AttributeError):
+        except (KeyError, TypeError, ValueError, AttributeError):
             return None
 
-    def _intact(self, recorded: dict[str, str]) -> Path | None:
+    def _intact(self, recorded: object) -> Path | None:
         """The recorded file of the output folder, if it still has the recorded hash."""
+        if not isinstance(recorded, dict):
+            return None
         name = recorded["name"]
-        if Path(name).name != name or name in ("", ".", ".."):
+        if not isinstance(name, str) or Path(name).name != name or name in ("", ".", ".."):
             return None
         path = self.output_dir / name
         try:
-            return path if _file_digest(path) == recorded["sha256"] else None
+            return path if store.file_digest(path) == recorded["sha256"] else None
         except OSError:
             return None
 
@@ -206,23 +223,17 @@ class BuildCache:
             if Path(path).resolve().parent != self.output_dir.resolve():
                 return False
             try:
-                outputs[role] = {"name": Path(path).name, "sha256": _file_digest(Path(path))}
+                outputs[role] = {"name": Path(path).name,
+                                 "sha256": store.file_digest(Path(path))}
             except OSError:
                 return False
-        entry = {
-            "format": FORMAT, "key": self.key, "inputs": before, "publication": result.publication,
-            "outputs": outputs, "pages": result.pages, "bytes": result.bytes,
-            "notes": list(result.notes), "report": _report_data(result.report),
-            "options": self.options,
+        entry: dict[str, object] = {
+            "format": FORMAT, "build": self.key, "inputs": before,
+            "publication": result.publication, "outputs": outputs, "pages": result.pages,
+            "bytes": result.bytes, "notes": list(result.notes),
+            "report": _report_data(result.report),
         }
-        from vigil.errors import VigilError
-        from vigil.publish import write_atomic
-
-        try:
-            write_atomic(self.entry, json.dumps(entry, ensure_ascii=False, indent=1).encode())
-        except VigilError:
-            return False
-        return True
+        return self.entries.put(self.entry_key, None, entry) is not None
 
 
 def _walk(root: Path, skip: Iterable[Path] = ()) -> list[Path]:
@@ -256,7 +267,7 @@ def _tree(root: Path, skip: Iterable[Path], hashed: set[Path]) -> list[tuple[str
         except (OSError, RuntimeError):
             continue  # a dangling link or a loop of links: nothing a build can read
         try:
-            digest = _file_digest(path)
+            digest = store.file_digest(path)
         except OSError:
             digest = "unreadable"
         hashed.add(real)
@@ -264,48 +275,13 @@ def _tree(root: Path, skip: Iterable[Path], hashed: set[Path]) -> list[tuple[str
     return found
 
 
-def _file_digest(path: Path) -> str:
-    digest = hashlib.sha256()
-    with path.open("rb") as stream:
-        while chunk := stream.read(_CHUNK):
-            digest.update(chunk)
-    return digest.hexdigest()
+def _integer(value: object) -> int:
+    if not isinstance(value, int) or isinstance(value, bool):
+        raise TypeError(value)
+    return value
 
 
-def _packages() -> list[str]:
-    """The installed distributions (``weasyprint-70.0.dist-info``...) of Python's package
-    folders: installing, upgrading or removing any of them changes the inputs."""
-    found: list[str] = []
-    for entry in sys.path:
-        if os.path.basename(entry) not in ("site-packages", "dist-packages"):
-            continue
-        try:
-            found += [f"{entry}/{name}" for name in os.listdir(entry)
-                      if name.endswith((".dist-info", ".egg-info", ".egg-link", ".pth"))]
-        except OSError:
-            continue
-    return sorted(found)
-
-
-def _system_libraries() -> list[str]:
-    """The real file names (with their versions) of the text libraries WeasyPrint loads."""
-    folders = ["/usr/lib", "/usr/lib64", "/usr/local/lib", "/opt/homebrew/lib"]
-    multiarch = sysconfig.get_config_var("MULTIARCH")
-    if multiarch:
-        folders.insert(0, f"/usr/lib/{multiarch}")
-    found: set[str] = set()
-    for folder in folders:
-        try:
-            names = os.listdir(folder)
-        except OSError:
-            continue
-        for name in names:
-            if name.startswith(SYSTEM_LIBRARIES):
-                found.add(os.path.realpath(os.path.join(folder, name)))
-    return sorted(found)
-
-
-def _report_data(report: Report) -> dict[str, Any]:
+def _report_data(report: Report) -> dict[str, object]:
     data = dataclasses.asdict(report)
     data["findings"] = [
         {**finding, "file": None if finding["file"] is None else str(finding["file"])}
@@ -314,9 +290,11 @@ def _report_data(report: Report) -> dict[str, Any]:
     return data
 
 
-def _report(data: dict[str, Any]) -> Report:
+def _report(data: object) -> Report:
     from vigil.check import Finding, Report
 
+    if not isinstance(data, dict) or not isinstance(data.get("findings"), list):
+        raise TypeError("not a report")
     findings = [
         Finding(**{**finding, "file": None if finding["file"] is None else Path(finding["file"])})
         for finding in data["findings"]

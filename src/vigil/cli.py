@@ -131,6 +131,7 @@ def build(ctx: click.Context, publications: tuple[Path, ...], output_dir: Path,
     sections laid out for the next build, are kept in vigil's cache folder (--cache-dir; see
     vigil clean), never in the output folder.
     """
+    from vigil.options import BuildOptions
     from vigil.pipeline import build_many, find_publications
 
     debug = ctx.obj["debug"]
@@ -140,13 +141,22 @@ def build(ctx: click.Context, publications: tuple[Path, ...], output_dir: Path,
         _fail(error, debug)
     if impose and profile != "print":
         _fail(VigilError("--impose needs --profile print"), debug)
+    refused: VigilError | None = None
+    try:
+        options = BuildOptions(profile=profile, impose=impose, strict=strict,
+                               language=language, whole=whole, force=force, jobs=jobs,
+                               timeout=timeout)
+    except VigilError as error:  # a language vigil has no words for: each publication fails
+        if debug:
+            raise
+        refused, options = error, BuildOptions()
     from vigil.console import BuildPrinter
 
     with BuildPrinter("json" if as_json else "quiet" if quiet else "text", folders) as printer:
         try:
-            for result in build_many(folders, output_dir, profile, impose, strict, language,
-                                     force=force, whole=whole, jobs=jobs,
-                                     timeout=timeout or None, progress=printer.progress):
+            results = build_many(folders, output_dir, options, progress=printer.progress) \
+                if refused is None else iter([refused] * len(folders))
+            for result in results:
                 if isinstance(result, VigilError):
                     if debug:
                         raise result

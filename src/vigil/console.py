@@ -20,7 +20,7 @@ from typing import TYPE_CHECKING, Any, Literal
 from vigil.errors import VigilError
 
 if TYPE_CHECKING:
-    from vigil.pipeline import BuildResult
+    from vigil.result import BuildResult
 
 Mode = Literal["text", "quiet", "json"]
 PROGRESS_AFTER = 1.0  # seconds before the progress bar shows

@@ -62,12 +62,13 @@ def watch_command(ctx: click.Context, publication: Path, output_dir: Path, profi
     Prints what changed and how long the build took. After an error the last good PDF stays
     and the next save tries again. Ctrl-C stops.
     """
+    from vigil.options import BuildOptions
     from vigil.watch import Watcher
 
     _stop_on_terminate()
+    options = BuildOptions(profile=profile, timeout=_finite(timeout))
     try:
-        code = Watcher(publication, output_dir, profile, debug=_debug(ctx),
-                       timeout=_finite(timeout)).run()
+        code = Watcher(publication, output_dir, options, debug=_debug(ctx)).run()
     except KeyboardInterrupt:  # before the loop had started
         code = 0
     sys.exit(code)
@@ -92,12 +93,14 @@ def serve_command(ctx: click.Context, publication: Path, output_dir: Path, profi
     Open the address it prints (http://127.0.0.1:8000/). Build errors show on the page, over
     the pages of the last good PDF. Ctrl-C stops.
     """
+    from vigil.options import BuildOptions
     from vigil.serve import DEFAULT_HOST, serve
 
     _stop_on_terminate()
     try:
-        code = serve(publication, output_dir, profile, host=host or DEFAULT_HOST, port=port,
-                     debug=_debug(ctx), timeout=_finite(timeout))
+        code = serve(publication, output_dir, BuildOptions(profile=profile,
+                                                           timeout=_finite(timeout)),
+                     host=host or DEFAULT_HOST, port=port, debug=_debug(ctx))
     except VigilError as error:
         if _debug(ctx):
             raise

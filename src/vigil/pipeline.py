@@ -1,47 +1,46 @@
 """The pipeline: the only module that knows all six stages and runs them in order.
 
-Takes a publication folder (and where to write, and a profile name); gives a
-:class:`BuildResult` with the written PDF's path, pages, size, time and the check report.
-read → compose → typeset → assemble → check → publish.
+Takes a publication folder, where to write and the :class:`~vigil.options.BuildOptions`; gives a
+:class:`~vigil.result.BuildResult` with the written PDF's path, pages, size, time and the check
+report. read → compose → typeset → assemble → check → publish.
 """
 
 from __future__ import annotations
 
+import dataclasses
 import functools
 import time
 from collections.abc import Callable, Iterable, Iterator
-from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING
 
 from vigil.cache import BuildCache
-from vigil.check import Report
 from vigil.errors import Location, RenderError, ResourceError, VigilError
-from vigil.profiles import get_profile
+from vigil.options import BuildOptions
+from vigil.profiles import Profile, get_profile
+from vigil.result import BuildResult
 
+if TYPE_CHECKING:
+    from vigil.read import Publication
 
-@dataclass(frozen=True)
-class BuildResult:
-    publication: str
-    output: Path
-    pages: int
-    bytes: int
-    seconds: float
-    report: Report
-    notes: tuple[str, ...] = ()
-    imposed: Path | None = None
-    unchanged: bool = False  # reused from the build cache: the inputs had not changed
+__all__ = ["BuildOptions", "BuildResult", "build", "build_many", "find_publications"]
+
+# Told how far the layout is: parts laid out, and parts to lay out.
+Progress = Callable[[int, int], None]
 
 
 def build(folder: Path | str, output_dir: Path | str = "output",
-          profile: str = "screen", impose: bool = False, strict: bool = False,
-          language: str | None = None, *, force: bool = False, whole: bool = False,
-          jobs: int | None = None, cache_dir: Path | str | None = None,
-          cached: bool = True, timeout: float | None = None,
-          progress: Callable[[int, int], None] | None = None) -> BuildResult:
-    """Build the publication in ``folder`` into ``output_dir/<folder name>.pdf``
-    (``<name>-print.pdf`` for print; with ``impose``, also ``<name>-print-imposed.pdf``, its
-    sheets for saddle stitching, on the sheet and with the creep of its ``print:`` settings).
+          options: BuildOptions | str | None = None, *,
+          progress: Progress | None = None, **legacy: object) -> BuildResult:
+    """Build the publication in ``folder`` into ``output_dir/<folder name>.pdf``, as
+    ``options`` ask (default: ``BuildOptions()``, the screen profile).
+
+    (The options given one by one, ``build(folder, out, "print", impose=True)``, as before
+    :class:`~vigil.options.BuildOptions`, still work but are deprecated: a DeprecationWarning
+    says so.)
+
+    ``<name>-print.pdf`` for print; with ``impose``, also ``<name>-print-imposed.pdf``, its
+    sheets for saddle stitching, on the sheet and with the creep of its ``print:`` settings.
     With ``language`` (other than its own), its translated edition: ``<name>.ru.pdf``,
     ``<name>-print.ru.pdf``, ``<name>-print-imposed.ru.pdf``.
 
@@ -61,47 +60,76 @@ def build(folder: Path | str, output_dir: Path | str = "output",
     With ``timeout`` (seconds), a build that takes longer is stopped, its worker processes
     with it, and a RenderError raised; what it had written before stays as it was.
     ``progress(done, total)`` is told after each part of the document laid out."""
-    if timeout:
-        from vigil.limits import TimeLimitExceeded, time_limit
+    options = _options(options, legacy)
+    limit = options.time_limit
+    if limit is None:
+        return _build_cached(folder, output_dir, options, progress)
+    from vigil.limits import TimeLimitExceeded, time_limit
 
-        try:
-            with time_limit(timeout):
-                return build(folder, output_dir, profile, impose, strict, language,
-                             force=force, whole=whole, jobs=jobs, cache_dir=cache_dir,
-                             cached=cached, progress=progress)
-        except TimeLimitExceeded:
-            from vigil import workers
+    try:
+        with time_limit(limit):
+            return _build_cached(folder, output_dir, options, progress)
+    except TimeLimitExceeded:
+        from vigil import workers
 
-            workers.stop()
-            raise RenderError(
-                f"the build took longer than {timeout:g} s and was stopped; its PDF was not "
-                "written (the one from before, if any, is left as it was)",
-                location=Location(Path(folder)),
-                hint="Give it more time with --timeout SECONDS (0 for no limit), or look for "
-                     "what makes it so long: a huge table or list, a template loop",
-            ) from None
-    # Every argument but these is an input of the build cache (vigil.cache): new ones too.
-    # (``jobs`` changes how fast, never what: the same bytes come out.)
-    options = {k: v for k, v in locals().items()
-               if k not in ("folder", "output_dir", "force", "jobs", "cache_dir", "cached",
-                            "timeout", "progress")}
+        workers.stop()
+        raise RenderError(
+            f"the build took longer than {limit:g} s and was stopped; its PDF was not "
+            "written (the one from before, if any, is left as it was)",
+            location=Location(Path(folder)),
+            hint="Give it more time with --timeout SECONDS (0 for no limit), or look for "
+                 "what makes it so long: a huge table or list, a template loop",
+        ) from None
+
+
+def _options(options: BuildOptions | str | None, legacy: dict[str, object]) -> BuildOptions:
+    """The options of a call of :func:`build` or :func:`build_many`: ``options``, or made from
+    a profile name and keyword arguments of the old style (with a DeprecationWarning)."""
+    if isinstance(options, BuildOptions) and not legacy:
+        return options
+    if options is None and not legacy:
+        return BuildOptions()
+    if options is not None and not isinstance(options, str):
+        raise TypeError("build() takes its options as one vigil.options.BuildOptions: "
+                        "build(folder, output_dir, BuildOptions(profile=...)), "
+                        f"not {type(options).__name__}" + (" and keywords" if legacy else ""))
+    names = {field.name for field in dataclasses.fields(BuildOptions)}
+    unknown = sorted(legacy.keys() - names)
+    if unknown:
+        raise TypeError(f"build() got an unexpected keyword argument '{unknown[0]}'")
+    if options is not None:
+        if "profile" in legacy:
+            raise TypeError("build() got multiple values for argument 'profile'")
+        legacy = {"profile": options, **legacy}
+    import warnings
+
+    warnings.warn("giving vigil.build() its options one by one is deprecated: give "
+                  "vigil.build(folder, output_dir, vigil.options.BuildOptions(...))",
+                  DeprecationWarning, stacklevel=3)
+    make: Callable[..., BuildOptions] = BuildOptions  # validates each value, as always
+    return make(**legacy)
+
+
+def _build_cached(folder: Path | str, output_dir: Path | str, options: BuildOptions,
+                  progress: Progress | None) -> BuildResult:
+    """The build, or the build cache's answer (see :func:`build`)."""
     started = time.perf_counter()
-    cache = BuildCache(folder, output_dir, options, cache_dir) if cached else None
-    reused = cache.reuse(force) if cache is not None else None
+    cache = BuildCache(folder, output_dir, options) if options.cached else None
+    reused = cache.reuse(options.force) if cache is not None else None
     if reused is not None:
         return BuildResult(
             publication=reused.publication, output=reused.output, pages=reused.pages,
             bytes=reused.bytes, seconds=time.perf_counter() - started, report=reused.report,
             notes=reused.notes, imposed=reused.imposed, unchanged=True,
         )
-    return _build(folder, output_dir, get_profile(profile), impose, strict, language, whole,
-                  jobs, started, cache, progress)
+    return _build(folder, output_dir, get_profile(options.profile), options.impose,
+                  options.strict, options.language, options.whole, options.jobs, started,
+                  cache, progress)
 
 
-def _build(folder: Path | str, output_dir: Path | str, chosen: Any, impose: bool, strict: bool,
-           language: str | None, whole: bool, jobs: int | None, started: float,
-           cache: BuildCache | None,
-           progress: Callable[[int, int], None] | None = None) -> BuildResult:
+def _build(folder: Path | str, output_dir: Path | str, chosen: Profile, impose: bool,
+           strict: bool, language: str | None, whole: bool, jobs: int | None, started: float,
+           cache: BuildCache | None, progress: Progress | None = None) -> BuildResult:
     if not whole and not chosen.embed_sources:
         from vigil.typeset.layout import WORKERS
         from vigil.workers import prestart
@@ -216,7 +244,8 @@ def _build(folder: Path | str, output_dir: Path | str, chosen: Any, impose: bool
     return result
 
 
-def _build_copies(publication: Any, profile: Any, base: bytes, pages: int, strict: bool,
+def _build_copies(publication: Publication, profile: Profile, base: bytes, pages: int,
+                  strict: bool,
                   output_dir: Path) -> tuple[list[str], list[Path]]:
     """One PDF per row of the variants CSV, beside the publication's own PDF (``base``, built
     and checked in full): each copy is ``base`` with the copy's lines drawn over its cover and
@@ -234,12 +263,15 @@ def _build_copies(publication: Any, profile: Any, base: bytes, pages: int, stric
     from vigil.typeset.sections import typeset_anywhere
 
     variants = publication.variants
+    settings = publication.meta.variants
+    if not variants or settings is None:  # copies come only from a variants: CSV
+        return [], []
     composed = compose_html(publication, profile, copies=variants)
     preflight = check_sources(publication, composed, profile, strict)
     if preflight.failed:  # a character of a CSV value in no font
         raise failure(publication.name, preflight.findings)
     lines = typeset_anywhere(composed, profile).parts[0].pdf  # laid out whole: one part
-    csv_path = publication.folder / publication.meta.variants.csv
+    csv_path = publication.folder / settings.csv
     outputs = list(zip(variants, copies(base, lines, variants, csv_path), strict=True))
     index = io.StringIO()
     columns = list(variants[0].fields)
@@ -276,16 +308,17 @@ def find_publications(root: Path | None = None) -> list[Path]:
 
 
 def build_many(
-    folders: Iterable[Path], output_dir: Path | str = "output", profile: str = "screen",
-    impose: bool = False, strict: bool = False, language: str | None = None, *,
-    force: bool = False, whole: bool = False, jobs: int | None = None,
-    cache_dir: Path | str | None = None, timeout: float | None = None,
-    progress: Callable[[str, int, int], None] | None = None,
+    folders: Iterable[Path], output_dir: Path | str = "output",
+    options: BuildOptions | str | None = None, *,
+    progress: Callable[[str, int, int], None] | None = None, **legacy: object,
 ) -> Iterator[BuildResult | VigilError]:
-    """Build each folder in turn in this process (fonts stay loaded); yield results or errors.
+    """Build each folder in turn in this process (fonts stay loaded), each as ``options`` ask;
+    yield results or errors. ``progress(name, done, total)`` is told how far each is. (The
+    options one by one are deprecated, as for :func:`build`.)
 
     Two folders with the same name would write the same output file: that is refused first.
     """
+    options = _options(options, legacy)
     folders = list(folders)
     names: dict[str, Path] = {}
     for folder in folders:
@@ -303,8 +336,6 @@ def build_many(
     for folder in folders:
         try:
             told = None if progress is None else functools.partial(progress, names_of[folder])
-            yield build(folder, output_dir, profile, impose, strict, language, force=force,
-                        whole=whole, jobs=jobs, cache_dir=cache_dir, timeout=timeout,
-                        progress=told)
+            yield build(folder, output_dir, options, progress=told)
         except VigilError as error:
             yield error

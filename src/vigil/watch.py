@@ -1,6 +1,7 @@
 """``vigil watch``: build a publication again on every saved change, in one warm process.
 
-Takes a publication folder, an output folder and a profile; gives a :class:`Watcher` that
+Takes a publication folder, an output folder and the build's options
+(:class:`~vigil.options.BuildOptions`); gives a :class:`Watcher` that
 builds once, then waits for changes to the publication's files, vigil's themes and its fonts
 (``watchfiles``) and builds again. Builds go through the build cache (:mod:`vigil.cache`), so a
 save that changes nothing answers at once, and through one process, so WeasyPrint, pypdf and
@@ -12,6 +13,7 @@ next save tries again. Ctrl-C ends it cleanly. ``vigil serve`` runs the same loo
 from __future__ import annotations
 
 import contextlib
+import dataclasses
 import sys
 import time
 import traceback
@@ -24,10 +26,11 @@ from vigil import usercache
 from vigil.cache import CACHE_FOLDER
 from vigil.console import error_line, publication_name, result_line
 from vigil.errors import VigilError
+from vigil.options import BuildOptions
 from vigil.resources import fonts_dir, themes_dir
 
 if TYPE_CHECKING:
-    from vigil.pipeline import BuildResult
+    from vigil.result import BuildResult
 
 __all__ = ["Outcome", "Watcher", "watched_paths"]
 
@@ -58,22 +61,21 @@ def _print(line: str, error: bool = False) -> None:
 
 
 class Watcher:
-    """Builds ``folder`` into ``output_dir`` now and after every change.
+    """Builds ``folder`` into ``output_dir`` with ``options`` now and after every change (the
+    first build with ``options.force``, if given; the others never force).
 
     ``on_start(changed)`` is called before each build, ``on_build(outcome)`` after it (``vigil
     serve`` shows them in the browser); ``echo(line, error)`` prints.
     """
 
-    def __init__(self, folder: Path, output_dir: Path, profile: str = "screen", *,
+    def __init__(self, folder: Path, output_dir: Path, options: BuildOptions | None = None, *,
                  debug: bool = False,
                  on_start: Callable[[tuple[str, ...]], None] | None = None,
                  on_build: Callable[[Outcome], None] | None = None,
-                 echo: Callable[[str, bool], None] = _print,
-                 timeout: float | None = None) -> None:
+                 echo: Callable[[str, bool], None] = _print) -> None:
         self.folder = Path(folder)
-        self.timeout = timeout  # seconds a build may take (see vigil.pipeline.build)
         self.output_dir = Path(output_dir)
-        self.profile = profile
+        self.options = options or BuildOptions()
         self.debug = debug
         self.on_start = on_start
         self.on_build = on_build
@@ -92,8 +94,8 @@ class Watcher:
             self.on_start(changed)
         started = time.perf_counter()
         try:
-            result = build(self.folder, self.output_dir, self.profile, force=force,
-                           timeout=self.timeout)
+            result = build(self.folder, self.output_dir,
+                           dataclasses.replace(self.options, force=force))
         except VigilError as error:
             outcome = Outcome(error=error, changed=changed,
                               seconds=time.perf_counter() - started)
@@ -128,7 +130,7 @@ class Watcher:
         from vigil.profiles import get_profile
 
         try:
-            suffix = get_profile(self.profile).suffix
+            suffix = get_profile(self.options.profile).suffix
         except VigilError:
             return None
         path = self.output_dir / f"{self.name}{suffix}.pdf"
@@ -152,7 +154,7 @@ class Watcher:
         try:
             if next(changes_seen, None) is None:  # stopped already
                 return 0
-            warm_up(self.build(), self.folder, self.profile)
+            warm_up(self.build(force=self.options.force), self.folder, self.options)
             shown = ", ".join(_shown(path) for path in paths)
             self.echo(f"Watching {shown} for changes (Ctrl-C to stop).", False)
             for changes in changes_seen:
@@ -217,7 +219,7 @@ def _watch_filter(output_dir: Path) -> Any:
                          ignore_paths=[output_dir.resolve(), usercache.root().resolve()])
 
 
-def warm_up(first: Outcome, folder: Path, profile: str) -> None:
+def warm_up(first: Outcome, folder: Path, options: BuildOptions) -> None:
     """Make the first build after a change as quick as the next ones.
 
     A first build that was the cache's answer loaded nothing: build once more, for nothing,
@@ -232,7 +234,7 @@ def warm_up(first: Outcome, folder: Path, profile: str) -> None:
 
         with tempfile.TemporaryDirectory(prefix="vigil-warm-") as scratch, \
                 contextlib.suppress(Exception):  # only a head start: never fatal
-            build(folder, scratch, profile, force=True, cached=False)
+            build(folder, scratch, dataclasses.replace(options, force=True, cached=False))
     elif first.error is not None:
         with contextlib.suppress(Exception):
             import pypdf  # noqa: F401

@@ -113,6 +113,7 @@ def export_command(ctx: click.Context, publications: tuple[Path, ...], to: Path,
     bag replaces the old one only when complete. Exits 1 if any publication failed.
     """
     from vigil.archive.export import FolderOutcome, export
+    from vigil.options import BuildOptions
     from vigil.pipeline import find_publications
 
     debug = ctx.obj["debug"]
@@ -138,9 +139,10 @@ def export_command(ctx: click.Context, publications: tuple[Path, ...], to: Path,
             advance()
 
         try:
-            result = export(folders, to, jobs=jobs, organisation=organisation, date=bag_date,
-                            prune=prune, progress=report,
-                            timeout=timeout if 0 < timeout < float("inf") else None)
+            options = BuildOptions(profile="archive",
+                                   timeout=timeout if 0 < timeout < float("inf") else None)
+            result = export(folders, to, options, jobs=jobs, organisation=organisation,
+                            date=bag_date, prune=prune, progress=report)
         except VigilError as error:
             _fail(error, debug)
         except Exception as error:  # a bug: the previous bag is untouched all the same

@@ -34,12 +34,13 @@ import shutil
 import sys
 import time
 from collections.abc import Callable, Iterable, Iterator, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from vigil import __version__, workers
 from vigil.errors import Location, OutputError, VigilError
+from vigil.options import BuildOptions
 from vigil.workers import default_jobs
 
 if TYPE_CHECKING:
@@ -162,7 +163,7 @@ class FolderTask:
     scratch: str                      # where this export builds (the build cache lives there)
     previous: dict[str, dict[str, Any]]   # the previous catalogue's entries of this folder
     previous_data: str | None         # the previous bag's data/ folder
-    timeout: float | None = None      # seconds the build of one edition may take
+    options: BuildOptions = field(default_factory=lambda: archive_options())  # of each build
 
 
 @dataclass(frozen=True)
@@ -257,8 +258,7 @@ def _export_edition(task: FolderTask, folder: Path, name: str, edition: str | No
         if previous is not None and _unchanged(publication, previous, key) \
                 and _link_previous(task, previous):
             return Outcome(file, "unchanged", previous, seconds=time.perf_counter() - started)
-        result = build(folder, task.scratch, PROFILE, language=edition, force=True,
-                       cached=False, timeout=task.timeout)
+        result = build(folder, task.scratch, replace(task.options, language=edition))
         file = result.output.name
         target = Path(task.staging) / file
         os.replace(result.output, target)
@@ -385,12 +385,27 @@ class ExportResult:
         return [o for o in self.outcomes if o.status in ("failed", "kept")]
 
 
-def export(folders: Sequence[Path | str], to: Path | str, *, jobs: int | None = None,
-           organisation: str | None = None, date: dt.date | None = None, prune: bool = False,
-           progress: Progress | None = None, timeout: float | None = None) -> ExportResult:
-    """Export ``folders`` into the bag ``to`` (see the module's description). ``progress`` is
-    called after each folder with its outcome, the folders done and the total."""
+def archive_options(base: BuildOptions | None = None) -> BuildOptions:
+    """The options of an export's builds: ``base`` (its ``timeout``, ``strict``), with the
+    archive profile, always built (``force``) and outside the build cache (``cached=False``:
+    the scratch folder is thrown away); the language is each edition's."""
+    base = base or BuildOptions(profile=PROFILE)
+    if base.profile != PROFILE:
+        raise VigilError(f"an export builds the {PROFILE} profile, not '{base.profile}'",
+                         hint=f"Give BuildOptions(profile='{PROFILE}') or none")
+    return replace(base, force=True, cached=False, language=None, impose=False)
+
+
+def export(folders: Sequence[Path | str], to: Path | str, options: BuildOptions | None = None,
+           *, jobs: int | None = None, organisation: str | None = None,
+           date: dt.date | None = None, prune: bool = False,
+           progress: Progress | None = None) -> ExportResult:
+    """Export ``folders`` into the bag ``to`` (see the module's description), each edition
+    built with ``options`` (see :func:`archive_options`: a ``timeout`` is the limit of one
+    edition's build). ``jobs`` worker processes build publications. ``progress`` is called
+    after each folder with its outcome, the folders done and the total."""
     started = time.perf_counter()
+    options = archive_options(options)
     target = Path(to).absolute()
     paths = [Path(folder) for folder in folders]
     _refuse_duplicates(paths)
@@ -412,7 +427,7 @@ def export(folders: Sequence[Path | str], to: Path | str, *, jobs: int | None = 
                     folder=str(path), staging=str(staging), scratch=str(scratch),
                     previous={str(e["file"]): e for e in previous_entries
                               if e.get("publication") == path.resolve().name},
-                    previous_data=previous_data, timeout=timeout,
+                    previous_data=previous_data, options=options,
                 )
                 for path in paths
             ]

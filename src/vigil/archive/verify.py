@@ -143,6 +143,7 @@ def _source_date_epoch(value: str | None) -> Iterator[None]:
 def rebuild(pdf: Path | str, to: Path | str) -> RebuildResult:
     """Extract the sources of ``pdf`` into ``to`` and build them with the archive profile."""
     from vigil.archive.export import PROFILE
+    from vigil.options import BuildOptions
     from vigil.pipeline import build
 
     started = time.perf_counter()
@@ -150,8 +151,8 @@ def rebuild(pdf: Path | str, to: Path | str) -> RebuildResult:
     data = _read_pdf(pdf)
     extracted = extract(pdf, to, data)
     with _source_date_epoch(extracted.source_date_epoch):
-        result = build(extracted.folder, to, PROFILE, language=extracted.edition, force=True,
-                       cached=False)
+        result = build(extracted.folder, to, BuildOptions(
+            profile=PROFILE, language=extracted.edition, force=True, cached=False))
     new = hashlib.sha256(result.output.read_bytes()).hexdigest()
     old = hashlib.sha256(data).hexdigest()
     return RebuildResult(pdf, extracted.folder, result.output, extracted.files, new == old, new,

@@ -33,17 +33,15 @@ The cache folder is ``images/`` in vigil's cache folder (see :mod:`vigil.usercac
 ``--cache-dir``, ``$VIGIL_CACHE_DIR``, else ``~/.cache/vigil``), or a folder in the system's
 temporary folder if that cannot be written. A file in it is named by a hash of the picture's
 bytes, the target size, the quality and this recipe, so it is made once and reused by every
-later build, from any publication; deleting the folder is always safe. Beside each file, a
-``.json`` records the name it was made under and the SHA-256 of its bytes: a file copied over
-another, or changed, is made again.
+later build, from any publication; deleting the folder is always safe. It is an entry of
+:class:`vigil.store.Store`: beside each file, ``<name>.json`` records the name it was made under
+and the SHA-256 of its bytes, and a file copied over another, or changed, is made again.
 """
 
 from __future__ import annotations
 
-import contextlib
 import hashlib
 import io
-import json
 import math
 import os
 import tempfile
@@ -54,6 +52,7 @@ from urllib.parse import unquote, urlsplit
 
 from vigil.errors import OutputError, ResourceError
 from vigil.sandbox import VIRTUAL_SCHEME, resolve_url
+from vigil.store import Store
 
 # Of the page: memorial's text is 0.784 (A5), 0.794 (A4) and 0.771 (A6) of the page's width, and
 # its pictures are at most 0.45 (in text) and 0.46 (catalogue) of the page's height.
@@ -62,6 +61,7 @@ CONTENT_HEIGHT = 0.46
 CATALOGUE_WIDTH = 0.5
 CATALOGUE_HEIGHT = 0.21
 RECIPE = "vigil-image-1"  # change when the way pictures are reduced changes
+SUFFIXES = (".jpg", ".png")  # of the reduced pictures
 MM_PER_INCH = 25.4
 
 
@@ -213,29 +213,14 @@ def reduce_image(path: Path, box: tuple[int, int], cover: bool, quality: int,
         digest.update(part.encode() + b"\0")
     digest.update(data)
     name = digest.hexdigest()[:40]
-    for suffix in (".jpg", ".png"):
-        cached = folder / f"{name}{suffix}"
-        if _verified(cached, name):
-            stats.reused += 1
-            return cached
+    pictures = Store(folder, SUFFIXES)
+    cached = pictures.get(name)
+    if cached is not None and cached.path is not None:
+        stats.reused += 1
+        return cached.path
     encoded, suffix = _encode(data, source_format, target, quality)
     stats.encoded += 1
-    record = json.dumps({"key": name, "sha256": hashlib.sha256(encoded).hexdigest()})
-    written = _write(folder / f"{name}{suffix}", encoded)
-    if written is not None:
-        _write(folder / f"{name}{suffix}.json", record.encode())
-    return written
-
-
-def _verified(cached: Path, name: str) -> bool:
-    """Whether ``cached`` is the reduction made under ``name``: its record carries that name
-    and the SHA-256 of the file's bytes."""
-    try:
-        record = json.loads(cached.with_name(cached.name + ".json").read_text(encoding="utf-8"))
-        return bool(record["key"] == name
-                    and record["sha256"] == hashlib.sha256(cached.read_bytes()).hexdigest())
-    except (OSError, ValueError, KeyError, TypeError):
-        return False
+    return pictures.put(name, encoded, suffix=suffix)
 
 
 def _orientation(image: object) -> int:
@@ -272,22 +257,3 @@ def _encode(data: bytes, source_format: str, target: tuple[int, int] | None,
             options["icc_profile"] = icc
         image.save(output, format="JPEG", **options)
         return output.getvalue(), ".jpg"
-
-
-def _write(target: Path, data: bytes) -> Path | None:
-    """Write a cache file so that another build never reads half of it; None if it cannot be
-    written (the author's file is then used as it is)."""
-    try:
-        handle, temporary = tempfile.mkstemp(prefix=f".{target.name}.", dir=target.parent)
-    except OSError:
-        return None
-    try:
-        with os.fdopen(handle, "wb") as stream:
-            stream.write(data)
-        os.chmod(temporary, 0o644)
-        os.replace(temporary, target)
-    except OSError:
-        with contextlib.suppress(OSError):
-            os.unlink(temporary)
-        return None
-    return target

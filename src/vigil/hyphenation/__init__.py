@@ -18,16 +18,15 @@ as JSON, in ``$XDG_CACHE_HOME/vigil/hyphenation/`` (``~/.cache``), named after t
 file's SHA-256 and Pyphen's version (a tenth of the time), or has Pyphen parse the file and
 keeps them there (:func:`load_dictionary`). Pyphen's own classes are not changed: the few
 names of Pyphen vigil needs beyond its public API are in :mod:`vigil.pdf._compat`.
-Each file carries that name as its key and is refused under another (a file copied over
-another's). A cache file that cannot be read or written only makes hyphenation slower, never
-different. (The folder is ``hyphenation/`` of vigil's cache: see :mod:`vigil.usercache`.)
+Each file is a record of :class:`vigil.store.Store`: it carries that name as its key and is
+refused under another (a file copied over another's). A cache file that cannot be read or
+written only makes hyphenation slower, never different. (The folder is ``hyphenation/`` of
+vigil's cache: see :mod:`vigil.usercache`.)
 """
 
 from __future__ import annotations
 
 import hashlib
-import json
-import os
 from pathlib import Path
 from typing import Any
 
@@ -74,7 +73,7 @@ class AzerbaijaniDictionary(CachedDictionary):
         return list(self.parsed.positions(azerbaijani_lower(word)))
 
 
-CACHE_FORMAT = 2  # 2: each entry carries its key (its file name)
+CACHE_FORMAT = 3  # 3: an entry of vigil.store (2: each entry carries its key)
 
 
 def cache_folder() -> Path:
@@ -84,24 +83,28 @@ def cache_folder() -> Path:
     return folder("hyphenation")
 
 
-def _cache_file(path: Path, data: bytes) -> Path:
+def _cache_key(path: Path) -> str:
+    """The name of the entry of the dictionary file ``path``: its name, and a hash of its bytes,
+    Pyphen's version and the format of the entries."""
     import pyphen
 
-    digest = hashlib.sha256(b"%d\0%s\0" % (CACHE_FORMAT, pyphen.__version__.encode()) + data)
-    return cache_folder() / f"{path.stem}-{digest.hexdigest()[:24]}.json"
+    digest = hashlib.sha256(b"%d\0%s\0" % (CACHE_FORMAT, pyphen.__version__.encode())
+                            + path.read_bytes())
+    return f"{path.stem}-{digest.hexdigest()[:24]}"
 
 
 def _read_cached(path: Path) -> tuple[dict[str, Any], int] | None:
     """The patterns (``{letters: [offset, [values]]}``, as Pyphen uses them) and the longest
     pattern of the dictionary ``path`` from the cache, if there."""
+    from vigil.store import Store
+
     try:
-        file = _cache_file(path, path.read_bytes())
-        cached = json.loads(file.read_text(encoding="utf-8"))
-        if cached["key"] != file.stem:  # another dictionary's entry, copied here
-            return None
-        patterns, maxlen = cached["patterns"], cached["maxlen"]
-    except (OSError, ValueError, KeyError, TypeError):
+        cached = Store(cache_folder()).get(_cache_key(path))
+    except OSError:
         return None
+    if cached is None:  # not there, or another dictionary's entry, copied here
+        return None
+    patterns, maxlen = cached.meta.get("patterns"), cached.meta.get("maxlen")
     if not isinstance(patterns, dict) or type(maxlen) is not int or not all(
             type(entry) is list and len(entry) == 2 and type(entry[0]) is int
             and type(entry[1]) is list for entry in patterns.values()):
@@ -110,17 +113,15 @@ def _read_cached(path: Path) -> tuple[dict[str, Any], int] | None:
 
 
 def _write_cached(path: Path, patterns: dict[str, Any], maxlen: int) -> None:
-    """Keep the parsed patterns of ``path``, if they are plain (no non-standard hyphenation)."""
+    """Keep the parsed patterns of ``path``, if they are plain (no non-standard hyphenation):
+    a record (no bytes) of :class:`vigil.store.Store`."""
+    from vigil.store import Store
+
     if not all(type(v) is int for _, values in patterns.values() for v in values):
         return
     try:
-        target = _cache_file(path, path.read_bytes())
-        target.parent.mkdir(parents=True, exist_ok=True)
-        temporary = target.with_name(f".{target.name}.{os.getpid()}")
-        temporary.write_text(json.dumps({"key": target.stem, "patterns": patterns,
-                                         "maxlen": maxlen}, ensure_ascii=False),
-                             encoding="utf-8")
-        os.replace(temporary, target)
+        Store(cache_folder()).put(_cache_key(path), None,
+                                  {"patterns": patterns, "maxlen": maxlen})
     except OSError:
         return
 

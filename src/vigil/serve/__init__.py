@@ -1,6 +1,6 @@
 """``vigil serve``: a live preview of a publication in the browser.
 
-Takes a publication folder, an output folder, a profile and an address (127.0.0.1 unless
+Takes a publication folder, an output folder, the build's options and an address (127.0.0.1 unless
 another host is asked for explicitly); serves, with the standard library's HTTP server, one
 page that shows the pages of the last good PDF as images, the last build's error if it failed
 (escaped), and reloads by itself after each build. The builds are those of ``vigil watch``
@@ -24,7 +24,7 @@ import shutil
 import sys
 import tempfile
 import threading
-from dataclasses import dataclass, replace
+from dataclasses import replace
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any
@@ -32,7 +32,8 @@ from urllib.parse import urlsplit
 
 from vigil.console import publication_name
 from vigil.errors import VigilError
-from vigil.serve.page import SCRIPT, STYLE, render_page
+from vigil.options import BuildOptions
+from vigil.serve.page import SCRIPT, STYLE, Snapshot, render_page
 from vigil.serve.render import RESOLUTION, PageImages, pdftoppm
 from vigil.watch import Outcome, Watcher
 
@@ -51,24 +52,6 @@ _SECURITY_HEADERS = {
                                "form-action 'none'",
     "Cache-Control": "no-store",
 }
-
-
-@dataclass(frozen=True)
-class Snapshot:
-    """What the page shows: the last good PDF's pages and the last build's error, if any."""
-
-    name: str
-    version: int = 0          # one more after every build, good or bad
-    building: bool = True
-    pages_id: int = 0         # the build whose pages are shown
-    pages: int = 0
-    pixels: tuple[int, int] = (0, 0)
-    images: bool = True       # page images (pdftoppm), else the browser's PDF viewer
-    output: str | None = None
-    built_seconds: float | None = None
-    changed: tuple[str, ...] = ()
-    error: str | None = None
-    error_kind: str = ""
 
 
 class PreviewServer:
@@ -246,14 +229,14 @@ def _handler(server: PreviewServer) -> type[BaseHTTPRequestHandler]:
     return Handler
 
 
-def serve(folder: Path, output_dir: Path, profile: str = "screen", *,
-          host: str = DEFAULT_HOST, port: int = DEFAULT_PORT, debug: bool = False,
-          timeout: float | None = None) -> int:
-    """Build ``folder`` and serve its preview until Ctrl-C; returns the exit code (0)."""
+def serve(folder: Path, output_dir: Path, options: BuildOptions | None = None, *,
+          host: str = DEFAULT_HOST, port: int = DEFAULT_PORT, debug: bool = False) -> int:
+    """Build ``folder`` with ``options`` and serve its preview until Ctrl-C; returns the exit
+    code (0)."""
     images = pdftoppm() is not None
     server = PreviewServer(publication_name(folder), host, port, images)
-    watcher = Watcher(folder, output_dir, profile, debug=debug, on_start=server.building,
-                      on_build=server.built, timeout=timeout)
+    watcher = Watcher(folder, output_dir, options, debug=debug, on_start=server.building,
+                      on_build=server.built)
     server.start()
     try:
         print(f"Serving the preview of {server.snapshot.name} at {server.url} "

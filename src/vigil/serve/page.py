@@ -1,20 +1,36 @@
 """The preview page: the pages of the last good PDF, the last error, and a script that reloads
 the page when a build ends.
 
-Takes a :class:`~vigil.serve.Snapshot`; gives HTML in which every value is escaped. The script
-(served as ``/preview.js``, so that the page's content security policy can forbid inline
-scripts) asks ``/version`` every half second and reloads when it changed.
+Takes a :class:`Snapshot` (defined here, shown by :mod:`vigil.serve`); gives HTML in which
+every value is escaped. The script (served as ``/preview.js``, so that the page's content
+security policy can forbid inline scripts) asks ``/version`` every half second and reloads
+when it changed.
 """
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from html import escape
-from typing import TYPE_CHECKING
-
-if TYPE_CHECKING:
-    from vigil.serve import Snapshot
 
 POLL_MILLISECONDS = 500
+
+
+@dataclass(frozen=True)
+class Snapshot:
+    """What the page shows: the last good PDF's pages and the last build's error, if any."""
+
+    name: str
+    version: int = 0          # one more after every build, good or bad
+    building: bool = True
+    pages_id: int = 0         # the build whose pages are shown
+    pages: int = 0
+    pixels: tuple[int, int] = (0, 0)
+    images: bool = True       # page images (pdftoppm), else the browser's PDF viewer
+    output: str | None = None
+    built_seconds: float | None = None
+    changed: tuple[str, ...] = ()
+    error: str | None = None
+    error_kind: str = ""
 
 SCRIPT = """\
 "use strict";

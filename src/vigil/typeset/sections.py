@@ -28,13 +28,12 @@ lays the document out whole).
 from __future__ import annotations
 
 import hashlib
-import json
 from collections.abc import Callable, Iterable
 from dataclasses import asdict
 from pathlib import Path
 from typing import Any
 
-from vigil import __version__, workers
+from vigil import __version__, store, workers
 from vigil.compose import Composed
 from vigil.errors import VigilError
 from vigil.profiles import Profile
@@ -53,7 +52,6 @@ PARALLEL_HTML = 30_000
 # is quicker than several and a join (a four-page programme).
 SMALL_HTML = 10_000
 SMALL = "the document is small: laid out at once"
-_digests: dict[tuple[str, int, int], str] = {}
 
 
 # Told how far the layout is: parts laid out, and parts to lay out (which may grow: the
@@ -102,7 +100,7 @@ class _Runner:
         self.profile = profile
         self.plan = cut
         self.jobs = jobs
-        self.store = _Store(cache_dir, name, profile.name) if cache_dir is not None else None
+        self.store = _store(cache_dir, name, profile.name) if cache_dir is not None else None
         self.environment = _environment(composed)
         self.laid: dict[str, Laid] = {}
         self.used: list[str] = []
@@ -294,7 +292,7 @@ class _Runner:
         """Whether ``job`` is laid out already, in this build or in the cache (then taken)."""
         if job.key in self.laid:
             return True
-        cached = self.store.get(job.key) if self.store else None
+        cached = _laid(self.store.get(job.key)) if self.store else None
         if cached is not None:
             self.laid[job.key] = cached
         return cached is not None
@@ -305,7 +303,7 @@ class _Runner:
             self.progress(self.count_kept, max(self.count_kept, self.count_laid))
         self.laid[job.key] = laid
         if self.store:
-            self.store.put(job.key, laid)
+            _put(self.store, job.key, laid)
 
     # -- the whole ----------------------------------------------------------------------------
 
@@ -402,104 +400,53 @@ def _starts(laid: list[Laid]) -> list[int]:
 
 
 def _environment(composed: Composed) -> str:
-    """What every chunk's layout depends on beyond its HTML and stylesheet."""
-    from vigil.cache import _packages, _system_libraries
-
-    parts = [f"format {FORMAT}", f"vigil {__version__}", *_packages(), *_system_libraries()]
+    """What every chunk's layout depends on beyond its HTML and stylesheet (see
+    :func:`vigil.store.environment`): vigil's hyphenation (its dictionary, and which dictionary
+    a language takes), the fonts and the theme's files."""
     from vigil.hyphenation import AZ_DICTIONARY
 
-    # vigil's hyphenation: its dictionary, and which dictionary a language takes
-    parts += [f"{path.name}:{_digest(path)}" for path in sorted(
-        AZ_DICTIONARY.parent.glob("*")) if path.suffix in (".py", ".dic")]
-    for folder in (fonts_dir(), *composed.theme_folders):
-        parts += [f"{path}:{_digest(path)}" for path in sorted(folder.rglob("*"))
-                  if path.is_file()]
-    return hashlib.sha256("\n".join(parts).encode()).hexdigest()
+    hyphenation = [path for path in sorted(AZ_DICTIONARY.parent.glob("*"))
+                   if path.suffix in (".py", ".dic")]
+    return store.environment([f"format {FORMAT}", f"vigil {__version__}"], hyphenation,
+                             [fonts_dir(), *composed.theme_folders])
 
 
-def _digest(path: Path) -> str:
-    """The SHA-256 of a file, remembered while its size and modification time stay."""
-    status = path.stat()
-    key = (str(path), status.st_mtime_ns, status.st_size)
-    if key not in _digests:
-        _digests[key] = hashlib.sha256(path.read_bytes()).hexdigest()
-    return _digests[key]
+def _store(folder: Path, name: str, profile: str) -> store.DocumentStore:
+    """Chunk PDFs kept between builds (entries of :class:`vigil.store.Store`):
+    ``<cache>/chunks/<key>.pdf`` and ``<key>.json`` (its key, the PDF's SHA-256, pages,
+    anchors, files read with their hashes); ``<cache>/sections/<name>.<profile>.json``, the
+    document's index, lists the chunks of the last build (older ones are removed) and its page
+    numbers. A record under another key than its own (a file copied or moved over another: the
+    chunk is laid out again) is refused, as is a PDF whose hash is not the one recorded."""
+    return store.DocumentStore(store.Store(folder / "chunks", (".pdf",)),
+                               store.Store(folder / "sections"), f"{name}.{profile}", FORMAT)
 
 
-class _Store:
-    """Chunk PDFs kept between builds: ``<cache>/chunks/<key>.pdf`` and ``.json`` (its key,
-    the PDF's SHA-256, pages, anchors, files read with their hashes);
-    ``<cache>/sections/<name>.<profile>.json`` lists the chunks of the last build (older ones
-    are removed) and its page numbers. Each ``.json`` carries the key it was stored under and
-    is refused under any other (a file copied or moved over another: the chunk is laid out
-    again), as is a PDF whose hash is not the one its ``.json`` recorded."""
+def _put(chunks: store.DocumentStore, key: str, laid: Laid) -> None:
+    """Keep ``laid`` under ``key``, with its pages, anchors and the files it read (hashed)."""
+    try:
+        fetched = [[str(path), store.file_digest(path)] for path in laid.fetched]
+    except OSError:  # a file read is gone already: the chunk cannot be checked, not kept
+        return
+    chunks.put(key, laid.pdf, {"pages": [asdict(box) for box in laid.pages],
+                               "anchors": laid.anchors, "fetched": fetched})
 
-    def __init__(self, folder: Path, name: str, profile: str) -> None:
-        self.chunks = folder / "chunks"
-        self.index_key = f"{name}.{profile}"
-        self.index = folder / "sections" / f"{self.index_key}.json"
-        self.written: set[str] = set()
 
-    def _previous(self) -> dict[str, Any]:
-        try:
-            data = json.loads(self.index.read_text(encoding="utf-8"))
-        except (OSError, ValueError):
-            return {}
-        return data if isinstance(data, dict) and data.get("format") == FORMAT \
-            and data.get("key") == self.index_key else {}
-
-    def numbers(self) -> dict[str, int]:
-        numbers = self._previous().get("numbers", {})
-        return {str(k): int(v) for k, v in numbers.items()} if isinstance(numbers, dict) else {}
-
-    def get(self, key: str) -> Laid | None:
-        try:
-            meta = json.loads((self.chunks / f"{key}.json").read_text(encoding="utf-8"))
-            pdf = (self.chunks / f"{key}.pdf").read_bytes()
-        except (OSError, ValueError):
+def _laid(entry: store.Entry | None) -> Laid | None:
+    """The chunk of a store's entry, if the files it read are still those it read."""
+    if entry is None:
+        return None
+    meta = entry.meta
+    try:
+        fetched, pages, anchors = meta["fetched"], meta["pages"], meta["anchors"]
+        if not isinstance(fetched, list) or not isinstance(pages, list) \
+                or not isinstance(anchors, dict):
             return None
-        try:
-            if meta["key"] != key or hashlib.sha256(pdf).hexdigest() != meta["sha256"]:
+        for path, digest in fetched:
+            if store.file_digest(Path(path)) != digest:
                 return None
-            for path, digest in meta["fetched"]:
-                if _digest(Path(path)) != digest:
-                    return None
-            return Laid(pdf=pdf, pages=tuple(PageBox(**box) for box in meta["pages"]),
-                        anchors={str(k): int(v) for k, v in meta["anchors"].items()},
-                        fetched=tuple(Path(path) for path, _ in meta["fetched"]))
-        except (OSError, KeyError, TypeError, ValueError):
-            return None
-
-    def put(self, key: str, laid: Laid) -> None:
-        from vigil.publish import write_atomic
-
-        try:
-            fetched = [[str(path), _digest(path)] for path in laid.fetched]
-            meta = {"key": key, "sha256": hashlib.sha256(laid.pdf).hexdigest(),
-                    "pages": [asdict(box) for box in laid.pages],
-                    "anchors": laid.anchors, "fetched": fetched}
-            self.chunks.mkdir(parents=True, exist_ok=True)
-            write_atomic(self.chunks / f"{key}.pdf", laid.pdf)
-            write_atomic(self.chunks / f"{key}.json", json.dumps(meta).encode())
-            self.written.add(key)
-        except (OSError, VigilError):
-            return  # a cache that cannot be written only makes the next build slower
-
-    def finish(self, used: list[str], numbers: dict[str, int]) -> None:
-        """Record this build's chunks and numbers; remove the chunks only the last one used,
-        and those laid out in this build and not used (a contents with page numbers guessed
-        wrong)."""
-        from vigil.publish import write_atomic
-
-        kept = set(used)
-        for key in [*self._previous().get("chunks", []), *self.written]:
-            if isinstance(key, str) and key not in kept and key.isalnum():
-                for suffix in (".pdf", ".json"):
-                    (self.chunks / f"{key}{suffix}").unlink(missing_ok=True)
-        try:
-            self.index.parent.mkdir(parents=True, exist_ok=True)
-            write_atomic(self.index, json.dumps(
-                {"format": FORMAT, "key": self.index_key, "chunks": sorted(kept),
-                 "numbers": numbers}).encode())
-        except (OSError, VigilError):
-            return
+        return Laid(pdf=entry.data, pages=tuple(PageBox(**box) for box in pages),
+                    anchors={str(k): int(v) for k, v in anchors.items()},
+                    fetched=tuple(Path(path) for path, _ in fetched))
+    except (OSError, KeyError, TypeError, ValueError):
+        return None
