@@ -193,10 +193,11 @@ def print_pictures(work: Path, write: bool) -> list[str]:
     """The sample booklet for print and imposed: the pictures of docs/printing.md."""
     import vigil
     from vigil.errors import VigilError
+    from vigil.options import BuildOptions
 
     folder = SAMPLES["sample-booklet"][0]
     try:
-        result = vigil.build(folder, work / "print", "print", impose=True)
+        result = vigil.build(folder, work / "print", BuildOptions(profile="print", impose=True))
     except VigilError as error:
         return [f"print: {error.kind}: {error}"]
     print(f"print: {result.pages} pages, sheets in {result.imposed}")

@@ -85,10 +85,11 @@ def main() -> None:
             _report(pdf, args.pages)
         return
     import vigil
+    from vigil.options import BuildOptions
 
     with tempfile.TemporaryDirectory() as tmp:
         for folder, language in _editions():
-            result = vigil.build(folder, tmp, language=language)
+            result = vigil.build(folder, tmp, BuildOptions(language=language))
             _report(result.output, args.pages)
 
 

@@ -13,6 +13,7 @@ import io
 import shutil
 import subprocess
 import sys
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
@@ -36,6 +37,7 @@ from vigil import workers
 from vigil.assemble import joined
 from vigil.compose import compose_html
 from vigil.errors import VigilError
+from vigil.options import BuildOptions
 from vigil.profiles import get_profile
 from vigil.read import read_publication
 from vigil.typeset import WholeLayoutNeeded, sections
@@ -139,10 +141,9 @@ def test_every_sample_is_the_same_document_laid_out_by_sections(
         tmp_path: Path, sample: str, profile: str) -> None:
     folder = sample_folder(sample)
     language = sample_edition(sample)[1]
-    by_sections = vigil.build(folder, tmp_path / "sections", profile, language=language,
-                              force=True, jobs=2)
-    whole = vigil.build(folder, tmp_path / "whole", profile, language=language, force=True,
-                        whole=True)
+    options = BuildOptions(profile=profile, language=language, force=True)
+    by_sections = vigil.build(folder, tmp_path / "sections", replace(options, jobs=2))
+    whole = vigil.build(folder, tmp_path / "whole", replace(options, whole=True))
     assert not any(note.startswith("laid out as one document") for note in by_sections.notes)
     assert (build_cache(folder, tmp_path / "sections") / "chunks").is_dir()  # really by sections
     assert by_sections.report.ok and whole.report.ok
@@ -151,13 +152,14 @@ def test_every_sample_is_the_same_document_laid_out_by_sections(
 
 def test_the_scaffold_booklet_is_the_same_document(tmp_path: Path,
                                                    scaffold_booklet_source: Path) -> None:
-    by_sections = vigil.build(scaffold_booklet_source, tmp_path / "s", force=True)
-    whole = vigil.build(scaffold_booklet_source, tmp_path / "w", force=True, whole=True)
+    by_sections = vigil.build(scaffold_booklet_source, tmp_path / "s", BuildOptions(force=True))
+    whole = vigil.build(scaffold_booklet_source, tmp_path / "w",
+                        BuildOptions(force=True, whole=True))
     assert_same_document(by_sections.output, whole.output)
 
 
 def test_sections_share_one_font_program_per_face(tmp_path: Path) -> None:
-    result = vigil.build(CONTENT / "eternal-return-2025", tmp_path, force=True)
+    result = vigil.build(CONTENT / "eternal-return-2025", tmp_path, BuildOptions(force=True))
     reader = PdfReader(result.output)
     programs: dict[str, set[int]] = {}
     for page in reader.pages:
@@ -229,7 +231,7 @@ def test_a_longer_section_moves_the_others_without_laying_them_out(tmp_path: Pat
     # part 1, the contents (its numbers changed) and the numbers document; parts 2 and 3 and
     # the covers come from the cache, only moved (and moved to the other side).
     assert after.laid_out == 3
-    whole = vigil.build(folder, tmp_path / "whole", force=True, whole=True)
+    whole = vigil.build(folder, tmp_path / "whole", BuildOptions(force=True, whole=True))
     assert_same_document(_assembled(tmp_path, after, folder), whole.output)
 
 
@@ -242,8 +244,8 @@ def test_footnotes_and_links_across_sections_are_the_same(tmp_path: Path) -> Non
                         f"(#part3) and [the first](#part1).\n\n[^a{n}]: The first note of "
                         f"part {n}.\n[^b{n}]: The second note of part {n}.\n",
                         encoding="utf-8")
-    by_sections = vigil.build(folder, tmp_path / "s", force=True, jobs=2)
-    whole = vigil.build(folder, tmp_path / "w", force=True, whole=True)
+    by_sections = vigil.build(folder, tmp_path / "s", BuildOptions(force=True, jobs=2))
+    whole = vigil.build(folder, tmp_path / "w", BuildOptions(force=True, whole=True))
     assert_same_document(by_sections.output, whole.output)
     text = " ".join(layout_text(by_sections.output))
     assert "6. The second note of part 3" in text  # numbered through the publication
@@ -270,9 +272,10 @@ def _written(tmp_path: Path, typeset: Any) -> Path:
 
 def test_the_same_bytes_cold_cached_and_with_one_process(tmp_path: Path) -> None:
     folder = _three_sections(tmp_path / "pub")
-    parallel = vigil.build(folder, tmp_path / "a", force=True, jobs=2).output.read_bytes()
-    cached = vigil.build(folder, tmp_path / "a", force=True, jobs=2).output.read_bytes()
-    single = vigil.build(folder, tmp_path / "b", force=True, jobs=1).output.read_bytes()
+    two, one = BuildOptions(force=True, jobs=2), BuildOptions(force=True, jobs=1)
+    parallel = vigil.build(folder, tmp_path / "a", two).output.read_bytes()
+    cached = vigil.build(folder, tmp_path / "a", two).output.read_bytes()
+    single = vigil.build(folder, tmp_path / "b", one).output.read_bytes()
     assert parallel == cached == single
 
 
@@ -283,7 +286,7 @@ def test_the_vigil_command_gives_the_same_bytes_from_its_fork_server(tmp_path: P
     import tempfile
 
     folder = CONTENT / "eternal-return-2025"
-    here = vigil.build(folder, tmp_path / "b", force=True, jobs=1)
+    here = vigil.build(folder, tmp_path / "b", BuildOptions(force=True, jobs=1))
     fonts_before = set(Path(tempfile.gettempdir()).glob("weasyprint-*"))  # this process's too
     command = subprocess.run([sys.executable, "-m", "vigil", "build", str(folder), "-o",
                               str(tmp_path / "a"), "-j", "2", "--force"],
@@ -314,7 +317,7 @@ def test_a_theme_styling_the_first_page_is_laid_out_whole(tmp_path: Path) -> Non
     })
     composed = compose_html(read_publication(folder), get_profile("screen"))
     assert "first page" in str(plan(composed))
-    result = vigil.build(folder, tmp_path / "out", force=True)
+    result = vigil.build(folder, tmp_path / "out", BuildOptions(force=True))
     assert any(note.startswith("laid out as one document: the theme styles the first page")
                for note in result.notes)
 
@@ -347,7 +350,7 @@ def test_a_layout_by_sections_is_parts_not_a_joined_document(tmp_path: Path) -> 
     assert [(p.part, p.page) for p in layout.placed] == [
         (part, page) for part, laid in enumerate(layout.parts) for page in range(len(laid.pages))]
     assert pickle.loads(pickle.dumps(layout)) == layout
-    whole = vigil.build(folder, tmp_path / "whole", force=True, whole=True)
+    whole = vigil.build(folder, tmp_path / "whole", BuildOptions(force=True, whole=True))
     assert_same_document(_assembled(tmp_path, layout, folder), whole.output)
 
 
@@ -384,10 +387,10 @@ def test_sections_that_pypdf_cannot_join_are_laid_out_whole_and_said_so(
 
     monkeypatch.setattr(vigil.assemble.join, "join", broken)
     folder = _three_sections(tmp_path / "pub")
-    result = vigil.build(folder, tmp_path / "out", force=True, jobs=1)
+    result = vigil.build(folder, tmp_path / "out", BuildOptions(force=True, jobs=1))
     assert "laid out as one document: joining the sections failed (PdfReadError: Invalid " \
            "Elementary Object starting with b'x')" in result.notes
-    whole = vigil.build(folder, tmp_path / "whole", force=True, whole=True)
+    whole = vigil.build(folder, tmp_path / "whole", BuildOptions(force=True, whole=True))
     assert result.output.read_bytes() == whole.output.read_bytes()
 
 
@@ -401,14 +404,14 @@ def test_a_mistake_of_vigil_in_the_join_is_not_hidden_by_a_whole_layout(
     monkeypatch.setattr(vigil.assemble.join, "join", mistaken)
     folder = _three_sections(tmp_path / "pub")
     with pytest.raises(RuntimeError, match="a bug in the join"):
-        vigil.build(folder, tmp_path / "out", force=True, jobs=1)
+        vigil.build(folder, tmp_path / "out", BuildOptions(force=True, jobs=1))
 
 
 def test_a_small_document_is_laid_out_at_once(tmp_path: Path,
                                               monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(sections, "SMALL_HTML", SMALL_HTML)
     folder = write_publication(tmp_path / "pub")
-    result = vigil.build(folder, tmp_path / "out", force=True)
+    result = vigil.build(folder, tmp_path / "out", BuildOptions(force=True))
     assert result.report.ok and not any("one document" in note for note in result.notes)
     assert not (build_cache(folder, tmp_path / "out") / "chunks").exists()
 
@@ -433,7 +436,7 @@ def test_an_error_in_a_section_laid_out_in_a_worker_names_the_file(tmp_path: Pat
     part.write_text(part.read_text(encoding="utf-8") + "\n\n![A drawing](images/bad.svg)\n",
                     encoding="utf-8")
     with pytest.raises(VigilError) as caught:
-        vigil.build(folder, tmp_path / "out", force=True, jobs=2)
+        vigil.build(folder, tmp_path / "out", BuildOptions(force=True, jobs=2))
     assert "bad.svg" in str(caught.value) or "outside" in str(caught.value)
     assert not (tmp_path / "out" / "pub.pdf").exists()
 
@@ -441,7 +444,7 @@ def test_an_error_in_a_section_laid_out_in_a_worker_names_the_file(tmp_path: Pat
 def test_cache_entries_of_older_builds_are_removed(tmp_path: Path) -> None:
     folder = _three_sections(tmp_path / "pub")
     out = tmp_path / "out"
-    vigil.build(folder, out, force=True)
+    vigil.build(folder, out, BuildOptions(force=True))
     chunks = build_cache(folder, out) / "chunks"
     count = len(list(chunks.glob("*.pdf")))
     for n in range(3):
@@ -450,7 +453,7 @@ def test_cache_entries_of_older_builds_are_removed(tmp_path: Path) -> None:
         vigil.build(folder, out)
     assert len(list(chunks.glob("*.pdf"))) == count
     shutil.rmtree(chunks)
-    assert vigil.build(folder, out, force=True).output.is_file()
+    assert vigil.build(folder, out, BuildOptions(force=True)).output.is_file()
 
 
 @pytest.mark.parametrize("swapped", [(".pdf", ".json"), (".pdf",)])
@@ -460,7 +463,7 @@ def test_two_cache_entries_swapped_are_refused_and_the_book_stays_in_order(
     entry copied or moved under another chunk's key is laid out again, never used."""
     folder = _three_sections(tmp_path / "pub")
     out = tmp_path / "out"
-    first = vigil.build(folder, out, force=True).output.read_bytes()
+    first = vigil.build(folder, out, BuildOptions(force=True)).output.read_bytes()
     chunks = build_cache(folder, out) / "chunks"
     found = {}
     for pdf in chunks.glob("*.pdf"):
@@ -474,7 +477,7 @@ def test_two_cache_entries_swapped_are_refused_and_the_book_stays_in_order(
         kept = one.read_bytes()
         one.write_bytes(three.read_bytes())
         three.write_bytes(kept)
-    again = vigil.build(folder, out, force=True)
+    again = vigil.build(folder, out, BuildOptions(force=True))
     text = " ".join(page.extract_text() for page in PdfReader(again.output).pages)
     assert text.index("Paragraph 0 of part 1") < text.index("Paragraph 0 of part 2") \
         < text.index("Paragraph 0 of part 3")
@@ -494,7 +497,7 @@ def _cache_is_tidy(cache: Path) -> None:
 def test_a_cold_build_keeps_only_the_chunks_it_used(tmp_path: Path) -> None:
     """The contents laid out first with no page numbers is not kept."""
     folder = _three_sections(tmp_path / "pub")
-    vigil.build(folder, tmp_path / "out", force=True, jobs=2)
+    vigil.build(folder, tmp_path / "out", BuildOptions(force=True, jobs=2))
     _cache_is_tidy(build_cache(folder, tmp_path / "out"))
 
 
@@ -512,11 +515,11 @@ def test_page_numbers_guessed_wrong_cost_a_layout_not_a_wrong_contents(
     monkeypatch.setattr(sections._Runner, "_guessed", wrong)
     workers.pool(2, WORKERS)
     folder = _three_sections(tmp_path / "pub")
-    result = vigil.build(folder, tmp_path / "out", force=True, jobs=2)
+    result = vigil.build(folder, tmp_path / "out", BuildOptions(force=True, jobs=2))
     assert guesses
     text = " ".join(page.extract_text() for page in PdfReader(result.output).pages)
     assert "99" not in text
-    whole = vigil.build(folder, tmp_path / "whole", force=True, whole=True)
+    whole = vigil.build(folder, tmp_path / "whole", BuildOptions(force=True, whole=True))
     assert_same_document(result.output, whole.output)
     _cache_is_tidy(build_cache(folder, tmp_path / "out"))
 
