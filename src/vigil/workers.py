@@ -128,9 +128,10 @@ def prestart(jobs: int | None = None, setup: Setup = Setup()) -> None:
         try:
             for _ in range(jobs):
                 started.submit(warm_up)
-        # Shut down meanwhile (RuntimeError), broken (BrokenProcessPool, a RuntimeError), or
-        # no process could be started (OSError): the build finds out and says.
-        except (RuntimeError, OSError):
+        # Shut down meanwhile (RuntimeError), broken (BrokenProcessPool, a RuntimeError), no
+        # process could be started (OSError), or the fork server was stopped while it started
+        # one (EOFError: a build that failed before layout): the build finds out and says.
+        except (RuntimeError, OSError, EOFError):
             return
 
     if _from_server:
