@@ -21,6 +21,8 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
+from vigil.pdf.objects import resolve
+
 Matrix = tuple[float, float, float, float, float, float]
 IDENTITY: Matrix = (1.0, 0.0, 0.0, 1.0, 0.0, 0.0)
 MAX_DEPTH = 12
@@ -354,7 +356,7 @@ class Walker:
     def _walk(self) -> Usage:
         for number, page in enumerate(self.reader.pages, start=1):
             self._page = number
-            resources = _resolve(page.get("/Resources"))
+            resources = resolve(page.get("/Resources"))
             before = len(self._said.messages)
             try:
                 contents = page.get_contents()  # decodes the streams (pypdf's ContentStream)
@@ -365,20 +367,20 @@ class Walker:
             summary = self._stream(data, resources, 0)
             for matrix, name, width, height in summary.images:
                 self.usage.images.append(ImageUse(number, name, width, height, matrix))
-            for annotation in _resolve(page.get("/Annots")) or []:
-                self._annotation(_resolve(annotation))
+            for annotation in resolve(page.get("/Annots")) or []:
+                self._annotation(resolve(annotation))
         return self.usage
 
     def _annotation(self, annotation: Any) -> None:
         if not isinstance(annotation, dict):
             return
-        appearances = _resolve(annotation.get("/AP"))
+        appearances = resolve(annotation.get("/AP"))
         if not isinstance(appearances, dict):
             return
         for key in ("/N", "/R", "/D"):
-            entry = _resolve(appearances.get(key))
+            entry = resolve(appearances.get(key))
             streams = [entry] if hasattr(entry, "get_data") else (
-                [_resolve(v) for v in entry.values()] if isinstance(entry, dict) else []
+                [resolve(v) for v in entry.values()] if isinstance(entry, dict) else []
             )
             for stream in streams:
                 if hasattr(stream, "get_data"):
@@ -393,7 +395,7 @@ class Walker:
             return _Summary()
         self._active.add(key)
         try:
-            resources = _resolve(stream.get("/Resources")) or parent_resources
+            resources = resolve(stream.get("/Resources")) or parent_resources
             data = self._data(stream, "a form's content")
             summary = self._stream(data, resources, depth + 1)
         finally:
@@ -404,9 +406,9 @@ class Walker:
     def _stream(self, data: bytes, resources: Any, depth: int) -> _Summary:
         summary = _Summary()
         resources = resources if isinstance(resources, dict) else {}
-        xobjects = _resolve(resources.get("/XObject"))
+        xobjects = resolve(resources.get("/XObject"))
         xobjects = xobjects if isinstance(xobjects, dict) else {}
-        fonts = _resolve(resources.get("/Font"))
+        fonts = resolve(resources.get("/Font"))
         fonts = fonts if isinstance(fonts, dict) else {}
         patterns_used: set[str] = set()
         ctm: Matrix = IDENTITY
@@ -453,7 +455,7 @@ class Walker:
             elif operator == b"Do":
                 if not operands or not isinstance(operands[0], Name):
                     continue
-                xobject = _resolve(xobjects.get(operands[0]))
+                xobject = resolve(xobjects.get(operands[0]))
                 if not isinstance(xobject, dict):
                     self.usage.problems.append((self._page, (
                         f"it draws {operands[0]}, a picture or form that is not in the file "
@@ -461,7 +463,7 @@ class Walker:
                     continue
                 subtype = xobject.get("/Subtype")
                 if subtype == "/Image":
-                    space = _resolve(xobject.get("/ColorSpace"))
+                    space = resolve(xobject.get("/ColorSpace"))
                     if isinstance(space, str) and space in _DEVICE_SPACES \
                             and not xobject.get("/ImageMask"):
                         self._device(_DEVICE_SPACES[space])
@@ -494,8 +496,8 @@ class Walker:
     def _pattern(self, resources: Any, name: str, depth: int, summary: _Summary) -> None:
         """A tiling pattern draws content of its own (WeasyPrint paints backgrounds so), in
         pattern space: its /Matrix maps it into the space of the stream that uses it."""
-        patterns = _resolve(resources.get("/Pattern"))
-        pattern = _resolve(patterns.get(name)) if isinstance(patterns, dict) else None
+        patterns = resolve(resources.get("/Pattern"))
+        pattern = resolve(patterns.get(name)) if isinstance(patterns, dict) else None
         if pattern is None or not hasattr(pattern, "get_data") or \
                 pattern.get("/PatternType") != 1:
             return
@@ -508,7 +510,7 @@ class Walker:
         if not isinstance(name, Name):
             return None
         reference = fonts.raw_get(name) if hasattr(fonts, "raw_get") and name in fonts else None
-        font = _resolve(reference)
+        font = resolve(reference)
         if not isinstance(font, dict):
             return None
         key = getattr(reference, "idnum", None) or id(font)
@@ -520,15 +522,8 @@ class Walker:
         return use
 
 
-def _resolve(value: Any) -> Any:
-    try:
-        return value.get_object() if value is not None and hasattr(value, "get_object") else value
-    except Exception:  # a dangling or damaged reference reads as null
-        return None
-
-
 def _matrix(value: Any) -> Matrix:
-    value = _resolve(value)
+    value = resolve(value)
     try:
         numbers = tuple(float(v) for v in value)
     except (TypeError, ValueError):
@@ -541,6 +536,6 @@ def _matrix(value: Any) -> Matrix:
 
 def _int(value: Any) -> int:
     try:
-        return int(_resolve(value))
+        return int(resolve(value))
     except (TypeError, ValueError):
         return 0

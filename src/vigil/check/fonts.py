@@ -31,6 +31,7 @@ from typing import Any
 from vigil.check.content import FontUse, Usage
 from vigil.check.expectations import Expectations
 from vigil.check.findings import ERROR, WARNING, Report
+from vigil.pdf.objects import resolve
 
 STANDARD_14 = {
     "Times-Roman", "Times-Bold", "Times-Italic", "Times-BoldItalic", "Helvetica",
@@ -73,11 +74,11 @@ def _check_font(use: FontUse, expect: Expectations, report: Report,
         return
     descendant = None
     if subtype == "Type0":
-        descendants = _resolve(font.get("/DescendantFonts"))
-        descendant = _resolve(descendants[0]) if descendants else None
-        descriptor = _resolve(descendant.get("/FontDescriptor")) if descendant else None
+        descendants = resolve(font.get("/DescendantFonts"))
+        descendant = resolve(descendants[0]) if descendants else None
+        descriptor = resolve(descendant.get("/FontDescriptor")) if descendant else None
     else:
-        descriptor = _resolve(font.get("/FontDescriptor"))
+        descriptor = resolve(font.get("/FontDescriptor"))
     stream, key = _font_file(descriptor)
     embedded = stream is not None
     report.fonts[name] = report.fonts.get(name, True) and embedded
@@ -129,13 +130,6 @@ def _from_families(name: str, families: tuple[str, ...]) -> bool:
     return any(base.startswith(family.replace(" ", "-")) for family in families)
 
 
-def _resolve(value: Any) -> Any:
-    try:
-        return value.get_object() if value is not None and hasattr(value, "get_object") else value
-    except Exception:
-        return None
-
-
 def _font_file(descriptor: Any) -> tuple[Any, Any]:
     """The font program stream of a descriptor and a key for it, or (None, None)."""
     if not isinstance(descriptor, dict):
@@ -143,7 +137,7 @@ def _font_file(descriptor: Any) -> tuple[Any, Any]:
     for key in ("/FontFile2", "/FontFile3", "/FontFile"):
         reference = descriptor.raw_get(key) if hasattr(descriptor, "raw_get") and \
             key in descriptor else None
-        stream = _resolve(reference)
+        stream = resolve(reference)
         if stream is None or not hasattr(stream, "get_data"):
             continue
         try:
@@ -265,7 +259,7 @@ def _glyph_problems(font: Any, subtype: str, descendant: Any, program: _Program,
                     codes: set[bytes]) -> _Problems:
     problems = _Problems()
     if subtype == "Type0":
-        encoding = _resolve(font.get("/Encoding"))
+        encoding = resolve(font.get("/Encoding"))
         if encoding not in ("/Identity-H", "/Identity-V") or descendant is None:
             return problems  # another CMap: codes cannot be mapped without it
         pairs = bytearray()
@@ -288,7 +282,7 @@ def _describe(char: str | None, code: str) -> str:
 
 
 def _check_cids(cids: list[int], descendant: Any, program: _Program, problems: _Problems) -> None:
-    cid_to_gid = _resolve(descendant.get("/CIDToGIDMap"))
+    cid_to_gid = resolve(descendant.get("/CIDToGIDMap"))
     table = b""
     if hasattr(cid_to_gid, "get_data"):
         try:
@@ -328,20 +322,20 @@ def _blank(char: str) -> bool:
 
 def _encoding_names(font: Any) -> list[str | None] | None:
     """The 256 glyph names of a simple font's /Encoding (None: the font's own encoding)."""
-    encoding = _resolve(font.get("/Encoding"))
+    encoding = resolve(font.get("/Encoding"))
     base: list[str | None] | None = None
     differences: list[Any] = []
     if isinstance(encoding, dict):
         base_name = encoding.get("/BaseEncoding")
         base = _named_encoding(str(base_name)) if base_name is not None else None
-        differences = list(_resolve(encoding.get("/Differences")) or [])
+        differences = list(resolve(encoding.get("/Differences")) or [])
     elif encoding is not None:
         base = _named_encoding(str(encoding))
     if differences:
         base = list(base) if base is not None else [None] * 256
         code = 0
         for item in differences:
-            item = _resolve(item)
+            item = resolve(item)
             if isinstance(item, int | float) and not isinstance(item, bool):
                 code = int(item)
             elif isinstance(item, str) and 0 <= code < 256:

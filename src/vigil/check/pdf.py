@@ -28,6 +28,7 @@ from vigil.check.expectations import Expectations
 from vigil.check.findings import ERROR, WARNING, Report, Severity
 from vigil.check.fonts import check_fonts
 from vigil.check.pdfa import embedded_files, identification, output_intents
+from vigil.pdf.objects import resolve
 from vigil.pdfart import page_box
 
 POINT_MM = 25.4 / 72
@@ -375,10 +376,6 @@ def _is_script(action: Any) -> bool:
 # ---------------------------------------------------------------- links and bookmarks
 
 
-def _resolve(value: Any) -> Any:
-    return value.get_object() if hasattr(value, "get_object") else value
-
-
 def _page_numbers(reader: Any) -> dict[int, int]:
     """Object number of each page → its 1-based page number."""
     numbers = {}
@@ -439,7 +436,7 @@ def _links(reader: Any, report: Report) -> None:
             destination = action.get("/D") if isinstance(action, dict) else \
                 annotation.get("/Dest")
             if _target(destination, reader, pages, named) is None:
-                shown = _resolve(destination)
+                shown = resolve(destination)
                 report.add(ERROR, "link-broken",
                            f"a link leads to a page that does not exist ({str(shown)[:60]})",
                            page=number)

@@ -36,6 +36,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from vigil.check.content import Name, interpreted
+from vigil.pdf.objects import resolve
 
 MAX_ELEMENTS = 200_000
 MAX_DEPTH = 200
@@ -67,16 +68,8 @@ def _raw(node: Any, key: str, default: Any = None) -> Any:
     return node.raw_get(key) if key in node else default
 
 
-def _resolve(value: Any) -> Any:
-    try:
-        return value.get_object() if value is not None and hasattr(value, "get_object") \
-            else value
-    except Exception:  # a dangling reference reads as null
-        return None
-
-
 def _number(value: Any) -> int | None:
-    value = _resolve(value)
+    value = resolve(value)
     if isinstance(value, int) and not isinstance(value, bool):
         return int(value)
     return None
@@ -85,8 +78,8 @@ def _number(value: Any) -> int | None:
 def pdfua_claim(reader: Any) -> str | None:
     """``PDF/UA-1`` when the XMP metadata claims PDF/UA, else None."""
     try:
-        root = _resolve(reader.trailer.get("/Root")) or {}
-        metadata = _resolve(root.get("/Metadata"))
+        root = resolve(reader.trailer.get("/Root")) or {}
+        metadata = resolve(root.get("/Metadata"))
         xmp = bytes(metadata.get_data()) if metadata is not None else b""
     except Exception:
         return None
@@ -99,8 +92,8 @@ def check_tags(reader: Any, text_layer: bool = True) -> list[TagProblem]:
     module); nothing for a PDF without a structure tree (that is another finding).
     ``text_layer=False`` leaves out ``text-hyphen`` and ``text-spacing`` (a build's own
     file: its assemble stage has just given every line its ActualText)."""
-    root = _resolve(reader.trailer.get("/Root")) or {}
-    tree = _resolve(root.get("/StructTreeRoot"))
+    root = resolve(reader.trailer.get("/Root")) or {}
+    tree = resolve(root.get("/StructTreeRoot"))
     if not isinstance(tree, dict):
         return []
     pages = {page.indirect_reference.idnum: number
@@ -123,7 +116,7 @@ def check_tags(reader: Any, text_layer: bool = True) -> list[TagProblem]:
     problems += _links(reader, pages)
     if text_layer:
         problems += _text_layer(reader)
-    language = _resolve(root.get("/Lang"))
+    language = resolve(root.get("/Lang"))
     if not str(language or "").strip():
         problems.append(TagProblem("language-missing",
                                    "the document does not say its language (/Lang)"))
@@ -151,14 +144,14 @@ class _TreeWalk:
         self.scope_missing: list[int] = []
 
     def run(self, tree: Any) -> None:
-        kids = _resolve(tree.get("/K"))
+        kids = resolve(tree.get("/K"))
         items = kids if isinstance(kids, list) else [tree.raw_get("/K")] \
             if kids is not None else []
         stack: list[tuple[Any, Any, int, int]] = [(kid, None, 0, 0) for kid in reversed(items)]
         while stack and self.count < MAX_ELEMENTS:
             kid, page, depth, heading_depth = stack.pop()
             number = getattr(kid, "idnum", None)
-            element = _resolve(kid)
+            element = resolve(kid)
             if not isinstance(element, dict) or depth > MAX_DEPTH:
                 continue
             if number is not None:
@@ -180,7 +173,7 @@ class _TreeWalk:
                 inside += 1
             elif role == "/TH" and not _has_scope(element):
                 self.scope_missing.append(page_number or 0)
-            children = _resolve(element.get("/K"))
+            children = resolve(element.get("/K"))
             raw = _raw(element, "/K")
             items = children if isinstance(children, list) else [raw] if raw is not None else []
             pending = []
@@ -189,7 +182,7 @@ class _TreeWalk:
                 if mcid is not None and not hasattr(item, "idnum"):
                     self._own(page, mcid, None, number)
                     continue
-                resolved = _resolve(item)
+                resolved = resolve(item)
                 if not isinstance(resolved, dict):
                     continue
                 kind = resolved.get("/Type")
@@ -240,12 +233,12 @@ def _has_content(element: Any) -> bool:
     stack, seen = [element], 0
     while stack and seen < 2_000:
         seen += 1
-        node = _resolve(stack.pop())
+        node = resolve(stack.pop())
         if not isinstance(node, dict):
             continue
         if node.get("/Type") == "/MCR":
             return True
-        kids = _resolve(node.get("/K"))
+        kids = resolve(node.get("/K"))
         for kid in kids if isinstance(kids, list) else [kids]:
             if _number(kid) is not None and not hasattr(kid, "idnum"):
                 return True
@@ -255,10 +248,10 @@ def _has_content(element: Any) -> bool:
 
 
 def _has_scope(element: Any) -> bool:
-    attributes = _resolve(element.get("/A"))
+    attributes = resolve(element.get("/A"))
     items = attributes if isinstance(attributes, list) else [attributes]
     for item in items:
-        item = _resolve(item)
+        item = resolve(item)
         if isinstance(item, dict) and item.get("/Scope") in ("/Row", "/Column", "/Both"):
             return True
     return False
@@ -280,7 +273,7 @@ def _scan_pages(reader: Any) -> _Content:
             data = bytes(data.get_data()) if data is not None else b""
         except Exception:
             continue  # a damaged stream is another check's finding
-        resources = _resolve(page.get("/Resources"))
+        resources = resolve(page.get("/Resources"))
         _scan(data, resources, key, number, 0, content, set(), False)
     return content
 
@@ -290,7 +283,7 @@ def _scan(data: bytes, resources: Any, key: int, page: int, depth: int, content:
     """Record the MCIDs of one stream (keyed ``key``) and what it draws outside marked
     content (``marked``: the stream is drawn inside a marked-content sequence)."""
     resources = resources if isinstance(resources, dict) else {}
-    xobjects = _resolve(resources.get("/XObject"))
+    xobjects = resolve(resources.get("/XObject"))
     xobjects = xobjects if isinstance(xobjects, dict) else {}
     level = 0
     for operands, operator in interpreted(data):
@@ -298,8 +291,8 @@ def _scan(data: bytes, resources: Any, key: int, page: int, depth: int, content:
             level += 1
             properties = operands[-1] if operator == b"BDC" and operands else None
             if isinstance(properties, Name):
-                named = _resolve(resources.get("/Properties"))
-                properties = _resolve(named.get(properties)) if isinstance(named, dict) \
+                named = resolve(resources.get("/Properties"))
+                properties = resolve(named.get(properties)) if isinstance(named, dict) \
                     else None
             if isinstance(properties, dict):
                 mcid = properties.get("/MCID", properties.get("MCID"))
@@ -320,7 +313,7 @@ def _scan(data: bytes, resources: Any, key: int, page: int, depth: int, content:
         if operator == b"Do" and operands and isinstance(operands[0], Name):
             xobject = xobjects.raw_get(operands[0]) if hasattr(xobjects, "raw_get") and \
                 operands[0] in xobjects else None
-            form = _resolve(xobject)
+            form = resolve(xobject)
             if not isinstance(form, dict):
                 continue
             if form.get("/Subtype") == "/Image":
@@ -339,7 +332,7 @@ def _scan(data: bytes, resources: Any, key: int, page: int, depth: int, content:
             except Exception:
                 continue
             active.add(number)
-            _scan(inner, _resolve(form.get("/Resources")) or resources,
+            _scan(inner, resolve(form.get("/Resources")) or resources,
                   number if structural is not None else key, page, depth + 1, content, active,
                   marked or level > 0)
             active.discard(number)
@@ -355,16 +348,16 @@ def _parent_tree(tree: Any) -> dict[int, Any]:
     stack = [(tree.get("/ParentTree"), 0)]
     while stack and len(found) < MAX_ELEMENTS:
         node, depth = stack.pop()
-        node = _resolve(node)
+        node = resolve(node)
         if not isinstance(node, dict) or depth > 32:
             continue
-        nums = _resolve(node.get("/Nums"))
+        nums = resolve(node.get("/Nums"))
         if isinstance(nums, list):
             for index in range(0, len(nums) - 1, 2):
                 key = _number(nums[index])
                 if key is not None:
                     found[key] = nums[index + 1]
-        for kid in _resolve(node.get("/Kids")) or ():
+        for kid in resolve(node.get("/Kids")) or ():
             stack.append((kid, depth + 1))
     return found
 
@@ -377,7 +370,7 @@ def _marked_content(walk: _TreeWalk, content: _Content, tree: Any,
     for (stream, mcid), page in sorted(content.mcids.items(), key=lambda item: item[1]):
         owner = walk.owner.get((stream, mcid))
         key = content.keys.get(stream)
-        value = _resolve(entries.get(key)) if key is not None else None
+        value = resolve(entries.get(key)) if key is not None else None
         listed = value[mcid] if isinstance(value, list) and 0 <= mcid < len(value) else None
         target = getattr(listed, "idnum", None)
         if owner is None:
@@ -455,12 +448,12 @@ def _links(reader: Any, pages: dict[int, int]) -> Iterator[TagProblem]:
         names = set()
     bare: list[int] = []
     for number, page in enumerate(reader.pages, start=1):
-        for reference in _resolve(page.get("/Annots")) or ():
-            annotation = _resolve(reference)
+        for reference in resolve(page.get("/Annots")) or ():
+            annotation = resolve(reference)
             if not isinstance(annotation, dict) or annotation.get("/Subtype") != "/Link":
                 continue
-            text = str(_resolve(annotation.get("/Contents")) or "").strip()
-            destination = _resolve(annotation.get("/Dest"))
+            text = str(resolve(annotation.get("/Contents")) or "").strip()
+            destination = resolve(annotation.get("/Dest"))
             anchor = str(destination) if isinstance(destination, str) else None
             if not text or text in names or text == anchor:
                 bare.append(number)

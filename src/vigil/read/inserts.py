@@ -23,6 +23,7 @@ from pydantic import Field, field_validator
 from vigil.dependencies import missing_package
 from vigil.errors import ContentError, Location
 from vigil.limits import TimeLimitExceeded, time_limit
+from vigil.pdf.objects import resolve
 from vigil.programs import looks_like_program
 from vigil.read.schema import StrictModel, check_translation_languages
 
@@ -351,11 +352,7 @@ def _get(value: Any) -> Any:
     """An object, resolved; a dangling or damaged reference is None."""
     from pypdf.generic import NullObject
 
-    try:
-        value = value.get_object() if value is not None and hasattr(value, "get_object") \
-            else value
-    except Exception:
-        return None
+    value = resolve(value)
     return None if isinstance(value, NullObject) else value
 
 
