@@ -20,7 +20,7 @@ POINT_MM = 25.4 / 72
 
 def check_bleed(reader: Any, report: Report) -> None:
     """Add a ``bleed-art`` warning for every page whose art stops at the trim (see the module)."""
-    from vigil.check.content import operations
+    from vigil.pdf.content import operations
 
     for number, page in enumerate(reader.pages, start=1):
         trim = page_box(page, "/TrimBox")

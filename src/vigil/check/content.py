@@ -6,9 +6,8 @@ XObjects and inline images) and, for every font selected with ``Tf`` in a page, 
 tiling pattern or annotation appearance stream, the character codes it shows and whether any of
 them is visible (text rendering mode 3 is invisible).
 
-The tokenizer is vigil's own: it interprets only the operators the checks need (``q Q cm Do BT
-Tf Tr Tj TJ ' " BI``) and is several times faster than building pypdf's full list of operations,
-which matters for the time budget of a check.
+Content streams are read with vigil's tokenizer (:mod:`vigil.pdf.content`); only the operators
+the checks need (``q Q cm Do BT Tf Tr Tj TJ ' " BI``...) are interpreted.
 """
 
 from __future__ import annotations
@@ -16,11 +15,10 @@ from __future__ import annotations
 import hashlib
 import logging
 import math
-import re
-from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
+from vigil.pdf.content import Name, Operation, operations
 from vigil.pdf.objects import resolve
 
 Matrix = tuple[float, float, float, float, float, float]
@@ -82,99 +80,11 @@ class Usage:
     device_colours: dict[str, int] = field(default_factory=dict)
 
 
-# ---------------------------------------------------------------- tokenizer
-
-_WS = rb"\x00\t\n\x0c\r "
-_REGULAR = rb"[^\x00\t\n\x0c\r ()<>\[\]{}/%]"
-_TOKEN = re.compile(
-    rb"[" + _WS + rb"]*(?:"
-    rb"(%[^\r\n]*)"                       # 1 comment
-    rb"|(<<|>>|\[|\]|\{|\})"              # 2 delimiter
-    rb"|<([^<>]*)>"                       # 3 hex string
-    rb"|(/" + _REGULAR + rb"*)"           # 4 name
-    rb"|(\()"                             # 5 literal string
-    rb"|(" + _REGULAR + rb"+)"            # 6 number, operator, true/false/null
-    rb")"
-)
-_LITERAL_SPECIAL = re.compile(rb"[()\\]")
-_ESCAPES = {ord("n"): b"\n", ord("r"): b"\r", ord("t"): b"\t", ord("b"): b"\b",
-            ord("f"): b"\f", ord("("): b"(", ord(")"): b")", ord("\\"): b"\\"}
-_END_OF_INLINE_IMAGE = re.compile(rb"[" + _WS + rb"]EI(?=[" + _WS + rb"]|$)")
-_NUMBER_START = frozenset(b"+-.0123456789")
-
-
-_SIMPLE_ARRAY = re.compile(rb"([^\[\]()/]*)\]")
-_HEX_IN_ARRAY = re.compile(rb"<([0-9A-Fa-f\x00\t\n\x0c\r ]*)>")
-
-
-def _hex(digits: bytes) -> bytes:
-    try:
-        return bytes.fromhex(digits.decode("ascii"))  # white space is ignored
-    except ValueError:
-        cleaned = re.sub(rb"[^0-9A-Fa-f]", b"", digits)
-        if len(cleaned) % 2:
-            cleaned += b"0"
-        return bytes.fromhex(cleaned.decode("ascii"))
-
-
-class Name(str):
-    """A PDF name operand, ``/F1`` (a str subclass, to tell it from a decoded string)."""
-
-
-class Operator(bytes):
-    pass
-
-
-def _literal(data: bytes, pos: int) -> tuple[bytes, int]:
-    """Read a literal string whose ``(`` ends before ``pos``; give its bytes and the end."""
-    depth = 1
-    out = bytearray()
-    length = len(data)
-    while True:
-        match = _LITERAL_SPECIAL.search(data, pos)
-        if match is None:
-            out += data[pos:]
-            return bytes(out), length
-        start = match.start()
-        out += data[pos:start]
-        char = data[start]
-        if char == 0x5C:  # backslash
-            if start + 1 >= length:
-                return bytes(out), length
-            following = data[start + 1]
-            if following in _ESCAPES:
-                out += _ESCAPES[following]
-                pos = start + 2
-            elif 0x30 <= following <= 0x37:
-                end = start + 2
-                while end < min(start + 4, length) and 0x30 <= data[end] <= 0x37:
-                    end += 1
-                out.append(int(data[start + 1:end], 8) & 0xFF)
-                pos = end
-            elif following in (0x0A, 0x0D):  # line continuation
-                pos = start + 2
-                if following == 0x0D and pos < length and data[pos] == 0x0A:
-                    pos += 1
-            else:
-                out.append(following)
-                pos = start + 2
-        elif char == 0x28:
-            depth += 1
-            out.append(char)
-            pos = start + 1
-        else:
-            depth -= 1
-            if depth == 0:
-                return bytes(out), start + 1
-            out.append(char)
-            pos = start + 1
-
-
 _OPERATIONS_KEPT = 512
-_operations: dict[bytes, list[tuple[list[Any], bytes]]] = {}
+_operations: dict[bytes, list[Operation]] = {}
 
 
-def interpreted(data: bytes) -> list[tuple[list[Any], bytes]]:
+def interpreted(data: bytes) -> list[Operation]:
     """The operations of ``data`` that the walks interpret, remembered by the stream's digest:
     a rebuild in the same process (``vigil watch``) checks pages that did not change without
     reading their content again."""
@@ -187,103 +97,6 @@ def interpreted(data: bytes) -> list[tuple[list[Any], bytes]]:
             _operations.clear()
         _operations[key] = found
     return found
-
-
-def operations(data: bytes) -> Iterable[tuple[list[Any], bytes]]:
-    """Yield ``(operands, operator)`` of a content stream. Strings are ``bytes``, names
-    :class:`Name`, numbers ``float``, arrays lists (an array of only numbers and hex strings
-    keeps only its strings), dictionaries dicts. An inline image yields ``([dict], b"BI")``."""
-    operands: list[Any] = []
-    stack: list[list[Any]] = []
-    pos = 0
-    length = len(data)
-    match_token = _TOKEN.match
-    while pos < length:
-        match = match_token(data, pos)
-        if match is None or match.end() == pos:
-            pos += 1  # an unexpected byte: skip it, as viewers do
-            continue
-        pos = match.end()
-        kind = match.lastindex
-        if kind == 6:
-            token = match.group(6)
-            if token[0] in _NUMBER_START:
-                try:
-                    value: Any = float(token)
-                except ValueError:
-                    value = 0.0
-                operands.append(value)
-            elif token in (b"true", b"false", b"null"):
-                operands.append(token == b"true" if token != b"null" else None)
-            elif stack:
-                operands.append(Operator(token))  # an operator inside an array: keep going
-            elif token == b"BI":
-                image, pos = _inline_image(data, pos)
-                yield [image], b"BI"
-                operands = []
-            else:
-                yield operands, token
-                operands = []
-        elif kind == 3:
-            operands.append(_hex(match.group(3)))
-        elif kind == 4:
-            operands.append(Name(match.group(4).decode("latin-1")))
-        elif kind == 5:
-            text, pos = _literal(data, pos)
-            operands.append(text)
-        elif kind == 2:
-            delimiter = match.group(2)
-            if delimiter == b"[":
-                simple = _SIMPLE_ARRAY.match(data, pos)
-                if simple is not None:
-                    # The arrays of TJ (hex strings and numbers, as WeasyPrint writes them, or
-                    # dash patterns): only the codes of their strings matter to the checks, so
-                    # the strings are decoded as one.
-                    digits = b"".join(_HEX_IN_ARRAY.findall(simple.group(1)))
-                    operands.append([_hex(digits)] if digits else [])
-                    pos = simple.end()
-                    continue
-            if delimiter in (b"[", b"<<", b"{"):
-                stack.append(operands)
-                operands = []
-            elif stack:
-                inner = operands
-                operands = stack.pop()
-                if delimiter == b">>":
-                    operands.append(dict(zip(inner[::2], inner[1::2], strict=False)))
-                else:
-                    operands.append(inner)
-        # comments (kind 1) are skipped
-
-
-def _inline_image(data: bytes, pos: int) -> tuple[dict[str, Any], int]:
-    """Read an inline image's dictionary after ``BI`` and skip its data up to ``EI``."""
-    entries: list[Any] = []
-    while pos < len(data):
-        match = _TOKEN.match(data, pos)
-        if match is None or match.end() == pos:
-            break
-        pos = match.end()
-        if match.lastindex == 6 and match.group(6) == b"ID":
-            pos += 1  # one white-space byte separates ID from the data
-            end = _END_OF_INLINE_IMAGE.search(data, pos)
-            pos = end.end() if end else len(data)
-            break
-        if match.lastindex == 4:
-            entries.append(Name(match.group(4).decode("latin-1")))
-        elif match.lastindex == 6:
-            token = match.group(6)
-            try:
-                entries.append(float(token))
-            except ValueError:
-                entries.append(token)
-        elif match.lastindex == 2 and match.group(2) == b"[":
-            entries.append(None)  # an array value (a filter list or decode array)
-            close = data.find(b"]", pos)
-            pos = close + 1 if close >= 0 else len(data)
-        else:
-            entries.append(None)
-    return dict(zip(entries[::2], entries[1::2], strict=False)), pos
 
 
 # ---------------------------------------------------------------- walking
@@ -425,8 +238,9 @@ class Walker:
                 if stack:
                     ctm, font, mode = stack.pop()
             elif operator == b"cm":
-                if len(operands) == 6 and all(isinstance(v, float) for v in operands):
-                    a, b, c, d, e, f = operands
+                numbers = [v for v in operands if isinstance(v, float)]
+                if len(operands) == 6 and len(numbers) == 6:
+                    a, b, c, d, e, f = numbers
                     ctm = multiply((a, b, c, d, e, f), ctm)
             elif operator == b"Tf":
                 font = self._font(fonts, operands[0]) if operands else None

@@ -35,7 +35,8 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
-from vigil.check.content import Name, interpreted
+from vigil.check.content import interpreted
+from vigil.pdf.content import Name
 from vigil.pdf.objects import resolve
 
 MAX_ELEMENTS = 200_000
