@@ -14,7 +14,8 @@ with :func:`vigil.pdf._compat.stream_bytes`.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+import zlib
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from functools import cache
 from typing import Any
 
@@ -144,6 +145,79 @@ def _itself(obj: Any, write: Callable[[bytes], object]) -> None:
     obj.write_to_stream(_Sink(write))
 
 
+def write_object(number: int, obj: Any, write: Callable[[bytes], object],
+                 serializer: Serializer | None = None) -> None:
+    """Write object ``number`` (generation 0) as it is in a file: ``N 0 obj ... endobj``."""
+    write(b"%d 0 obj\n" % number)
+    (serializer or shared()).write(obj, write)
+    write(b"\nendobj\n")
+
+
+def object_bytes(number: int, obj: Any, serializer: Serializer | None = None) -> bytes:
+    """The bytes :func:`write_object` writes."""
+    parts: list[bytes] = []
+    write_object(number, obj, parts.append, serializer)
+    return b"".join(parts)
+
+
+def xref_entry(offset: int, generation: int, in_use: bool) -> bytes:
+    """One 20-byte row of a cross-reference table: where an object in use is, or (free) the
+    next free object number."""
+    return b"%010d %05d %s \n" % (offset, generation, b"n" if in_use else b"f")
+
+
+def xref_table(sections: Iterable[tuple[int, Sequence[bytes]]]) -> bytes:
+    """A cross-reference table: ``xref``, then each subsection's first object number, its
+    count and its rows (:func:`xref_entry`)."""
+    parts = [b"xref\n"]
+    for first, rows in sections:
+        parts.append(b"%d %d\n" % (first, len(rows)))
+        parts += rows
+    return b"".join(parts)
+
+
+def trailer(dictionary: bytes, startxref: int) -> bytes:
+    """The end of a file whose cross-reference table ends before it: ``trailer``, the trailer
+    dictionary's bytes, and where the last cross-reference section starts."""
+    return b"trailer\n" + dictionary + b"\n" + end_of_file(startxref)
+
+
+def end_of_file(startxref: int) -> bytes:
+    """``startxref``, the offset of the last cross-reference section, and ``%%EOF``."""
+    return b"startxref\n%d\n%%%%EOF\n" % startxref
+
+
+def inline_dictionary(entries: Iterable[bytes]) -> bytes:
+    """A dictionary on one line, ``<< /Key value ... >>``, of entries already written."""
+    return b"<< " + b" ".join(entries) + b" >>"
+
+
+def runs(numbers: Iterable[int]) -> list[tuple[int, int]]:
+    """Consecutive runs of the sorted ``numbers``: (first, count)."""
+    found: list[tuple[int, int]] = []
+    for number in numbers:
+        if found and found[-1][0] + found[-1][1] == number:
+            found[-1] = (found[-1][0], found[-1][1] + 1)
+        else:
+            found.append((number, 1))
+    return found
+
+
+def xref_stream(number: int, offsets: Mapping[int, int], entries: Iterable[bytes]) -> bytes:
+    """Object ``number``: a compressed cross-reference stream (``/W [1 4 2]``) of the objects
+    at ``offsets`` (object number: offset, itself among them), with the trailer ``entries``
+    (``/Size``, ``/Root``...) in its dictionary."""
+    numbers = sorted(offsets)
+    rows = b"".join(b"\x01" + offsets[n].to_bytes(4, "big") + b"\x00\x00" for n in numbers)
+    data = zlib.compress(rows, 9)
+    index = b" ".join(b"%d %d" % run for run in runs(numbers))
+    dictionary = inline_dictionary([
+        b"/Type /XRef", *entries, b"/W [1 4 2] /Index [" + index + b"]",
+        b"/Filter /FlateDecode /Length %d" % len(data)])
+    return (b"%d 0 obj\n" % number + dictionary + b"\nstream\n" + data
+            + b"\nendstream\nendobj\n")
+
+
 @cache
 def shared() -> Serializer:
     """This process's serializer: the bytes of the names it wrote are kept from one document to
@@ -182,27 +256,23 @@ def classic(writer: Any) -> bytes:
             free.append(number)
             continue
         positions.append(output.tell())
-        write(b"%d 0 obj\n" % number)
-        serializer.write(obj, write)
-        write(b"\nendobj\n")
+        write_object(number, obj, write, serializer)
     free.append(0)
     table = output.tell()
-    rows = [b"xref\n%d %d\n" % (0, len(everything) + 1), b"%010d 65535 f \n" % free[0]]
+    rows = [xref_entry(free[0], 65535, in_use=False)]
     freed = iter(free[1:])
     for position in positions:
-        rows.append(b"%010d 00000 n \n" % position if position > 0
-                    else b"%010d 00001 f \n" % next(freed))
-    write(b"".join(rows))
-    trailer = DictionaryObject({
+        rows.append(xref_entry(position, 0, in_use=True) if position > 0
+                    else xref_entry(next(freed), 1, in_use=False))
+    write(xref_table([(0, rows)]))
+    dictionary = DictionaryObject({
         NameObject("/Size"): NumberObject(len(everything) + 1),
         NameObject("/Root"): writer.root_object.indirect_reference,
     })
     info, identifier = info_object(writer), file_identifier(writer)
     if info is not None:
-        trailer[NameObject("/Info")] = info.indirect_reference
+        dictionary[NameObject("/Info")] = info.indirect_reference
     if identifier is not None:
-        trailer[NameObject("/ID")] = identifier
-    write(b"trailer\n")
-    serializer.write(trailer, write)
-    write(b"\nstartxref\n%d\n%%%%EOF\n" % table)
+        dictionary[NameObject("/ID")] = identifier
+    write(trailer(serializer.serialize(dictionary), table))
     return output.getvalue()
