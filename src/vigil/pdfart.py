@@ -1,8 +1,7 @@
 """Where a PDF page puts ink: the rectangles its art covers, for the bleed of print pages.
 
-Takes a pypdf page and a function that splits a content stream into ``(operands, operator)``
-pairs (the fast tokenizer of :mod:`vigil.check.content` in the checks, pypdf's own parser in
-the assemble stage, which may not import a later stage); gives the bounding boxes, in the
+Takes a pypdf page (its content read with vigil's tokenizer, :mod:`vigil.pdf.content`); gives
+the bounding boxes, in the
 page's default space, of everything it paints: filled and stroked paths, images (placed, inline
 or in form XObjects) and shadings, each cut by the clipping path in force (as its bounding
 box). White fills and strokes are paper, not art (many files paint a white page first). Text is
@@ -16,13 +15,14 @@ the box of its control points, which can only make it larger.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
+from vigil.pdf.content import operations
+
 Box = tuple[float, float, float, float]
 Matrix = tuple[float, float, float, float, float, float]
-Operations = Callable[[bytes], Iterable[tuple[list[Any], bytes]]]
 IDENTITY: Matrix = (1.0, 0.0, 0.0, 1.0, 0.0, 0.0)
 MAX_DEPTH = 8
 TOLERANCE = 0.5  # pt: art this close to the trim reaches it
@@ -105,7 +105,6 @@ class _State:
 
 @dataclass
 class _Walk:
-    operations: Operations
     boxes: list[Box] = field(default_factory=list)
     active: set[int] = field(default_factory=set)
 
@@ -113,7 +112,7 @@ class _Walk:
         stack: list[_State] = []
         path: list[tuple[float, float]] = []
         clipping = False
-        for operands, op in self.operations(data):
+        for operands, op in operations(data):
             if op == b"q":
                 stack.append(state.copy())
             elif op == b"Q":
@@ -237,12 +236,12 @@ def _space(resources: Any, name: Any) -> str:
     return str(value)
 
 
-def painted(page: Any, operations: Operations) -> list[Box]:
+def painted(page: Any) -> list[Box]:
     """The boxes of the art of ``page`` (see the module), in its default space."""
     contents = page.get_contents()
     if contents is None:
         return []
-    walk = _Walk(operations)
+    walk = _Walk()
     walk.stream(contents.get_data(), page.get("/Resources") or {}, _State(), 0)
     return walk.boxes
 
@@ -290,12 +289,3 @@ def edges(boxes: list[Box], trim: Box) -> dict[str, Edge]:
                         beyond = max(beyond, y1 - top)
         found[side] = Edge(side, touches, max(0.0, beyond))
     return found
-
-
-def pypdf_operations(data: bytes) -> Iterable[tuple[list[Any], bytes]]:
-    """pypdf's parse of a content stream (for stages that cannot use the checks' tokenizer)."""
-    from pypdf.generic import ContentStream, StreamObject
-
-    stream = StreamObject()
-    stream.set_data(data)
-    return ContentStream(stream, None).operations

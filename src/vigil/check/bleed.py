@@ -20,8 +20,6 @@ POINT_MM = 25.4 / 72
 
 def check_bleed(reader: Any, report: Report) -> None:
     """Add a ``bleed-art`` warning for every page whose art stops at the trim (see the module)."""
-    from vigil.pdf.content import operations
-
     for number, page in enumerate(reader.pages, start=1):
         trim = page_box(page, "/TrimBox")
         if trim is None:
@@ -30,7 +28,7 @@ def check_bleed(reader: Any, report: Report) -> None:
         widths = {"left": trim[0] - bleed[0], "bottom": trim[1] - bleed[1],
                   "right": bleed[2] - trim[2], "top": bleed[3] - trim[3]}
         try:
-            boxes = painted(page, operations)
+            boxes = painted(page)
         except Exception:
             continue
         short: list[tuple[str, float]] = []

@@ -30,6 +30,7 @@ from pathlib import Path
 from typing import Any
 
 from vigil.errors import Location, UnreadableError
+from vigil.pdf.content import NAME, REGULAR
 
 FILTERS = {
     "/ASCIIHexDecode", "/ASCII85Decode", "/LZWDecode", "/FlateDecode", "/RunLengthDecode",
@@ -37,9 +38,9 @@ FILTERS = {
     "/AHx", "/A85", "/LZW", "/Fl", "/RL", "/CCF", "/DCT",
 }
 _HINT = "Open it in the program that made it and export or print it again as a new PDF"
-_HEADER = re.compile(rb"\s*(\d+)\s+(\d+)\s+obj(?![^\x00\t\n\x0c\r ()<>\[\]{}/%])")
-_NEXT_HEADER = re.compile(rb"[\r\n]\s*\d+\s+\d+\s+obj(?![^\x00\t\n\x0c\r ()<>\[\]{}/%])")
-_NAME = re.compile(rb"/[^\x00\t\n\x0c\r ()<>\[\]{}/%]*")
+_HEADER = re.compile(rb"\s*(\d+)\s+(\d+)\s+obj(?!" + REGULAR + rb")")
+_NEXT_HEADER = re.compile(rb"[\r\n]\s*\d+\s+\d+\s+obj(?!" + REGULAR + rb")")
+_NAME = NAME
 _BAD_ESCAPE = re.compile(rb"#(?![0-9A-Fa-f]{2})|#00")
 _PREV = re.compile(rb"/Prev\s+(\d+)")
 

@@ -29,9 +29,11 @@ DELIMITERS = b"()<>[]{}/%"
 """PDF's delimiter bytes (ISO 32000-1, 7.2.2)."""
 
 _WS = rb"\x00\t\n\x0c\r "
-_REGULAR = rb"[^\x00\t\n\x0c\r ()<>\[\]{}/%]"
-NAME = re.compile(rb"/" + _REGULAR + rb"*")
+REGULAR = rb"[^\x00\t\n\x0c\r ()<>\[\]{}/%]"
+"""A pattern of one regular byte: neither white space nor a delimiter."""
+NAME = re.compile(rb"/" + REGULAR + rb"*")
 """A name token: a slash and the regular bytes after it."""
+_REGULAR = REGULAR
 _TOKEN = re.compile(
     rb"[" + _WS + rb"]*(?:"
     rb"(%[^\r\n]*)"                       # 1 comment
