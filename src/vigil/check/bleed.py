@@ -13,6 +13,7 @@ from __future__ import annotations
 from typing import Any
 
 from vigil.check.findings import WARNING, Report
+from vigil.pdf.objects import read_errors
 from vigil.pdfart import SIDES, TOLERANCE, edges, page_box, painted
 
 POINT_MM = 25.4 / 72
@@ -29,7 +30,7 @@ def check_bleed(reader: Any, report: Report) -> None:
                   "right": bleed[2] - trim[2], "top": bleed[3] - trim[3]}
         try:
             boxes = painted(page)
-        except Exception:
+        except read_errors():  # damaged content: another check says so
             continue
         short: list[tuple[str, float]] = []
         for side, edge in edges(boxes, trim).items():

@@ -19,7 +19,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from vigil.pdf.content import Name, Operation, operations
-from vigil.pdf.objects import resolve
+from vigil.pdf.objects import read_errors, resolve
 
 Matrix = tuple[float, float, float, float, float, float]
 IDENTITY: Matrix = (1.0, 0.0, 0.0, 1.0, 0.0, 0.0)
@@ -158,7 +158,7 @@ class Walker:
         before = len(self._said.messages) if before is None else before
         try:
             data = stream.get_data() if stream is not None else b""
-        except Exception as exc:  # a damaged stream
+        except read_errors() as exc:  # a damaged stream
             self.usage.problems.append((self._page, f"{what} cannot be decoded: {exc}"))
             return b""
         if len(self._said.messages) > before:
@@ -173,7 +173,7 @@ class Walker:
             before = len(self._said.messages)
             try:
                 contents = page.get_contents()  # decodes the streams (pypdf's ContentStream)
-            except Exception as exc:  # a damaged content stream
+            except read_errors() as exc:  # a damaged content stream
                 self.usage.problems.append((number, f"the page content cannot be read: {exc}"))
                 contents = None
             data = self._data(contents, "the page content", before)

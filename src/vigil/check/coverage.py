@@ -193,7 +193,9 @@ def _parse_sheet(texts: tuple[str, ...], resolve: Any) -> _Sheet:
             if rule.type == "qualified-rule":
                 try:
                     selectors = cssselect2.compile_selector_list(rule.prelude)
-                except Exception:  # a selector cssselect2 does not know: WeasyPrint skips it
+                except (cssselect2.SelectorError, NotImplementedError, TypeError):
+                    # a selector cssselect2 does not know (or does not implement): WeasyPrint
+                    # skips it
                     continue
                 declarations = _declarations(rule.content)
                 for selector in selectors:

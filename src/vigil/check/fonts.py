@@ -31,7 +31,7 @@ from typing import Any
 from vigil.check.content import FontUse, Usage
 from vigil.check.expectations import Expectations
 from vigil.check.findings import ERROR, WARNING, Report
-from vigil.pdf.objects import resolve
+from vigil.pdf.objects import read_errors, resolve
 
 STANDARD_14 = {
     "Times-Roman", "Times-Bold", "Times-Italic", "Times-BoldItalic", "Helvetica",
@@ -143,7 +143,7 @@ def _font_file(descriptor: Any) -> tuple[Any, Any]:
         try:
             if not stream.get_data():
                 continue
-        except Exception:
+        except read_errors():  # a damaged font program stream
             continue
         return stream, (key, getattr(reference, "idnum", id(stream)))
     return None, None
@@ -176,7 +176,7 @@ class _Program:
                 return cls._truetype(data)
             if subtype in ("Type1C", "CIDFontType0C"):
                 return cls._cff(data)
-        except Exception:
+        except Exception:  # fontTools fails in many ways on a damaged program
             # A font program fontTools cannot read: the viewer may not either, but judging
             # glyphs is not possible; the embedding itself was checked.
             return None
@@ -195,7 +195,7 @@ class _Program:
             for table in font["cmap"].tables:
                 try:
                     mapping = dict(table.cmap)
-                except Exception:
+                except Exception:  # fontTools decodes a damaged cmap lazily, and fails so
                     continue
                 program.cmaps[(table.platformID, table.platEncID)] = mapping
                 if table.platformID in (0, 3):
@@ -242,10 +242,10 @@ class _Program:
                 self.index = {name: number for number, name in enumerate(self.glyph_order)}
             number = self.index[glyph]
             return bool(self.offsets[number + 1] > self.offsets[number])
-        except Exception:
+        except Exception:  # a damaged loca table (fontTools decodes lazily)
             try:
                 return bool(self.font["glyf"][glyph].numberOfContours != 0)
-            except Exception:
+            except Exception:  # and a damaged glyf table, in as many ways
                 return False
 
 
@@ -287,7 +287,7 @@ def _check_cids(cids: list[int], descendant: Any, program: _Program, problems: _
     if hasattr(cid_to_gid, "get_data"):
         try:
             table = cid_to_gid.get_data()
-        except Exception:
+        except read_errors():  # a damaged CIDToGIDMap stream
             table = b""
     for cid in cids:
         if program.kind == "cff" and program.cid_keyed:

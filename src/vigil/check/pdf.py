@@ -28,7 +28,7 @@ from vigil.check.expectations import Expectations
 from vigil.check.findings import ERROR, WARNING, Report, Severity
 from vigil.check.fonts import check_fonts
 from vigil.check.pdfa import embedded_files, identification, output_intents
-from vigil.pdf.objects import resolve
+from vigil.pdf.objects import read_errors, resolve
 from vigil.pdfart import page_box
 
 POINT_MM = 25.4 / 72
@@ -214,7 +214,7 @@ def _xmp(reader: Any) -> bytes:
     try:
         metadata = _root(reader).get("/Metadata")
         return bytes(metadata.get_object().get_data()) if metadata is not None else b""
-    except Exception:
+    except read_errors():
         return b""
 
 
@@ -415,7 +415,7 @@ def _target(destination: Any, reader: Any, pages: dict[int, int],
 def _named(reader: Any) -> dict[str, Any]:
     try:
         return dict(reader.named_destinations)
-    except Exception:
+    except read_errors():
         return {}
 
 
@@ -464,7 +464,7 @@ def _bookmarks(reader: Any, titles: Sequence[str] | None, report: Report) -> Non
 
     try:
         walk(reader.outline, 0)
-    except Exception as exc:
+    except read_errors() as exc:
         report.add(ERROR, "bookmark-broken", f"the bookmarks cannot be read ({exc})")
     report.bookmarks = found
     if broken:

@@ -13,7 +13,7 @@ import re
 from collections.abc import Iterator
 from typing import Any
 
-from vigil.pdf.objects import resolve
+from vigil.pdf.objects import read_errors, resolve
 from vigil.programs import looks_like_program
 
 PDFAID = b"http://www.aiim.org/pdfa/ns/id/"
@@ -101,7 +101,7 @@ def _icc_problem(stream: Any) -> str | None:
     """What is wrong with an ICC profile's header, or None."""
     try:
         data = bytes(stream.get_data())[:128]
-    except Exception:
+    except read_errors():  # a damaged profile stream
         return "cannot be read"
     if len(data) < 128 or data[36:40] != b"acsp":
         return "is not an ICC profile"
@@ -130,7 +130,7 @@ def embedded_files(reader: Any, part: int | None) -> Iterator[tuple[str, str]]:
             if isinstance(resolve(spec.get("/EF")), dict) else None
         try:
             head = bytes(stream.get_data())[:16] if stream is not None else b""
-        except Exception:
+        except read_errors():  # a damaged embedded file
             head = b""
         if looks_like_program(name, head):
             yield ("embedded-executable",

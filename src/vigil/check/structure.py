@@ -31,6 +31,7 @@ from typing import Any
 
 from vigil.errors import Location, UnreadableError
 from vigil.pdf.content import NAME, REGULAR
+from vigil.pdf.objects import read_errors
 
 FILTERS = {
     "/ASCIIHexDecode", "/ASCII85Decode", "/LZWDecode", "/FlateDecode", "/RunLengthDecode",
@@ -99,7 +100,7 @@ def open_pdf(data: bytes, name: str | Path, *, password: str | None = None,
             if reader.is_encrypted:
                 try:
                     reader.decrypt(password or "")
-                except Exception as exc:
+                except read_errors() as exc:  # a wrong password, an unknown cipher
                     raise unreadable(name, f"it is encrypted and cannot be decrypted ({exc})",
                                      hint="Give the password, or export it without one") from None
             pages = len(reader.pages)
@@ -239,7 +240,7 @@ def _objects(reader: Any, said: list[str]) -> str | None:
     for number, generation in numbers:
         try:
             value = reader.get_object(IndirectObject(number, generation, reader))
-        except Exception as exc:
+        except read_errors() as exc:
             return f"object {number} cannot be read: {_describe(exc)}"
         if number in in_streams and (value is None or isinstance(value, NullObject)):
             return (f"object {number} is a bare null inside an object stream, which MuPDF "
@@ -257,7 +258,7 @@ def _objects(reader: Any, said: list[str]) -> str | None:
         before = len(said)
         try:
             value.get_data()
-        except Exception as exc:
+        except read_errors() as exc:
             return f"the stream of object {number} cannot be decoded: {_describe(exc)}"
         if len(said) > before:  # pypdf logs a damaged Flate stream and gives nothing
             return f"the stream of object {number} cannot be decoded: {_clean(said[before])}"

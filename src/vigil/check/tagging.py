@@ -37,7 +37,7 @@ from typing import Any
 
 from vigil.check.content import interpreted
 from vigil.pdf.content import Name
-from vigil.pdf.objects import resolve
+from vigil.pdf.objects import read_errors, resolve
 
 MAX_ELEMENTS = 200_000
 MAX_DEPTH = 200
@@ -82,7 +82,7 @@ def pdfua_claim(reader: Any) -> str | None:
         root = resolve(reader.trailer.get("/Root")) or {}
         metadata = resolve(root.get("/Metadata"))
         xmp = bytes(metadata.get_data()) if metadata is not None else b""
-    except Exception:
+    except read_errors():
         return None
     found = _PDFUA.search(xmp)
     return f"PDF/UA-{(found[1] or found[2]).decode()}" if found else None
@@ -272,7 +272,7 @@ def _scan_pages(reader: Any) -> _Content:
         try:
             data = page.get_contents()
             data = bytes(data.get_data()) if data is not None else b""
-        except Exception:
+        except read_errors():
             continue  # a damaged stream is another check's finding
         resources = resolve(page.get("/Resources"))
         _scan(data, resources, key, number, 0, content, set(), False)
@@ -330,7 +330,7 @@ def _scan(data: bytes, resources: Any, key: int, page: int, depth: int, content:
                 content.keys[number] = structural
             try:
                 inner = bytes(_data(form))
-            except Exception:
+            except read_errors():
                 continue
             active.add(number)
             _scan(inner, resolve(form.get("/Resources")) or resources,
@@ -417,7 +417,7 @@ def _text_layer(reader: Any) -> Iterator[TagProblem]:
         try:
             contents = page.get_contents()
             data = bytes(contents.get_data()) if contents is not None else b""
-        except Exception:
+        except read_errors():
             continue
         _, cut, wide = text_layer(data, fonts)
         if cut:
@@ -445,7 +445,7 @@ def _links(reader: Any, pages: dict[int, int]) -> Iterator[TagProblem]:
     """Link annotations have a description that says more than an anchor's name."""
     try:
         names = {str(name) for name in reader.named_destinations}
-    except Exception:
+    except read_errors():
         names = set()
     bare: list[int] = []
     for number, page in enumerate(reader.pages, start=1):

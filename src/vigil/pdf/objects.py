@@ -28,14 +28,16 @@ def read_errors() -> tuple[type[BaseException], ...]:
     ``PdfStreamError``, ``LimitReachedError``...), the built-in errors of its parsers (a bad
     number, a missing key, a short buffer, a wrong type where an object was expected, a
     damaged compressed stream, a reference cycle deeper than Python's stack) and ``OSError``
-    of the file itself. Evaluated when an exception is matched: ``except read_errors():``."""
+    of the file itself; ``NotImplementedError`` for a filter or an encryption it does not
+    decode, ``DependencyError`` for one that needs a package not installed. Evaluated when an
+    exception is matched: ``except read_errors():``."""
     import struct
     import zlib
 
-    from pypdf.errors import PyPdfError
+    from pypdf.errors import DependencyError, PyPdfError
 
-    return (PyPdfError, ValueError, LookupError, TypeError, AttributeError, ArithmeticError,
-            OSError, zlib.error, struct.error, RecursionError)
+    return (PyPdfError, DependencyError, NotImplementedError, ValueError, LookupError, TypeError,
+            AttributeError, ArithmeticError, OSError, zlib.error, struct.error, RecursionError)
 
 
 def resolve(value: Any) -> Any:

@@ -23,7 +23,7 @@ from pydantic import Field, field_validator
 from vigil.dependencies import missing_package
 from vigil.errors import ContentError, Location
 from vigil.limits import TimeLimitExceeded, time_limit
-from vigil.pdf.objects import resolve
+from vigil.pdf.objects import read_errors, resolve
 from vigil.programs import looks_like_program
 from vigil.read.schema import StrictModel, check_translation_languages
 
@@ -271,7 +271,7 @@ def _refuse_programs(reader: Any, chosen: list[int], name: str, location: Locati
         stream = _get(embedded.get("/F")) if isinstance(embedded, dict) else None
         try:
             head = bytes(stream.get_data())[:8] if stream is not None else b""
-        except Exception:
+        except read_errors():  # a damaged embedded file
             head = b""
         if looks_like_program(file, head):
             raise ContentError(
