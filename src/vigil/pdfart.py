@@ -17,9 +17,14 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from vigil.pdf.content import operations
+from vigil.pdf.objects import dictionary, resolve, stream
+
+if TYPE_CHECKING:
+    from pypdf import PageObject
+    from pypdf.generic import DictionaryObject
 
 Box = tuple[float, float, float, float]
 Matrix = tuple[float, float, float, float, float, float]
@@ -34,7 +39,7 @@ _BOTH = frozenset((b"B", b"B*", b"b", b"b*"))
 _PATH_END = _FILL | _STROKE | _BOTH | {b"n"}
 
 
-def page_box(page: Any, key: str) -> Box | None:
+def page_box(page: PageObject, key: str) -> Box | None:
     """The page's ``key`` box (``/TrimBox``...) as (left, bottom, right, top), or None when
     it is missing or not four numbers."""
     value = page.get(key)
@@ -108,7 +113,8 @@ class _Walk:
     boxes: list[Box] = field(default_factory=list)
     active: set[int] = field(default_factory=set)
 
-    def stream(self, data: bytes, resources: Any, state: _State, depth: int) -> None:
+    def stream(self, data: bytes, resources: DictionaryObject | None, state: _State,
+               depth: int) -> None:
         stack: list[_State] = []
         path: list[tuple[float, float]] = []
         clipping = False
@@ -179,10 +185,11 @@ class _Walk:
         if cut is not None:
             self.boxes.append(cut)
 
-    def _xobject(self, resources: Any, name: Any, state: _State, depth: int) -> None:
-        try:
-            xobject = resources["/XObject"][str(name)].get_object()
-        except (KeyError, TypeError, AttributeError):
+    def _xobject(self, resources: DictionaryObject | None, name: object, state: _State,
+                 depth: int) -> None:
+        xobjects = dictionary(resources.get("/XObject")) if resources is not None else None
+        xobject = stream(xobjects.get(str(name))) if xobjects is not None else None
+        if xobject is None:
             return
         subtype = xobject.get("/Subtype")
         if subtype == "/Image":
@@ -201,31 +208,31 @@ class _Walk:
                               inner.clip) or (0.0, 0.0, 0.0, 0.0)
         self.active.add(id(xobject))
         try:
-            self.stream(xobject.get_data(), xobject.get("/Resources") or resources, inner,
-                        depth + 1)
+            self.stream(xobject.get_data(), dictionary(xobject.get("/Resources")) or resources,
+                        inner, depth + 1)
         finally:
             self.active.discard(id(xobject))
 
 
-def _number(value: Any) -> float:
+def _number(value: object) -> float:
     try:
-        return float(value)
+        return float(value)  # type: ignore[arg-type]  # a number, or not: then 0
     except (TypeError, ValueError):
         return 0.0
 
 
-def _numbers(values: Any) -> tuple[float, ...]:
+def _numbers(values: Iterable[object]) -> tuple[float, ...]:
     return tuple(_number(v) for v in values)
 
 
-def _space(resources: Any, name: Any) -> str:
+def _space(resources: DictionaryObject | None, name: object) -> str:
     """The family of a colour space operand: ``/DeviceRGB``, ``/Separation``, ``/Pattern``..."""
     text = str(name)
     if text in ("/DeviceGray", "/DeviceRGB", "/DeviceCMYK", "/Pattern"):
         return text
-    try:
-        value = resources["/ColorSpace"][text].get_object()
-    except (KeyError, TypeError, AttributeError):
+    spaces = dictionary(resources.get("/ColorSpace")) if resources is not None else None
+    value = resolve(spaces.get(text)) if spaces is not None else None
+    if value is None:
         return text
     if isinstance(value, list) and value:
         family = str(value[0])
@@ -236,13 +243,13 @@ def _space(resources: Any, name: Any) -> str:
     return str(value)
 
 
-def painted(page: Any) -> list[Box]:
+def painted(page: PageObject) -> list[Box]:
     """The boxes of the art of ``page`` (see the module), in its default space."""
     contents = page.get_contents()
     if contents is None:
         return []
     walk = _Walk()
-    walk.stream(contents.get_data(), page.get("/Resources") or {}, _State(), 0)
+    walk.stream(contents.get_data(), dictionary(page.get("/Resources")), _State(), 0)
     return walk.boxes
 
 

@@ -10,16 +10,19 @@ with margins) and pages whose art fills the bleed are fine.
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING
 
 from vigil.check.findings import WARNING, Report
 from vigil.pdf.objects import read_errors
 from vigil.pdfart import SIDES, TOLERANCE, edges, page_box, painted
 
+if TYPE_CHECKING:
+    from pypdf import PdfReader
+
 POINT_MM = 25.4 / 72
 
 
-def check_bleed(reader: Any, report: Report) -> None:
+def check_bleed(reader: PdfReader, report: Report) -> None:
     """Add a ``bleed-art`` warning for every page whose art stops at the trim (see the module)."""
     for number, page in enumerate(reader.pages, start=1):
         trim = page_box(page, "/TrimBox")

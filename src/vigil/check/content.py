@@ -16,10 +16,14 @@ import hashlib
 import logging
 import math
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, cast
 
 from vigil.pdf.content import Name, Operation, operations
-from vigil.pdf.objects import read_errors, resolve
+from vigil.pdf.objects import array, dictionary, read_errors, resolve, stream
+
+if TYPE_CHECKING:
+    from pypdf import PdfReader
+    from pypdf.generic import DictionaryObject, StreamObject
 
 Matrix = tuple[float, float, float, float, float, float]
 IDENTITY: Matrix = (1.0, 0.0, 0.0, 1.0, 0.0, 0.0)
@@ -62,7 +66,7 @@ class ImageUse:
 
 @dataclass
 class FontUse:
-    font: Any                      # the font dictionary
+    font: DictionaryObject         # the font dictionary
     name: str                      # its resource name where it was first used
     first_page: int
     codes: set[bytes] = field(default_factory=set)
@@ -73,7 +77,7 @@ class FontUse:
 @dataclass
 class Usage:
     images: list[ImageUse] = field(default_factory=list)
-    fonts: dict[Any, FontUse] = field(default_factory=dict)
+    fonts: dict[int, FontUse] = field(default_factory=dict)  # by object number (or id)
     problems: list[tuple[int, str]] = field(default_factory=list)
     # The device colour spaces painted in (DeviceRGB, DeviceCMYK, DeviceGray): PDF/A allows
     # them only with an output intent (the first page each was found on).
@@ -136,11 +140,11 @@ _DEVICE_SPACES = {"/DeviceRGB": "DeviceRGB", "/RGB": "DeviceRGB", "/DeviceCMYK":
 class Walker:
     """Walk every page; summaries of form XObjects are computed once and reused."""
 
-    def __init__(self, reader: Any) -> None:
+    def __init__(self, reader: PdfReader) -> None:
         self.reader = reader
         self.usage = Usage()
-        self._forms: dict[Any, _Summary] = {}
-        self._active: set[Any] = set()
+        self._forms: dict[int, _Summary] = {}
+        self._active: set[int] = set()
         self._page = 0
         self._said = _Said()
 
@@ -152,7 +156,7 @@ class Walker:
         finally:
             logger.removeHandler(self._said)
 
-    def _data(self, stream: Any, what: str, before: int | None = None) -> bytes:
+    def _data(self, stream: StreamObject | None, what: str, before: int | None = None) -> bytes:
         """A stream's decoded data; a failure, or a complaint pypdf only logs (it returns
         nothing for a damaged Flate stream), is a problem of the page."""
         before = len(self._said.messages) if before is None else before
@@ -169,7 +173,7 @@ class Walker:
     def _walk(self) -> Usage:
         for number, page in enumerate(self.reader.pages, start=1):
             self._page = number
-            resources = resolve(page.get("/Resources"))
+            resources = dictionary(page.get("/Resources"))
             before = len(self._said.messages)
             try:
                 contents = page.get_contents()  # decodes the streams (pypdf's ContentStream)
@@ -184,7 +188,7 @@ class Walker:
                 self._annotation(resolve(annotation))
         return self.usage
 
-    def _annotation(self, annotation: Any) -> None:
+    def _annotation(self, annotation: object) -> None:
         if not isinstance(annotation, dict):
             return
         appearances = resolve(annotation.get("/AP"))
@@ -192,23 +196,24 @@ class Walker:
             return
         for key in ("/N", "/R", "/D"):
             entry = resolve(appearances.get(key))
-            streams = [entry] if hasattr(entry, "get_data") else (
+            forms = [entry] if hasattr(entry, "get_data") else (
                 [resolve(v) for v in entry.values()] if isinstance(entry, dict) else []
             )
-            for stream in streams:
-                if hasattr(stream, "get_data"):
-                    self._form(stream, None, 0)
+            for form in forms:
+                if hasattr(form, "get_data"):
+                    self._form(form, None, 0)
 
-    def _form(self, stream: Any, parent_resources: Any, depth: int) -> _Summary:
-        key = getattr(stream, "indirect_reference", None) or id(stream)
-        key = getattr(key, "idnum", key)
+    def _form(self, stream: StreamObject, parent_resources: DictionaryObject | None,
+              depth: int) -> _Summary:
+        reference = stream.indirect_reference
+        key = reference.idnum if reference is not None else id(stream)
         if key in self._forms:
             return self._forms[key]
         if key in self._active or depth > MAX_DEPTH:
             return _Summary()
         self._active.add(key)
         try:
-            resources = resolve(stream.get("/Resources")) or parent_resources
+            resources = dictionary(stream.get("/Resources")) or parent_resources
             data = self._data(stream, "a form's content")
             summary = self._stream(data, resources, depth + 1)
         finally:
@@ -216,13 +221,10 @@ class Walker:
         self._forms[key] = summary
         return summary
 
-    def _stream(self, data: bytes, resources: Any, depth: int) -> _Summary:
+    def _stream(self, data: bytes, resources: DictionaryObject | None, depth: int) -> _Summary:
         summary = _Summary()
-        resources = resources if isinstance(resources, dict) else {}
-        xobjects = resolve(resources.get("/XObject"))
-        xobjects = xobjects if isinstance(xobjects, dict) else {}
-        fonts = resolve(resources.get("/Font"))
-        fonts = fonts if isinstance(fonts, dict) else {}
+        xobjects = dictionary(resources.get("/XObject")) if resources is not None else None
+        fonts = dictionary(resources.get("/Font")) if resources is not None else None
         patterns_used: set[str] = set()
         ctm: Matrix = IDENTITY
         font: FontUse | None = None
@@ -269,8 +271,8 @@ class Walker:
             elif operator == b"Do":
                 if not operands or not isinstance(operands[0], Name):
                     continue
-                xobject = resolve(xobjects.get(operands[0]))
-                if not isinstance(xobject, dict):
+                xobject = dictionary(xobjects.get(operands[0])) if xobjects is not None else None
+                if xobject is None:
                     self.usage.problems.append((self._page, (
                         f"it draws {operands[0]}, a picture or form that is not in the file "
                         "(its resource is missing or refers to a missing object)")))
@@ -284,7 +286,7 @@ class Walker:
                     width, height = _int(xobject.get("/Width")), _int(xobject.get("/Height"))
                     summary.images.append((ctm, str(operands[0]), width, height))
                 elif subtype == "/Form":
-                    inner = self._form(xobject, resources, depth)
+                    inner = self._form(cast("StreamObject", xobject), resources, depth)
                     matrix = multiply(_matrix(xobject.get("/Matrix")), ctm)
                     for relative, name, width, height in inner.images:
                         summary.images.append((multiply(relative, matrix), name, width, height))
@@ -307,25 +309,25 @@ class Walker:
     def _device(self, space: str) -> None:
         self.usage.device_colours.setdefault(space, self._page)
 
-    def _pattern(self, resources: Any, name: str, depth: int, summary: _Summary) -> None:
+    def _pattern(self, resources: DictionaryObject | None, name: str, depth: int,
+                 summary: _Summary) -> None:
         """A tiling pattern draws content of its own (WeasyPrint paints backgrounds so), in
         pattern space: its /Matrix maps it into the space of the stream that uses it."""
-        patterns = resolve(resources.get("/Pattern"))
-        pattern = resolve(patterns.get(name)) if isinstance(patterns, dict) else None
-        if pattern is None or not hasattr(pattern, "get_data") or \
-                pattern.get("/PatternType") != 1:
+        patterns = dictionary(resources.get("/Pattern")) if resources is not None else None
+        pattern = stream(patterns.get(name)) if patterns is not None else None
+        if pattern is None or pattern.get("/PatternType") != 1:
             return
         inner = self._form(pattern, resources, depth)
         matrix = _matrix(pattern.get("/Matrix"))
         for relative, image, width, height in inner.images:
             summary.images.append((multiply(relative, matrix), image, width, height))
 
-    def _font(self, fonts: dict[str, Any], name: Any) -> FontUse | None:
-        if not isinstance(name, Name):
+    def _font(self, fonts: DictionaryObject | None, name: object) -> FontUse | None:
+        if not isinstance(name, Name) or fonts is None or name not in fonts:
             return None
-        reference = fonts.raw_get(name) if hasattr(fonts, "raw_get") and name in fonts else None
-        font = resolve(reference)
-        if not isinstance(font, dict):
+        reference = fonts.raw_get(name)
+        font = dictionary(reference)
+        if font is None:
             return None
         key = getattr(reference, "idnum", None) or id(font)
         use = self.usage.fonts.get(key)
@@ -336,10 +338,10 @@ class Walker:
         return use
 
 
-def _matrix(value: Any) -> Matrix:
-    value = resolve(value)
+def _matrix(value: object) -> Matrix:
+    values = array(value)
     try:
-        numbers = tuple(float(v) for v in value)
+        numbers = tuple(float(v) for v in values) if values is not None else ()
     except (TypeError, ValueError):
         return IDENTITY
     if len(numbers) != 6:
@@ -348,7 +350,7 @@ def _matrix(value: Any) -> Matrix:
     return (a, b, c, d, e, f)
 
 
-def _int(value: Any) -> int:
+def _int(value: object) -> int:
     try:
         return int(resolve(value))
     except (TypeError, ValueError):

@@ -26,12 +26,15 @@ import io
 import struct
 import unicodedata
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from vigil.check.content import FontUse, Usage
 from vigil.check.expectations import Expectations
 from vigil.check.findings import ERROR, WARNING, Report
 from vigil.pdf.objects import read_errors, resolve
+
+if TYPE_CHECKING:
+    from pypdf.generic import DictionaryObject, StreamObject
 
 STANDARD_14 = {
     "Times-Roman", "Times-Bold", "Times-Italic", "Times-BoldItalic", "Helvetica",
@@ -49,7 +52,7 @@ def check_fonts(usage: Usage, expect: Expectations, report: Report,
     """Add font findings for every font ``usage`` saw to ``report``; record each font in
     ``report.fonts`` (name → embedded). ``families``: the @font-face families of a build;
     a font used only on the ``exempt`` pages (PDF inserts) may be another."""
-    programs: dict[Any, _Program | None] = {}
+    programs: dict[tuple[str, int] | None, _Program | None] = {}
     for use in usage.fonts.values():
         try:
             foreign = families if families is not None and use.pages - exempt else None
@@ -60,12 +63,13 @@ def check_fonts(usage: Usage, expect: Expectations, report: Report,
                        page=use.first_page)
 
 
-def _name(font: Any) -> str:
+def _name(font: DictionaryObject) -> str:
     return str(font.get("/BaseFont", "(no name)")).lstrip("/")
 
 
 def _check_font(use: FontUse, expect: Expectations, report: Report,
-                families: tuple[str, ...] | None, programs: dict[Any, _Program | None]) -> None:
+                families: tuple[str, ...] | None,
+                programs: dict[tuple[str, int] | None, _Program | None]) -> None:
     font = use.font
     name = _name(font)
     subtype = str(font.get("/Subtype", "?")).lstrip("/")
@@ -89,7 +93,7 @@ def _check_font(use: FontUse, expect: Expectations, report: Report,
                    page=use.first_page)
     if not use.visible:
         return
-    if not embedded:
+    if stream is None:
         base = name.split("+", 1)[-1]
         standard = base in STANDARD_14 or base.split(",")[0] in _STANDARD_ALIASES
         what = f"font {name} ({subtype}) is not embedded"
@@ -130,7 +134,8 @@ def _from_families(name: str, families: tuple[str, ...]) -> bool:
     return any(base.startswith(family.replace(" ", "-")) for family in families)
 
 
-def _font_file(descriptor: Any) -> tuple[Any, Any]:
+def _font_file(
+        descriptor: DictionaryObject | None) -> tuple[StreamObject | None, tuple[str, int] | None]:
     """The font program stream of a descriptor and a key for it, or (None, None)."""
     if not isinstance(descriptor, dict):
         return None, None
@@ -162,12 +167,12 @@ class _Program:
     unicode_of: dict[str, int] = field(default_factory=dict)
     builtin: list[str | None] | None = None   # a CFF font's own encoding
     cid_keyed: bool = False
-    font: Any = None                           # the fontTools TTFont, for outlines
+    font: Any = None                           # the fontTools TTFont (untyped), for outlines
     offsets: list[int] | None = None           # its loca table
     index: dict[str, int] = field(default_factory=dict)
 
     @classmethod
-    def read(cls, stream: Any, descriptor: Any) -> _Program | None:
+    def read(cls, stream: StreamObject, descriptor: DictionaryObject | None) -> _Program | None:
         """Parse a font program with fontTools; None when it is not one vigil can judge."""
         data = stream.get_data()
         subtype = str(stream.get("/Subtype", "")).lstrip("/")
@@ -255,8 +260,8 @@ class _Problems:
     notdef: list[str] = field(default_factory=list)
 
 
-def _glyph_problems(font: Any, subtype: str, descendant: Any, program: _Program,
-                    codes: set[bytes]) -> _Problems:
+def _glyph_problems(font: DictionaryObject, subtype: str, descendant: DictionaryObject | None,
+                    program: _Program, codes: set[bytes]) -> _Problems:
     problems = _Problems()
     if subtype == "Type0":
         encoding = resolve(font.get("/Encoding"))
@@ -281,7 +286,8 @@ def _describe(char: str | None, code: str) -> str:
     return code
 
 
-def _check_cids(cids: list[int], descendant: Any, program: _Program, problems: _Problems) -> None:
+def _check_cids(cids: list[int], descendant: DictionaryObject, program: _Program,
+                problems: _Problems) -> None:
     cid_to_gid = resolve(descendant.get("/CIDToGIDMap"))
     table = b""
     if hasattr(cid_to_gid, "get_data"):
@@ -320,7 +326,7 @@ def _blank(char: str) -> bool:
     return char.isspace() or unicodedata.category(char) in ("Zs", "Zl", "Zp", "Cc", "Cf")
 
 
-def _encoding_names(font: Any) -> list[str | None] | None:
+def _encoding_names(font: DictionaryObject) -> list[str | None] | None:
     """The 256 glyph names of a simple font's /Encoding (None: the font's own encoding)."""
     encoding = resolve(font.get("/Encoding"))
     base: list[str | None] | None = None
@@ -370,7 +376,7 @@ def _named_encoding(name: str) -> list[str | None] | None:
     return None  # MacExpertEncoding or unknown: the font's own
 
 
-def _check_simple(codes: list[int], font: Any, subtype: str, program: _Program,
+def _check_simple(codes: list[int], font: DictionaryObject, subtype: str, program: _Program,
                   problems: _Problems) -> None:
     from fontTools import agl
 

@@ -11,10 +11,14 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterator
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from vigil.pdf.objects import read_errors, resolve
 from vigil.programs import looks_like_program
+
+if TYPE_CHECKING:
+    from pypdf import PdfReader
+    from pypdf.generic import StreamObject
 
 PDFAID = b"http://www.aiim.org/pdfa/ns/id/"
 _DECLARATION = re.compile(rb"xmlns:([\w.-]+)\s*=\s*[\"']([^\"']*)[\"']")
@@ -60,7 +64,7 @@ def identification(xmp: bytes) -> list[str]:
     return problems
 
 
-def output_intents(reader: Any, device_colours: dict[str, int]) -> list[str]:
+def output_intents(reader: PdfReader, device_colours: dict[str, int]) -> list[str]:
     """Clause 6.2.3: every DestOutputProfile the same ICC stream (test 2), a printer or
     monitor profile in GRAY, RGB or CMYK, of version below 5 (test 1), no
     DestOutputProfileRef in a PDF/X intent (test 3); and 6.2.4.3: a device colour space
@@ -97,7 +101,7 @@ def output_intents(reader: Any, device_colours: dict[str, int]) -> list[str]:
     return problems
 
 
-def _icc_problem(stream: Any) -> str | None:
+def _icc_problem(stream: StreamObject) -> str | None:
     """What is wrong with an ICC profile's header, or None."""
     try:
         data = bytes(stream.get_data())[:128]
@@ -120,7 +124,7 @@ def _icc_problem(stream: Any) -> str | None:
     return None
 
 
-def embedded_files(reader: Any, part: int | None) -> Iterator[tuple[str, str]]:
+def embedded_files(reader: PdfReader, part: int | None) -> Iterator[tuple[str, str]]:
     """Each embedded file that may not be there: an executable program (never, in a file
     meant to be kept), any file in PDF/A-1 (6.1.11), a file that is not PDF in PDF/A-2 (6.8),
     a file without /AFRelationship or MIME type in PDF/A-3 (6.8). ``(code, message)``."""
@@ -152,7 +156,7 @@ def embedded_files(reader: Any, part: int | None) -> Iterator[tuple[str, str]]:
                        + " and ".join(missing) + " (PDF/A-3 asks for both)")
 
 
-def _file_specs(reader: Any) -> Iterator[tuple[str, Any]]:
+def _file_specs(reader: PdfReader) -> Iterator[tuple[str, Any]]:
     names = resolve(resolve(_root(reader).get("/Names") or {}).get("/EmbeddedFiles")) \
         if isinstance(resolve(_root(reader).get("/Names")), dict) else None
     for spec in _name_tree_values(names, 0):
@@ -167,7 +171,7 @@ def _file_specs(reader: Any) -> Iterator[tuple[str, Any]]:
                     yield f"an attachment on page {number}", spec
 
 
-def _name_tree_values(node: Any, depth: int) -> Iterator[Any]:
+def _name_tree_values(node: object, depth: int) -> Iterator[Any]:
     node = resolve(node)
     if not isinstance(node, dict) or depth > 16:
         return
@@ -178,7 +182,7 @@ def _name_tree_values(node: Any, depth: int) -> Iterator[Any]:
         yield from _name_tree_values(kid, depth + 1)
 
 
-def _root(reader: Any) -> Any:
+def _root(reader: PdfReader) -> Any:
     root = resolve(reader.trailer.get("/Root"))
     return root if isinstance(root, dict) else {}
 

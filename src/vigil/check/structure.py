@@ -27,11 +27,14 @@ import warnings
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from vigil.errors import Location, UnreadableError
 from vigil.pdf.content import NAME, REGULAR
 from vigil.pdf.objects import read_errors
+
+if TYPE_CHECKING:
+    from pypdf import PdfReader
 
 FILTERS = {
     "/ASCIIHexDecode", "/ASCII85Decode", "/LZWDecode", "/FlateDecode", "/RunLengthDecode",
@@ -149,7 +152,7 @@ def _clean(message: str) -> str:
     return message if len(message) <= 120 else message[:117] + "..."
 
 
-def _skeleton(data: bytes, reader: Any) -> str | None:
+def _skeleton(data: bytes, reader: PdfReader) -> str | None:
     """Check the trailer, the /Prev chain and each object listed at a file offset."""
     trailer = reader.trailer
     size = trailer.get("/Size")
@@ -229,9 +232,9 @@ def _object_body(data: bytes, start: int, number: int) -> str | None:
     return None
 
 
-def _objects(reader: Any, said: list[str]) -> str | None:
+def _objects(reader: PdfReader, said: list[str]) -> str | None:
     """Load every object the table lists; streams name standard filters and decode."""
-    from pypdf.generic import IndirectObject, NullObject
+    from pypdf.generic import IndirectObject, NullObject, StreamObject
 
     numbers = [(n, g) for g, entries in reader.xref.items() for n in entries]
     packed = list(getattr(reader, "xref_objStm", {}))
@@ -245,7 +248,7 @@ def _objects(reader: Any, said: list[str]) -> str | None:
         if number in in_streams and (value is None or isinstance(value, NullObject)):
             return (f"object {number} is a bare null inside an object stream, which MuPDF "
                     "refuses (it belongs in the cross-reference table as a free entry)")
-        if not hasattr(value, "get_data"):
+        if not isinstance(value, StreamObject):
             continue
         filters = value.get("/Filter")
         listed = list(filters) if isinstance(filters, list) else \

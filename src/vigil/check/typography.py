@@ -26,7 +26,13 @@ import re
 from collections import Counter
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
+
+from vigil.pdf.objects import array, dictionary, stream
+
+if TYPE_CHECKING:
+    from pypdf import PageObject
+    from pypdf.generic import PdfObject
 
 HYPHEN = "\u2010"
 MM = 72 / 25.4
@@ -132,14 +138,19 @@ def _matrix(a: list[float], b: list[float]) -> list[float]:
 class _Font:
     """Widths (per 1000 em) and Unicode text of a Type 0 font's two-byte codes."""
 
-    def __init__(self, font: Any) -> None:
-        font = font.get_object()
+    def __init__(self, reference: PdfObject) -> None:
+        font = dictionary(reference)
+        if font is None:
+            raise ValueError("a font resource is not a dictionary")
         self.widths: dict[int, float] = {}
         self.default = 1000.0
         self.unicode: dict[int, str] = {}
         self.two_bytes = font.get("/Subtype") == "/Type0"
         if self.two_bytes:
-            descendant = font["/DescendantFonts"][0].get_object()
+            descendants = array(font.get("/DescendantFonts"))
+            descendant = dictionary(descendants[0]) if descendants else None
+            if descendant is None:
+                raise ValueError("a Type 0 font without its descendant font")
             self.default = float(descendant.get("/DW", 1000))
             w = [x.get_object() if hasattr(x, "get_object") else x
                  for x in descendant.get("/W", [])]
@@ -158,8 +169,9 @@ class _Font:
             first = int(font.get("/FirstChar", 0))
             for k, width in enumerate(font.get("/Widths", [])):
                 self.widths[first + k] = float(width)
-        if "/ToUnicode" in font:
-            self._read_cmap(font["/ToUnicode"].get_object().get_data().decode("latin-1"))
+        unicode = stream(font.get("/ToUnicode"))
+        if unicode is not None:
+            self._read_cmap(unicode.get_data().decode("latin-1"))
 
     def _read_cmap(self, data: str) -> None:
         for block in re.findall(r"beginbfchar(.*?)endbfchar", data, re.S):
@@ -178,7 +190,7 @@ class _Font:
         return list(data)
 
 
-def _runs(page: Any) -> list[Run]:
+def _runs(page: PageObject) -> list[Run]:
     from pypdf.generic import ContentStream
 
     contents = page.get_contents()
