@@ -18,8 +18,9 @@ import hashlib
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING
 
+from vigil.pdf.objects import integer
 from vigil.pdf.write import (
     end_of_file,
     inline_dictionary,
@@ -30,6 +31,10 @@ from vigil.pdf.write import (
     xref_stream,
     xref_table,
 )
+
+if TYPE_CHECKING:
+    from pypdf import PdfReader
+    from pypdf.generic import IndirectObject, PdfObject
 
 _STARTXREF = re.compile(rb"startxref\s+(\d+)\s+%%EOF\s*$")
 
@@ -43,12 +48,12 @@ class Base:
     size: int
     startxref: int
     xref_stream: bool
-    root: Any
-    info: Any
+    root: IndirectObject
+    info: IndirectObject | None
     first_id: bytes
 
 
-def open_base(data: bytes, reader: Any) -> Base:
+def open_base(data: bytes, reader: PdfReader) -> Base:
     """Describe ``data`` (read by ``reader``, a pypdf PdfReader) for :func:`append_update`."""
     match = _STARTXREF.search(data[-1024:])
     if match is None:
@@ -57,14 +62,17 @@ def open_base(data: bytes, reader: Any) -> Base:
     trailer = reader.trailer
     identifier = trailer.get("/ID")
     first = bytes(identifier[0].original_bytes) if identifier else b""
+    size = integer(trailer.get("/Size"))
+    if size is None:
+        raise ValueError("the PDF's trailer has no /Size")
     return Base(
-        data=data, size=int(trailer["/Size"]), startxref=startxref,
+        data=data, size=size, startxref=startxref,
         xref_stream=not data[startxref:startxref + 4].startswith(b"xref"),
         root=trailer.raw_get("/Root"), info=trailer.raw_get("/Info"), first_id=first,
     )
 
 
-def serialise(number: int, obj: Any) -> bytes:
+def serialise(number: int, obj: PdfObject) -> bytes:
     """Object ``number`` (generation 0) as it is written in a file: ``N 0 obj ... endobj``."""
     return object_bytes(number, obj)
 
@@ -101,7 +109,7 @@ def _common(base: Base, size: int, first: bytes, digest: bytes) -> list[bytes]:
     return entries
 
 
-def _ref(reference: Any) -> bytes:
+def _ref(reference: IndirectObject) -> bytes:
     return b"%d %d R" % (reference.idnum, reference.generation)
 
 

@@ -17,9 +17,26 @@ from __future__ import annotations
 import zlib
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from functools import cache
-from typing import Any
+from typing import IO, TYPE_CHECKING, Any, cast
+
+if TYPE_CHECKING:
+    from pypdf import PdfWriter
+    from pypdf.generic import (
+        ArrayObject,
+        DictionaryObject,
+        IndirectObject,
+        NameObject,
+        NumberObject,
+        PdfObject,
+        StreamObject,
+    )
 
 NAMES_KEPT = 50_000
+Write = Callable[[bytes], object]
+"""Where bytes go: a list's ``append``, a file's ``write``."""
+# How objects of one class are written: a dispatch table by class, so each writer takes the
+# class it is registered for (hence Any for the table's entries).
+_Writer = Callable[[Any, Write], None]
 
 
 class Serializer:
@@ -30,23 +47,23 @@ class Serializer:
 
         self.names: dict[str, bytes] = {}
         self._array, self._dictionary, self._name_class = ArrayObject, DictionaryObject, NameObject
-        self._writers: dict[type, Callable[[Any, Callable[[bytes], object]], None]] = {
+        self._writers: dict[type, _Writer] = {
             NameObject: self._name, IndirectObject: _reference,
             ArrayObject: self._items, DictionaryObject: self._entries,
         }
 
-    def serialize(self, obj: Any) -> bytes:
+    def serialize(self, obj: PdfObject) -> bytes:
         """The bytes of ``obj``."""
         parts: list[bytes] = []
         self.write(obj, parts.append)
         return b"".join(parts)
 
-    def write(self, obj: Any, write: Callable[[bytes], object]) -> None:
+    def write(self, obj: PdfObject, write: Write) -> None:
         """Write the bytes of ``obj`` with ``write``."""
         kind = type(obj)
         (self._writers.get(kind) or self._learn(kind))(obj, write)
 
-    def _writer_of(self, kind: type) -> Callable[[Any, Callable[[bytes], object]], None]:
+    def _writer_of(self, kind: type) -> _Writer:
         """How objects of a class met for the first time are written."""
         from pypdf.generic import NameObject, NumberObject, StreamObject
 
@@ -63,7 +80,7 @@ class Serializer:
             return self._name
         return _itself
 
-    def _name(self, name: Any, write: Callable[[bytes], object]) -> None:
+    def _name(self, name: NameObject, write: Write) -> None:
         data = self.names.get(name)
         if data is None:
             if len(self.names) >= NAMES_KEPT:
@@ -71,7 +88,7 @@ class Serializer:
             data = self.names[str(name)] = name.renumber()
         write(data)
 
-    def _items(self, array: Any, write: Callable[[bytes], object]) -> None:
+    def _items(self, array: ArrayObject, write: Write) -> None:
         writers = self._writers
         write(b"[")
         for item in array:
@@ -79,7 +96,7 @@ class Serializer:
             (writers.get(type(item)) or self._learn(type(item)))(item, write)
         write(b" ]")
 
-    def _entries(self, dictionary: Any, write: Callable[[bytes], object]) -> None:
+    def _entries(self, dictionary: DictionaryObject, write: Write) -> None:
         writers, name, name_class = self._writers, self._name, self._name_class
         write(b"<<\n")
         for key, value in dictionary.items():
@@ -94,7 +111,7 @@ class Serializer:
             write(b"\n")
         write(b">>")
 
-    def _stream(self, stream: Any, write: Callable[[bytes], object]) -> None:
+    def _stream(self, stream: StreamObject, write: Write) -> None:
         """As ``StreamObject.write_to_stream``: the dictionary with ``/Length`` set (in its
         place, or last), then the bytes as they are (``stream`` itself is not changed)."""
         from vigil.pdf._compat import stream_bytes
@@ -118,16 +135,16 @@ class Serializer:
         write(data)
         write(b"\nendstream")
 
-    def _learn(self, kind: type) -> Callable[[Any, Callable[[bytes], object]], None]:
+    def _learn(self, kind: type) -> _Writer:
         writer = self._writers[kind] = self._writer_of(kind)
         return writer
 
 
-def _number(number: Any, write: Callable[[bytes], object]) -> None:
+def _number(number: NumberObject, write: Write) -> None:
     write(repr(number).encode())  # as NumberObject.write_to_stream
 
 
-def _reference(reference: Any, write: Callable[[bytes], object]) -> None:
+def _reference(reference: IndirectObject, write: Write) -> None:
     write(b"%d %d R" % (reference.idnum, reference.generation))
 
 
@@ -140,12 +157,12 @@ class _Sink:
         self.write = write
 
 
-def _itself(obj: Any, write: Callable[[bytes], object]) -> None:
+def _itself(obj: PdfObject, write: Write) -> None:
     """An object written by its own ``write_to_stream`` (numbers, strings, streams...)."""
-    obj.write_to_stream(_Sink(write))
+    obj.write_to_stream(cast("IO[bytes]", _Sink(write)))  # all it calls is write()
 
 
-def write_object(number: int, obj: Any, write: Callable[[bytes], object],
+def write_object(number: int, obj: PdfObject, write: Write,
                  serializer: Serializer | None = None) -> None:
     """Write object ``number`` (generation 0) as it is in a file: ``N 0 obj ... endobj``."""
     write(b"%d 0 obj\n" % number)
@@ -153,7 +170,7 @@ def write_object(number: int, obj: Any, write: Callable[[bytes], object],
     write(b"\nendobj\n")
 
 
-def object_bytes(number: int, obj: Any, serializer: Serializer | None = None) -> bytes:
+def object_bytes(number: int, obj: PdfObject, serializer: Serializer | None = None) -> bytes:
     """The bytes :func:`write_object` writes."""
     parts: list[bytes] = []
     write_object(number, obj, parts.append, serializer)
@@ -225,7 +242,7 @@ def shared() -> Serializer:
     return Serializer()
 
 
-def classic(writer: Any) -> bytes:
+def classic(writer: PdfWriter) -> bytes:
     """The bytes ``writer.write`` gives for ``writer`` (a cross-reference table, every object
     written plainly), with its names encoded by :func:`shared`. An encrypted or incremental
     writer is left to pypdf."""
