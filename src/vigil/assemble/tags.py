@@ -38,16 +38,20 @@ Heavy imports (pypdf) are inside the functions.
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
-from typing import Any
+from collections.abc import Mapping, MutableMapping, Sequence
+from typing import TYPE_CHECKING, Any
 
 from vigil.pdf._compat import add_object, clone_table
 from vigil.pdf.objects import resolve
 
+if TYPE_CHECKING:
+    from pypdf import PageObject, PdfReader, PdfWriter
+    from pypdf.generic import IndirectObject
+
 MAX_TREE_DEPTH = 64  # number and name trees: /Kids nesting (WeasyPrint writes one level)
 
 
-def merge_structure(writer: Any, parts: Sequence[tuple[Any, Sequence[Any]]],
+def merge_structure(writer: PdfWriter, parts: Sequence[tuple[PdfReader, Sequence[PageObject]]],
                     shifts: Mapping[int, float] | None = None) -> None:
     """Give ``writer`` one structure tree made of the trees of ``parts``, in order.
 
@@ -63,11 +67,11 @@ def merge_structure(writer: Any, parts: Sequence[tuple[Any, Sequence[Any]]],
     merger.finish()
 
 
-def _tree(node: Any, entries: str, depth: int = 0) -> list[tuple[Any, Any]]:
+def _tree(node: object, entries: str, depth: int = 0) -> list[tuple[object, object]]:
     """The ``(key, value)`` pairs of a number tree (``entries`` ``/Nums``) or a name tree
     (``/Names``), keys resolved, values not."""
     node = resolve(node)
-    pairs: list[tuple[Any, Any]] = []
+    pairs: list[tuple[object, object]] = []
     if not isinstance(node, dict) or depth > MAX_TREE_DEPTH:
         return pairs
     flat = resolve(node.get(entries))
@@ -78,18 +82,19 @@ def _tree(node: Any, entries: str, depth: int = 0) -> list[tuple[Any, Any]]:
     return pairs
 
 
-def _number_tree(node: Any) -> list[tuple[int, Any]]:
+def _number_tree(node: object) -> list[tuple[int, object]]:
     """The ``(key, value)`` pairs of a number tree, values unresolved."""
     return [(int(key), value) for key, value in _tree(node, "/Nums")
             if isinstance(key, int) and not isinstance(key, bool)]
 
 
-def _name_tree(node: Any) -> list[tuple[str, Any]]:
+def _name_tree(node: object) -> list[tuple[str, object]]:
     """The ``(name, value)`` pairs of a name tree, values unresolved."""
     return [(str(key), value) for key, value in _tree(node, "/Names")]
 
 
-def _offset_key(source: Any, target: Any, name: str, offset: int, used: list[Any]) -> None:
+def _offset_key(source: Mapping[str, object], target: MutableMapping[str, object], name: str,
+                offset: int, used: list[int]) -> None:
     """Give ``target`` the ParentTree key ``name`` of ``source`` moved by ``offset`` (and note
     the key in ``used``); without a key in ``source``, ``target`` has none either."""
     from pypdf.generic import NameObject, NumberObject
@@ -102,7 +107,7 @@ def _offset_key(source: Any, target: Any, name: str, offset: int, used: list[Any
         target.pop(NameObject(name), None)
 
 
-def _max_int(values: Sequence[Any]) -> int:
+def _max_int(values: Sequence[object]) -> int:
     numbers = [int(v) for v in values if isinstance(v, int) and not isinstance(v, bool)]
     return max(numbers, default=-1)
 
@@ -110,10 +115,10 @@ def _max_int(values: Sequence[Any]) -> int:
 class _Merger:
     """The merged tree under construction, and the state of the part being added."""
 
-    def __init__(self, writer: Any, shifts: Mapping[int, float]) -> None:
+    def __init__(self, writer: PdfWriter, shifts: Mapping[int, float]) -> None:
         from pypdf import generic
 
-        self.g: Any = generic
+        self.g = generic
         # Direct values of these types are immutable: shared, not cloned.
         self.scalars = frozenset((
             generic.BooleanObject, generic.ByteStringObject, generic.FloatObject,
@@ -125,7 +130,8 @@ class _Merger:
         self.page_index: dict[int, int] = {}
         if self.shifts:
             self.page_index = {page.indirect_reference.idnum: index
-                               for index, page in enumerate(writer.pages)}
+                               for index, page in enumerate(writer.pages)
+                               if page.indirect_reference is not None}
         self.document: Any = None     # the new /Document element (a DictionaryObject)
         self.tree: Any = None         # the new /StructTreeRoot
         self.kids: list[Any] = []     # the /Document element's /K
@@ -138,10 +144,10 @@ class _Merger:
         self.namespaces: dict[str, Any] = {}    # namespace URI -> the writer's namespace
         # The part being added:
         self.part = 0
-        self.pages: dict[int, Any] = {}         # reader page idnum -> writer page reference
-        self.annotations: dict[int, Any] = {}   # reader annotation idnum -> writer reference
+        self.pages: dict[int, IndirectObject] = {}  # reader page idnum -> writer page reference
+        self.annotations: dict[int, IndirectObject] = {}  # reader annotation -> writer's
         self.tops: set[int] = set()             # its root and /Document: parent is ours
-        self.memo: dict[int, Any] = {}          # reader element idnum -> writer reference
+        self.memo: dict[int, IndirectObject] = {}  # reader element idnum -> writer reference
         self.queue: list[tuple[Any, Any, Any]] = []  # (source, destination, inherited /Pg)
         self.made: list[Any] = []               # this part's new elements
         self.renamed: dict[str, str] = {}
@@ -150,7 +156,7 @@ class _Merger:
 
     # ------------------------------------------------------------ parts
 
-    def add(self, number: int, reader: Any, pages: Sequence[Any]) -> None:
+    def add(self, number: int, reader: PdfReader, pages: Sequence[PageObject]) -> None:
         g = self.g
         pages = list(pages)
         reader_pages = list(reader.pages)
@@ -172,10 +178,10 @@ class _Merger:
         offset = self.next_key
         self._reset(number)
         declared = resolve(source.get("/ParentTreeNextKey"))
-        used: list[Any] = [declared - 1] if isinstance(declared, int) else []
+        used: list[int] = [declared - 1] if isinstance(declared, int) else []
 
         for reader_page, page in zip(reader_pages, pages, strict=True):
-            if reader_page.indirect_reference is not None:
+            if reader_page.indirect_reference is not None and page.indirect_reference is not None:
                 self.pages[reader_page.indirect_reference.idnum] = page.indirect_reference
             _offset_key(reader_page, page, "/StructParents", offset, used)
             theirs = list(resolve(reader_page.get("/Annots")) or [])
@@ -215,8 +221,8 @@ class _Merger:
                 inner = resolve(element.get("/K"))
                 inner = inner if isinstance(inner, list) else [inner] if inner is not None \
                     else []
-                page = element.get("/Pg")
-                top.extend(self._kid(item, page) for item in inner)
+                inherited = element.get("/Pg")
+                top.extend(self._kid(item, inherited) for item in inner)
             else:
                 top.append(self._kid(kid, None))
         top = [item for item in top if item is not None]
