@@ -59,8 +59,12 @@ def raw(node: DictionaryObject, key: str) -> Any:
 
 def dictionary(value: object) -> DictionaryObject | None:
     """``value``, resolved, when it is a dictionary (or a stream's dictionary); else None."""
-    resolved = resolve(value)
-    return cast("DictionaryObject", resolved) if isinstance(resolved, dict) else None
+    if value is not None and hasattr(value, "get_object"):  # resolve(), inlined: often called
+        try:
+            value = value.get_object()
+        except read_errors():
+            return None
+    return cast("DictionaryObject", value) if isinstance(value, dict) else None
 
 
 def array(value: object) -> ArrayObject | None:
