@@ -57,7 +57,7 @@ def check_fonts(usage: Usage, expect: Expectations, report: Report,
         try:
             foreign = families if families is not None and use.pages - exempt else None
             _check_font(use, expect, report, foreign, programs)
-        except Exception as exc:  # a damaged font dictionary: say so, do not crash
+        except Exception as exc:  # pypdf and fontTools fail in many ways on a damaged font
             report.add(ERROR, "font-damaged",
                        f"font {_name(use.font)} cannot be read ({type(exc).__name__}: {exc})",
                        page=use.first_page)
