@@ -17,7 +17,7 @@ one ``TJ`` text operator over a Type 0 font with a ``ToUnicode`` map); gives a
   (the natural space of the bundled serif is about 0.28 em).
 
 Only the page's own content stream is read (not form XObjects: an inserted PDF page is
-measured as nothing). Reading uses pypdf's public API.
+measured as nothing), with vigil's tokenizer (:mod:`vigil.pdf.content`) and pypdf's public API.
 """
 
 from __future__ import annotations
@@ -26,8 +26,9 @@ import re
 from collections import Counter
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
+from vigil.pdf.content import Operand, operations
 from vigil.pdf.objects import array, dictionary, stream
 
 if TYPE_CHECKING:
@@ -191,8 +192,6 @@ class _Font:
 
 
 def _runs(page: PageObject) -> list[Run]:
-    from pypdf.generic import ContentStream
-
     contents = page.get_contents()
     if contents is None:
         return []
@@ -206,36 +205,42 @@ def _runs(page: PageObject) -> list[Run]:
     font: _Font | None = None
     size = 0.0
     runs: list[Run] = []
-    for operands, operator in ContentStream(contents, page.pdf).operations:
+    for operands, operator in operations(contents.get_data(), codes_only=False):
         if operator == b"q":
             stack.append(list(ctm))
         elif operator == b"Q" and stack:
             ctm = stack.pop()
         elif operator == b"cm":
-            ctm = _matrix([float(x) for x in operands], ctm)
+            ctm = _matrix(_numbers(operands), ctm)
         elif operator == b"BT":
             tm = [1.0, 0.0, 0.0, 1.0, 0.0, 0.0]
             line_matrix = list(tm)
         elif operator == b"Tm":
-            tm = [float(x) for x in operands]
+            tm = _numbers(operands)
             line_matrix = list(tm)
         elif operator in (b"Td", b"TD"):
-            line_matrix = _matrix([1, 0, 0, 1, float(operands[0]), float(operands[1])],
-                                  line_matrix)
+            x, y = [*_numbers(operands[:2]), 0.0, 0.0][:2]
+            line_matrix = _matrix([1, 0, 0, 1, x, y], line_matrix)
             tm = list(line_matrix)
         elif operator == b"Tf":
             name = str(operands[0])
             if name not in cache and name in fonts:
                 cache[name] = _Font(fonts[name])
             font = cache.get(name)
-            size = float(operands[1])
-        elif operator in (b"TJ", b"Tj") and font is not None:
-            items = operands[0] if operator == b"TJ" else [operands[0]]
+            size = (_numbers(operands[1:2]) or [0.0])[0]
+        elif operator in (b"TJ", b"Tj") and font is not None and operands:
+            shown = operands[0]
+            items: list[Operand] = shown if isinstance(shown, list) else [shown]
             runs.append(_run(items, font, size, _matrix(tm, ctm), height))
     return [r for r in runs if r.text.strip()]
 
 
-def _run(items: list[Any], font: _Font, size: float, matrix: list[float],
+def _numbers(operands: list[Operand]) -> list[float]:
+    """The operands as numbers (0 for one that is not)."""
+    return [float(v) if isinstance(v, int | float) else 0.0 for v in operands]
+
+
+def _run(items: list[Operand], font: _Font, size: float, matrix: list[float],
          height: float) -> Run:
     """Lay out one ``TJ`` array: text, extent and word spaces. A word space is the space
     glyph's width with the adjustments around it; justification widens it by an adjustment
@@ -249,9 +254,8 @@ def _run(items: list[Any], font: _Font, size: float, matrix: list[float],
     after_empty = False
     ink = 0.0                    # x after the last glyph that is not a space
     for item in items:
-        if isinstance(item, bytes | str) or hasattr(item, "original_bytes"):
-            data = item.original_bytes if hasattr(item, "original_bytes") else (
-                item if isinstance(item, bytes) else item.encode("latin-1"))
+        if isinstance(item, bytes):
+            data = item
             if not data:
                 after_empty = True
                 continue
@@ -270,7 +274,7 @@ def _run(items: list[Any], font: _Font, size: float, matrix: list[float],
                 if char.strip():
                     ink = x
             after_empty = False
-        else:
+        elif isinstance(item, int | float):
             shift = -float(item)
             x += shift
             since_glyph += shift

@@ -8,7 +8,8 @@ are Python values: numbers ``float``, ``true``/``false`` ``bool``, ``null`` ``No
 its slash), arrays lists and dictionaries dicts keyed by names. An array of only numbers and
 hexadecimal strings (a ``TJ`` as WeasyPrint writes it, a dash pattern) is read as one item:
 its strings' bytes joined (``[<0012> -20 <0034>]`` is ``[b"\\x00\\x12\\x004"]``), since what
-matters of it to vigil is which codes it shows. An inline image (``BI ... ID data EI``) is one
+matters of it to the checks is which codes it shows (``codes_only=False`` reads it item by
+item, for a measure of where the glyphs go). An inline image (``BI ... ID data EI``) is one
 operation ``([dict], b"BI")``: its dictionary, its data skipped up to ``EI``.
 
 Comments are skipped; so, by default, is a byte that starts no token (as viewers do);
@@ -72,13 +73,16 @@ class ContentSyntaxError(ValueError):
     """A byte that starts no token of a content stream (with ``strict=True``)."""
 
 
-def operations(data: bytes, strict: bool = False) -> Iterator[Operation]:
-    """Yield ``(operands, operator)`` of the content stream ``data`` (see the module)."""
-    for operands, operator, _, _ in spans(data, strict):
+def operations(data: bytes, strict: bool = False,
+               codes_only: bool = True) -> Iterator[Operation]:
+    """Yield ``(operands, operator)`` of the content stream ``data`` (see the module);
+    ``codes_only=False`` reads every array item by item (the numbers of a ``TJ`` too)."""
+    for operands, operator, _, _ in spans(data, strict, codes_only):
         yield operands, operator
 
 
-def spans(data: bytes, strict: bool = False) -> Iterator[tuple[list[Operand], bytes, int, int]]:
+def spans(data: bytes, strict: bool = False,
+          codes_only: bool = True) -> Iterator[tuple[list[Operand], bytes, int, int]]:
     """Yield ``(operands, operator, start, end)``: each operation and its bytes
     ``data[start:end]`` (from the end of the operation before, so with the white space
     before it: strip it)."""
@@ -127,7 +131,7 @@ def spans(data: bytes, strict: bool = False) -> Iterator[tuple[list[Operand], by
             operands.append(text)
         elif kind == 2:
             delimiter = match.group(2)
-            if delimiter == b"[":
+            if delimiter == b"[" and codes_only:
                 simple = _SIMPLE_ARRAY.match(data, pos)
                 if simple is not None:
                     digits = b"".join(_HEX_IN_ARRAY.findall(simple.group(1)))
