@@ -57,6 +57,11 @@ def test_an_array_of_numbers_and_hex_strings_is_read_as_its_codes() -> None:
     assert operator == b"TJ" and operands == [[b"\x00\x12\x004"]]
 
 
+def test_arrays_item_by_item_when_asked() -> None:
+    (operands, operator), = operations(b"[<0012> -20 (a) 3] TJ", codes_only=False)
+    assert operator == b"TJ" and operands == [[b"\x00\x12", -20.0, b"a", 3.0]]
+
+
 def test_inline_image_data_is_skipped_up_to_ei() -> None:
     # the data holds "EI" and ") Tj" that are not operators: it ends at white space + EI
     data = b"q BI /W 2 /H 1 /CS /RGB /BPC 8 /F [/AHx] ID \x00EIx) Tj\xff EI Q (after) Tj"
