@@ -14,7 +14,7 @@ from pypdf.generic import ContentStream, NameObject, RectangleObject
 
 from conftest import ROOT, build_into, run_cli, user_error, write_publication
 from vigil.check import check_file
-from vigil.pdfart import edges, painted, pypdf_operations
+from vigil.pdfart import edges, painted
 
 MM = 72 / 25.4
 A5 = (148 * MM, 210 * MM)
@@ -51,12 +51,12 @@ ART = (f"0.5 0.1 0.1 rg 0 0 {W:.3f} {H:.3f} re f "
 
 def test_art_to_the_trim_and_into_the_bleed_are_told_apart(tmp_path: Path) -> None:
     to_trim = PdfReader(_pdf(tmp_path / "a.pdf", ART, bleed_mm=3)).pages[0]
-    found = edges(painted(to_trim, pypdf_operations), (0, 0, W, H))
+    found = edges(painted(to_trim), (0, 0, W, H))
     assert all(edge.touches and edge.beyond < 0.01 for edge in found.values())
     b = 3 * MM
     into = PdfReader(_pdf(tmp_path / "b.pdf", f"0.2 g {-b} {-b} {W + 2 * b} {H + 2 * b} re f",
                           bleed_mm=3)).pages[0]
-    found = edges(painted(into, pypdf_operations), (0, 0, W, H))
+    found = edges(painted(into), (0, 0, W, H))
     assert all(edge.touches and edge.beyond == pytest.approx(b) for edge in found.values())
 
 
@@ -65,7 +65,7 @@ def test_white_paper_text_and_clipped_art_do_not_reach_the_edge(tmp_path: Path) 
                f"q 20 20 {W - 40} {H - 40} re W n 0 g 0 0 {W} {H} re f Q "  # clipped inside
                "BT /F1 12 Tf 0 10 Td (text at the edge) Tj ET")
     page = PdfReader(_pdf(tmp_path / "c.pdf", content, bleed_mm=3)).pages[0]
-    assert not any(e.touches for e in edges(painted(page, pypdf_operations), (0, 0, W, H))
+    assert not any(e.touches for e in edges(painted(page), (0, 0, W, H))
                    .values())
 
 

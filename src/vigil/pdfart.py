@@ -1,8 +1,7 @@
 """Where a PDF page puts ink: the rectangles its art covers, for the bleed of print pages.
 
-Takes a pypdf page and a function that splits a content stream into ``(operands, operator)``
-pairs (the fast tokenizer of :mod:`vigil.check.content` in the checks, pypdf's own parser in
-the assemble stage, which may not import a later stage); gives the bounding boxes, in the
+Takes a pypdf page (its content read with vigil's tokenizer, :mod:`vigil.pdf.content`); gives
+the bounding boxes, in the
 page's default space, of everything it paints: filled and stroked paths, images (placed, inline
 or in form XObjects) and shadings, each cut by the clipping path in force (as its bounding
 box). White fills and strokes are paper, not art (many files paint a white page first). Text is
@@ -16,13 +15,19 @@ the box of its control points, which can only make it larger.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable
+from collections.abc import Iterable
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
+
+from vigil.pdf.content import operations
+from vigil.pdf.objects import dictionary, resolve, stream
+
+if TYPE_CHECKING:
+    from pypdf import PageObject
+    from pypdf.generic import DictionaryObject
 
 Box = tuple[float, float, float, float]
 Matrix = tuple[float, float, float, float, float, float]
-Operations = Callable[[bytes], Iterable[tuple[list[Any], bytes]]]
 IDENTITY: Matrix = (1.0, 0.0, 0.0, 1.0, 0.0, 0.0)
 MAX_DEPTH = 8
 TOLERANCE = 0.5  # pt: art this close to the trim reaches it
@@ -34,7 +39,7 @@ _BOTH = frozenset((b"B", b"B*", b"b", b"b*"))
 _PATH_END = _FILL | _STROKE | _BOTH | {b"n"}
 
 
-def page_box(page: Any, key: str) -> Box | None:
+def page_box(page: PageObject, key: str) -> Box | None:
     """The page's ``key`` box (``/TrimBox``...) as (left, bottom, right, top), or None when
     it is missing or not four numbers."""
     value = page.get(key)
@@ -105,15 +110,15 @@ class _State:
 
 @dataclass
 class _Walk:
-    operations: Operations
     boxes: list[Box] = field(default_factory=list)
     active: set[int] = field(default_factory=set)
 
-    def stream(self, data: bytes, resources: Any, state: _State, depth: int) -> None:
+    def stream(self, data: bytes, resources: DictionaryObject | None, state: _State,
+               depth: int) -> None:
         stack: list[_State] = []
         path: list[tuple[float, float]] = []
         clipping = False
-        for operands, op in self.operations(data):
+        for operands, op in operations(data):
             if op == b"q":
                 stack.append(state.copy())
             elif op == b"Q":
@@ -180,10 +185,11 @@ class _Walk:
         if cut is not None:
             self.boxes.append(cut)
 
-    def _xobject(self, resources: Any, name: Any, state: _State, depth: int) -> None:
-        try:
-            xobject = resources["/XObject"][str(name)].get_object()
-        except (KeyError, TypeError, AttributeError):
+    def _xobject(self, resources: DictionaryObject | None, name: object, state: _State,
+                 depth: int) -> None:
+        xobjects = dictionary(resources.get("/XObject")) if resources is not None else None
+        xobject = stream(xobjects.get(str(name))) if xobjects is not None else None
+        if xobject is None:
             return
         subtype = xobject.get("/Subtype")
         if subtype == "/Image":
@@ -202,31 +208,31 @@ class _Walk:
                               inner.clip) or (0.0, 0.0, 0.0, 0.0)
         self.active.add(id(xobject))
         try:
-            self.stream(xobject.get_data(), xobject.get("/Resources") or resources, inner,
-                        depth + 1)
+            self.stream(xobject.get_data(), dictionary(xobject.get("/Resources")) or resources,
+                        inner, depth + 1)
         finally:
             self.active.discard(id(xobject))
 
 
-def _number(value: Any) -> float:
+def _number(value: object) -> float:
     try:
-        return float(value)
+        return float(value)  # type: ignore[arg-type]  # a number, or not: then 0
     except (TypeError, ValueError):
         return 0.0
 
 
-def _numbers(values: Any) -> tuple[float, ...]:
+def _numbers(values: Iterable[object]) -> tuple[float, ...]:
     return tuple(_number(v) for v in values)
 
 
-def _space(resources: Any, name: Any) -> str:
+def _space(resources: DictionaryObject | None, name: object) -> str:
     """The family of a colour space operand: ``/DeviceRGB``, ``/Separation``, ``/Pattern``..."""
     text = str(name)
     if text in ("/DeviceGray", "/DeviceRGB", "/DeviceCMYK", "/Pattern"):
         return text
-    try:
-        value = resources["/ColorSpace"][text].get_object()
-    except (KeyError, TypeError, AttributeError):
+    spaces = dictionary(resources.get("/ColorSpace")) if resources is not None else None
+    value = resolve(spaces.get(text)) if spaces is not None else None
+    if value is None:
         return text
     if isinstance(value, list) and value:
         family = str(value[0])
@@ -237,13 +243,13 @@ def _space(resources: Any, name: Any) -> str:
     return str(value)
 
 
-def painted(page: Any, operations: Operations) -> list[Box]:
+def painted(page: PageObject) -> list[Box]:
     """The boxes of the art of ``page`` (see the module), in its default space."""
     contents = page.get_contents()
     if contents is None:
         return []
-    walk = _Walk(operations)
-    walk.stream(contents.get_data(), page.get("/Resources") or {}, _State(), 0)
+    walk = _Walk()
+    walk.stream(contents.get_data(), dictionary(page.get("/Resources")), _State(), 0)
     return walk.boxes
 
 
@@ -290,12 +296,3 @@ def edges(boxes: list[Box], trim: Box) -> dict[str, Edge]:
                         beyond = max(beyond, y1 - top)
         found[side] = Edge(side, touches, max(0.0, beyond))
     return found
-
-
-def pypdf_operations(data: bytes) -> Iterable[tuple[list[Any], bytes]]:
-    """pypdf's parse of a content stream (for stages that cannot use the checks' tokenizer)."""
-    from pypdf.generic import ContentStream, StreamObject
-
-    stream = StreamObject()
-    stream.set_data(data)
-    return ContentStream(stream, None).operations

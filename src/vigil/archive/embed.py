@@ -12,7 +12,7 @@ import hashlib
 import re
 from collections.abc import Iterable
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING
 
 from vigil.sandbox import MAX_RESOURCE_BYTES
 from vigil.typeset.embed import (
@@ -28,6 +28,9 @@ from vigil.typeset.embed import (
     source_date_epoch,
     source_files,
 )
+
+if TYPE_CHECKING:
+    from pypdf import PdfReader
 
 __all__ = [
     "MAX_FILES", "MAX_TOTAL_BYTES", "NAMESPACE", "RELATIONSHIP", "THEME_PREFIX",
@@ -54,10 +57,10 @@ class Embedded:
 # ---------------------------------------------------------------- reading back
 
 
-def read_embedded(reader: Any) -> list[Embedded]:
+def read_embedded(reader: PdfReader) -> list[Embedded]:
     """The associated files of the document (``/AF`` of the catalogue), once each, in order.
     A file whose stored MD5 does not match its data is reported by raising ValueError."""
-    root = reader.trailer["/Root"].get_object()
+    root = reader.root_object
     listed = root.get("/AF")
     found: dict[str, Embedded] = {}
     total = 0
@@ -83,7 +86,7 @@ def read_embedded(reader: Any) -> list[Embedded]:
     return list(found.values())
 
 
-def _raw(value: Any) -> bytes:
+def _raw(value: object) -> bytes:
     """The bytes of a PDF string object, however pypdf decoded it."""
     if hasattr(value, "original_bytes"):
         return bytes(value.original_bytes)
@@ -92,8 +95,8 @@ def _raw(value: Any) -> bytes:
     return str(value).encode("latin-1", errors="replace")
 
 
-def xmp_bytes(reader: Any) -> bytes:
-    root = reader.trailer["/Root"].get_object()
+def xmp_bytes(reader: PdfReader) -> bytes:
+    root = reader.root_object
     metadata = root.get("/Metadata")
     return bytes(metadata.get_object().get_data()) if metadata is not None else b""
 
@@ -111,7 +114,7 @@ _PART = re.compile(r"pdfaid:part\s*(?:=\s*[\"'](\d)|>\s*(\d))")
 _CONFORMANCE = re.compile(r"pdfaid:conformance\s*(?:=\s*[\"']([A-Za-z])|>\s*([A-Za-z]))")
 
 
-def pdfa_claim(reader: Any) -> str | None:
+def pdfa_claim(reader: PdfReader) -> str | None:
     """``PDF/A-3u`` when the XMP identifies the file as PDF/A, else None."""
     xmp = xmp_bytes(reader).decode("utf-8", errors="replace")
     part = _PART.search(xmp)
@@ -121,7 +124,7 @@ def pdfa_claim(reader: Any) -> str | None:
     return f"PDF/A-{part[1] or part[2]}" + ((level[1] or level[2]).lower() if level else "")
 
 
-def read_archive_metadata(reader: Any) -> ArchiveMetadata | None:
+def read_archive_metadata(reader: PdfReader) -> ArchiveMetadata | None:
     """vigil's properties in the XMP of an archive PDF, or None when it has none (read with
     patterns, not an XML parser, so that a hostile file cannot expand entities)."""
     xmp = xmp_bytes(reader).decode("utf-8", errors="replace")

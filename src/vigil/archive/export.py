@@ -111,7 +111,7 @@ def environment() -> dict[str, str]:
 
             number = int(pango.pango_version())
             found["pango"] = f"{number // 10000}.{number // 100 % 100}.{number % 100}"
-        except Exception:  # pragma: no cover - WeasyPrint is a dependency
+        except (ImportError, OSError, AttributeError):  # pragma: no cover - a dependency
             found["pango"] = "unknown"
         found["zlib"] = zlib.ZLIB_RUNTIME_VERSION
         _ENVIRONMENT = found

@@ -26,6 +26,7 @@ from typing import Any
 
 from vigil import workers
 from vigil.errors import Location, OutputError, UnreadableError, VigilError
+from vigil.pdf.objects import read_errors
 
 THEME_NAME = re.compile(r"^[A-Za-z0-9_-]+$")
 
@@ -297,10 +298,11 @@ def verify_file(path_text: str, entry: dict[str, Any], rebuild_pdf: bool) -> Fil
     if report.errors:
         shown = "; ".join(report.errors[:3])
         found.problems.append(f"it fails the archive preflight: {shown}")
+    damaged: tuple[type[BaseException], ...] = (UnreadableError, *read_errors())
     try:
         with quiet_pypdf():
             embedded = read_embedded(open_pdf(path.read_bytes(), path))
-    except Exception as exc:  # damaged embedded files
+    except damaged as exc:  # damaged embedded files
         found.problems.append(f"its embedded sources cannot be read ({str(exc)[:160]})")
         return found
     recorded = (entry.get("sources") or {}).get("sha256")

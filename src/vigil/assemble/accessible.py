@@ -36,6 +36,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from vigil.pdf.cmap import CMap, CMapError, decode_utf16, parse_cmap
+from vigil.pdf.objects import resolve as _resolve
 
 MAX_ELEMENTS = 500_000
 _MARKED = re.compile(rb"/[A-Za-z0-9_.]+\s*<<\s*/MCID\s+(\d+)\s*>>\s*BDC")
@@ -45,10 +46,6 @@ _ARTIFACT = b"/Artifact <</Type /Pagination>> BDC"
 def _raw(node: Any, key: str, default: Any = None) -> Any:
     """``node[key]`` unresolved (an indirect reference stays one), or ``default``."""
     return node.raw_get(key) if key in node else default
-
-
-def _resolve(value: Any) -> Any:
-    return value.get_object() if value is not None and hasattr(value, "get_object") else value
 
 
 def _items(value: Any) -> list[Any]:

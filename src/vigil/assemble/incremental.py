@@ -8,19 +8,33 @@ points at the original's. Nothing of the original is rewritten, so a hundred upd
 file cost a hundred small appendices, and objects shared by every update can be serialised once
 and written with the same numbers (and at the same offsets, when they come first) in each.
 The second file identifier is a digest of the update, so the same update gives the same bytes.
+Objects, cross-reference sections and trailers are formatted by :mod:`vigil.pdf.write`, as
+every file vigil writes.
 """
 
 from __future__ import annotations
 
 import hashlib
-import io
 import re
-import zlib
 from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING
 
-from vigil.pdf.write import shared
+from vigil.pdf.objects import integer
+from vigil.pdf.write import (
+    end_of_file,
+    inline_dictionary,
+    object_bytes,
+    runs,
+    trailer,
+    xref_entry,
+    xref_stream,
+    xref_table,
+)
+
+if TYPE_CHECKING:
+    from pypdf import PdfReader
+    from pypdf.generic import IndirectObject, PdfObject
 
 _STARTXREF = re.compile(rb"startxref\s+(\d+)\s+%%EOF\s*$")
 
@@ -34,12 +48,12 @@ class Base:
     size: int
     startxref: int
     xref_stream: bool
-    root: Any
-    info: Any
+    root: IndirectObject
+    info: IndirectObject | None
     first_id: bytes
 
 
-def open_base(data: bytes, reader: Any) -> Base:
+def open_base(data: bytes, reader: PdfReader) -> Base:
     """Describe ``data`` (read by ``reader``, a pypdf PdfReader) for :func:`append_update`."""
     match = _STARTXREF.search(data[-1024:])
     if match is None:
@@ -48,20 +62,19 @@ def open_base(data: bytes, reader: Any) -> Base:
     trailer = reader.trailer
     identifier = trailer.get("/ID")
     first = bytes(identifier[0].original_bytes) if identifier else b""
+    size = integer(trailer.get("/Size"))
+    if size is None:
+        raise ValueError("the PDF's trailer has no /Size")
     return Base(
-        data=data, size=int(trailer["/Size"]), startxref=startxref,
+        data=data, size=size, startxref=startxref,
         xref_stream=not data[startxref:startxref + 4].startswith(b"xref"),
         root=trailer.raw_get("/Root"), info=trailer.raw_get("/Info"), first_id=first,
     )
 
 
-def serialise(number: int, obj: Any) -> bytes:
+def serialise(number: int, obj: PdfObject) -> bytes:
     """Object ``number`` (generation 0) as it is written in a file: ``N 0 obj ... endobj``."""
-    stream = io.BytesIO()
-    stream.write(b"%d 0 obj\n" % number)
-    shared().write(obj, stream.write)
-    stream.write(b"\nendobj\n")
-    return stream.getvalue()
+    return object_bytes(number, obj)
 
 
 def append_update(base: Base, objects: Sequence[tuple[int, bytes]], size: int) -> bytes:
@@ -84,30 +97,19 @@ def append_update(base: Base, objects: Sequence[tuple[int, bytes]], size: int) -
     return b"".join((head, body, tail))
 
 
-def _runs(numbers: list[int]) -> list[tuple[int, int]]:
-    """Consecutive runs of sorted ``numbers``: (first, count)."""
-    runs: list[tuple[int, int]] = []
-    for number in numbers:
-        if runs and runs[-1][0] + runs[-1][1] == number:
-            runs[-1] = (runs[-1][0], runs[-1][1] + 1)
-        else:
-            runs.append((number, 1))
-    return runs
-
-
 def _id(first: bytes, second: bytes) -> bytes:
     return b"[<" + first.hex().encode() + b"> <" + second.hex().encode() + b">]"
 
 
-def _common(base: Base, size: int, first: bytes, digest: bytes) -> bytes:
+def _common(base: Base, size: int, first: bytes, digest: bytes) -> list[bytes]:
     entries = [b"/Size %d" % size, b"/Root " + _ref(base.root)]
     if base.info is not None:
         entries.append(b"/Info " + _ref(base.info))
     entries += [b"/ID " + _id(first, digest), b"/Prev %d" % base.startxref]
-    return b" ".join(entries)
+    return entries
 
 
-def _ref(reference: Any) -> bytes:
+def _ref(reference: IndirectObject) -> bytes:
     return b"%d %d R" % (reference.idnum, reference.generation)
 
 
@@ -115,24 +117,16 @@ def _xref_table(base: Base, offsets: dict[int, int], size: int, position: int,
                 first: bytes, digest: bytes) -> bytes:
     # The head of the free list first, as in a full table: readers take a section that does
     # not start at object 0 for a damaged table ("not zero-indexed").
-    lines = [b"xref\n0 1\n0000000000 65535 f \n"]
-    for start, count in _runs(sorted(offsets)):
-        lines.append(b"%d %d\n" % (start, count))
-        lines += [b"%010d 00000 n \n" % offsets[n] for n in range(start, start + count)]
-    trailer = b"trailer\n<< " + _common(base, size, first, digest) + b" >>\n"
-    return b"".join(lines) + trailer + b"startxref\n%d\n%%%%EOF\n" % position
+    sections = [(0, [xref_entry(0, 65535, in_use=False)])]
+    sections += [(start, [xref_entry(offsets[n], 0, in_use=True)
+                          for n in range(start, start + count)])
+                 for start, count in runs(sorted(offsets))]
+    dictionary = inline_dictionary(_common(base, size, first, digest))
+    return xref_table(sections) + trailer(dictionary, position)
 
 
 def _xref_stream(base: Base, offsets: dict[int, int], size: int, position: int,
                  first: bytes, digest: bytes) -> bytes:
     own = size  # the xref stream is an object too, listed in itself
-    offsets = {**offsets, own: position}
-    numbers = sorted(offsets)
-    rows = b"".join(b"\x01" + offsets[n].to_bytes(4, "big") + b"\x00\x00" for n in numbers)
-    data = zlib.compress(rows, 9)
-    index = b" ".join(b"%d %d" % run for run in _runs(numbers))
-    header = (b"%d 0 obj\n<< /Type /XRef " % own + _common(base, own + 1, first, digest)
-              + b" /W [1 4 2] /Index [" + index + b"] /Filter /FlateDecode /Length %d >>\n"
-              % len(data))
-    return (header + b"stream\n" + data + b"\nendstream\nendobj\n"
-            + b"startxref\n%d\n%%%%EOF\n" % position)
+    return (xref_stream(own, {**offsets, own: position}, _common(base, own + 1, first, digest))
+            + end_of_file(position))

@@ -156,14 +156,14 @@ def _bare_edges(source: Any, target: Any, size: str) -> list[str]:
     edge and has no bleed of its own."""
     from pypdf import Transformation
 
-    from vigil.pdfart import TOLERANCE, edges, painted, pypdf_operations
+    from vigil.pdfart import TOLERANCE, edges, painted
 
     if not _covers(target.bleedbox, target.trimbox):
         return []
     strim = source.trimbox
     own = (float(strim.left), float(strim.bottom), float(strim.right), float(strim.top))
     try:
-        found = edges(painted(source, pypdf_operations), own)
+        found = edges(painted(source), own)
     except Exception:
         return []
     ctm = _placement(source, target, size, Transformation).ctm

@@ -14,14 +14,8 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-# Tokens of a content stream: strings, hexadecimal strings, dictionary and array brackets,
-# names, numbers, operators. Literal strings may not nest parentheses (WeasyPrint writes its
-# text as hexadecimal strings).
-# An array of numbers and hexadecimal strings (the glyphs of a TJ) is one token, for speed.
-_TOKEN = re.compile(
-    rb"\s*(?:(\((?:\\.|[^\\()])*\)|\[[^\[\]()/]*\])|(<<|>>|\[|\])|(<[0-9A-Fa-f\s]*>)"
-    rb"|(/[^\s/\[\]()<>{}%]*)|([+-]?(?:\d+\.?\d*|\.\d+))|([A-Za-z'\"*][A-Za-z0-9'\"*]*))"
-)
+from vigil.pdf.content import ContentSyntaxError, Operand, spans
+
 _MCID = re.compile(rb"/MCID\s+\d+")
 # Operators that only set the graphics (or text) state, kept for the pieces drawn after them.
 _STATE = {
@@ -46,29 +40,13 @@ class SplitError(ValueError):
     """The content stream is not one this module can split."""
 
 
-def _operations(data: bytes) -> list[tuple[bytes, list[bytes], bytes]]:
+def _operations(data: bytes) -> list[tuple[bytes, list[Operand], bytes]]:
     """(operator, operands, the operation's bytes) for each operation of ``data``."""
-    operations = []
-    operands: list[bytes] = []
-    start = 0
-    depth = 0
-    position = 0
-    end = len(data.rstrip())
-    while position < end:
-        match = _TOKEN.match(data, position)
-        if match is None or match.end() == position:
-            raise SplitError(f"unexpected byte at {position}")
-        position = match.end()
-        string, bracket, _, _, number, operator = match.groups()  # string: or flat array
-        if bracket is not None:
-            depth += 1 if bracket in (b"<<", b"[") else -1
-        elif operator is not None and depth == 0:
-            operations.append((operator, operands, data[start:position].strip()))
-            operands, start = [], position
-            continue
-        if depth == 0 and (number is not None or string is not None):
-            operands.append(number or string or b"")
-    return operations
+    try:
+        return [(operator, operands, data[start:end].strip())
+                for operands, operator, start, end in spans(data, strict=True)]
+    except ContentSyntaxError as error:
+        raise SplitError(str(error)) from error
 
 
 def _concat(m: Matrix, ctm: Matrix) -> Matrix:
@@ -103,7 +81,7 @@ def split_text(data: bytes) -> list[Piece]:
             elif operator == b"cm" and len(operands) == 6 and not in_text:
                 group_ctm = _concat(_numbers(operands), group_ctm)
             elif operator == b"Tm" and origin is None and len(operands) == 6:
-                e, f = float(operands[4]), float(operands[5])
+                _, _, _, _, e, f = _numbers(operands)
                 a, b, c, d, tx, ty = group_ctm
                 origin = (e * a + f * c + tx, e * b + f * d + ty)
             if not in_text and marked == 0:
@@ -137,8 +115,8 @@ def split_text(data: bytes) -> list[Piece]:
     return pieces
 
 
-def _numbers(operands: list[bytes]) -> Matrix:
-    a, b, c, d, e, f = (float(value) for value in operands)
+def _numbers(operands: list[Operand]) -> Matrix:
+    a, b, c, d, e, f = (value if isinstance(value, float) else 0.0 for value in operands)
     return (a, b, c, d, e, f)
 
 

@@ -38,15 +38,20 @@ Heavy imports (pypdf) are inside the functions.
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
-from typing import Any
+from collections.abc import Mapping, MutableMapping, Sequence
+from typing import TYPE_CHECKING, Any
 
 from vigil.pdf._compat import add_object, clone_table
+from vigil.pdf.objects import resolve
+
+if TYPE_CHECKING:
+    from pypdf import PageObject, PdfReader, PdfWriter
+    from pypdf.generic import IndirectObject
 
 MAX_TREE_DEPTH = 64  # number and name trees: /Kids nesting (WeasyPrint writes one level)
 
 
-def merge_structure(writer: Any, parts: Sequence[tuple[Any, Sequence[Any]]],
+def merge_structure(writer: PdfWriter, parts: Sequence[tuple[PdfReader, Sequence[PageObject]]],
                     shifts: Mapping[int, float] | None = None) -> None:
     """Give ``writer`` one structure tree made of the trees of ``parts``, in order.
 
@@ -62,42 +67,39 @@ def merge_structure(writer: Any, parts: Sequence[tuple[Any, Sequence[Any]]],
     merger.finish()
 
 
-def _resolve(value: Any) -> Any:
-    return value.get_object() if value is not None and hasattr(value, "get_object") else value
-
-
-def _tree(node: Any, entries: str, depth: int = 0) -> list[tuple[Any, Any]]:
+def _tree(node: object, entries: str, depth: int = 0) -> list[tuple[object, object]]:
     """The ``(key, value)`` pairs of a number tree (``entries`` ``/Nums``) or a name tree
     (``/Names``), keys resolved, values not."""
-    node = _resolve(node)
-    pairs: list[tuple[Any, Any]] = []
+    node = resolve(node)
+    pairs: list[tuple[object, object]] = []
     if not isinstance(node, dict) or depth > MAX_TREE_DEPTH:
         return pairs
-    flat = _resolve(node.get(entries))
+    flat = resolve(node.get(entries))
     if isinstance(flat, list):
-        pairs += [(_resolve(flat[i]), flat[i + 1]) for i in range(0, len(flat) - 1, 2)]
-    for kid in _resolve(node.get("/Kids")) or ():
+        pairs += [(resolve(flat[i]), flat[i + 1]) for i in range(0, len(flat) - 1, 2)]
+    for kid in resolve(node.get("/Kids")) or ():
         pairs.extend(_tree(kid, entries, depth + 1))
     return pairs
 
 
-def _number_tree(node: Any) -> list[tuple[int, Any]]:
+def _number_tree(node: object) -> list[tuple[int, object]]:
     """The ``(key, value)`` pairs of a number tree, values unresolved."""
     return [(int(key), value) for key, value in _tree(node, "/Nums")
             if isinstance(key, int) and not isinstance(key, bool)]
 
 
-def _name_tree(node: Any) -> list[tuple[str, Any]]:
+def _name_tree(node: object) -> list[tuple[str, object]]:
     """The ``(name, value)`` pairs of a name tree, values unresolved."""
     return [(str(key), value) for key, value in _tree(node, "/Names")]
 
 
-def _offset_key(source: Any, target: Any, name: str, offset: int, used: list[Any]) -> None:
+def _offset_key(source: Mapping[str, object], target: MutableMapping[str, object], name: str,
+                offset: int, used: list[int]) -> None:
     """Give ``target`` the ParentTree key ``name`` of ``source`` moved by ``offset`` (and note
     the key in ``used``); without a key in ``source``, ``target`` has none either."""
     from pypdf.generic import NameObject, NumberObject
 
-    key = _resolve(source.get(name))
+    key = resolve(source.get(name))
     if isinstance(key, int) and not isinstance(key, bool):
         target[NameObject(name)] = NumberObject(key + offset)
         used.append(key)
@@ -105,7 +107,7 @@ def _offset_key(source: Any, target: Any, name: str, offset: int, used: list[Any
         target.pop(NameObject(name), None)
 
 
-def _max_int(values: Sequence[Any]) -> int:
+def _max_int(values: Sequence[object]) -> int:
     numbers = [int(v) for v in values if isinstance(v, int) and not isinstance(v, bool)]
     return max(numbers, default=-1)
 
@@ -113,10 +115,10 @@ def _max_int(values: Sequence[Any]) -> int:
 class _Merger:
     """The merged tree under construction, and the state of the part being added."""
 
-    def __init__(self, writer: Any, shifts: Mapping[int, float]) -> None:
+    def __init__(self, writer: PdfWriter, shifts: Mapping[int, float]) -> None:
         from pypdf import generic
 
-        self.g: Any = generic
+        self.g = generic
         # Direct values of these types are immutable: shared, not cloned.
         self.scalars = frozenset((
             generic.BooleanObject, generic.ByteStringObject, generic.FloatObject,
@@ -128,7 +130,8 @@ class _Merger:
         self.page_index: dict[int, int] = {}
         if self.shifts:
             self.page_index = {page.indirect_reference.idnum: index
-                               for index, page in enumerate(writer.pages)}
+                               for index, page in enumerate(writer.pages)
+                               if page.indirect_reference is not None}
         self.document: Any = None     # the new /Document element (a DictionaryObject)
         self.tree: Any = None         # the new /StructTreeRoot
         self.kids: list[Any] = []     # the /Document element's /K
@@ -141,10 +144,10 @@ class _Merger:
         self.namespaces: dict[str, Any] = {}    # namespace URI -> the writer's namespace
         # The part being added:
         self.part = 0
-        self.pages: dict[int, Any] = {}         # reader page idnum -> writer page reference
-        self.annotations: dict[int, Any] = {}   # reader annotation idnum -> writer reference
+        self.pages: dict[int, IndirectObject] = {}  # reader page idnum -> writer page reference
+        self.annotations: dict[int, IndirectObject] = {}  # reader annotation -> writer's
         self.tops: set[int] = set()             # its root and /Document: parent is ours
-        self.memo: dict[int, Any] = {}          # reader element idnum -> writer reference
+        self.memo: dict[int, IndirectObject] = {}  # reader element idnum -> writer reference
         self.queue: list[tuple[Any, Any, Any]] = []  # (source, destination, inherited /Pg)
         self.made: list[Any] = []               # this part's new elements
         self.renamed: dict[str, str] = {}
@@ -153,20 +156,20 @@ class _Merger:
 
     # ------------------------------------------------------------ parts
 
-    def add(self, number: int, reader: Any, pages: Sequence[Any]) -> None:
+    def add(self, number: int, reader: PdfReader, pages: Sequence[PageObject]) -> None:
         g = self.g
         pages = list(pages)
         reader_pages = list(reader.pages)
         if len(pages) != len(reader_pages):
             raise ValueError(f"part {number} gives {len(pages)} writer pages for the "
                              f"{len(reader_pages)} pages of its PDF")
-        catalog = _resolve(reader.trailer.get("/Root")) or {}
-        source = _resolve(catalog.get("/StructTreeRoot"))
+        catalog = resolve(reader.trailer.get("/Root")) or {}
+        source = resolve(catalog.get("/StructTreeRoot"))
         if not isinstance(source, dict):
             for page in pages:
                 page.pop(g.NameObject("/StructParents"), None)
-                for annotation in _resolve(page.get("/Annots")) or ():
-                    annotation = _resolve(annotation)
+                for annotation in resolve(page.get("/Annots")) or ():
+                    annotation = resolve(annotation)
                     if isinstance(annotation, dict):
                         annotation.pop(g.NameObject("/StructParent"), None)
             return
@@ -174,15 +177,15 @@ class _Merger:
             self._start()
         offset = self.next_key
         self._reset(number)
-        declared = _resolve(source.get("/ParentTreeNextKey"))
-        used: list[Any] = [declared - 1] if isinstance(declared, int) else []
+        declared = resolve(source.get("/ParentTreeNextKey"))
+        used: list[int] = [declared - 1] if isinstance(declared, int) else []
 
         for reader_page, page in zip(reader_pages, pages, strict=True):
-            if reader_page.indirect_reference is not None:
+            if reader_page.indirect_reference is not None and page.indirect_reference is not None:
                 self.pages[reader_page.indirect_reference.idnum] = page.indirect_reference
             _offset_key(reader_page, page, "/StructParents", offset, used)
-            theirs = list(_resolve(reader_page.get("/Annots")) or [])
-            ours = list(_resolve(page.get("/Annots")) or [])
+            theirs = list(resolve(reader_page.get("/Annots")) or [])
+            ours = list(resolve(page.get("/Annots")) or [])
             if len(theirs) != len(ours):  # not cloned one for one: ask pypdf's clone table
                 table = clone_table(self.writer, reader)
                 found = [table.get(getattr(a, "idnum", None)) for a in theirs]
@@ -191,7 +194,7 @@ class _Merger:
             for original, annotation in zip(theirs, ours, strict=True):
                 if hasattr(original, "idnum") and hasattr(annotation, "idnum"):
                     self.annotations[original.idnum] = annotation
-                original, target = _resolve(original), _resolve(annotation)
+                original, target = resolve(original), resolve(annotation)
                 if not isinstance(target, dict) or not isinstance(original, dict):
                     continue
                 _offset_key(original, target, "/StructParent", offset, used)
@@ -200,26 +203,26 @@ class _Merger:
         used.extend(key for key, _ in entries)
         self.next_key = offset + _max_int(used) + 1
 
-        for reference in _resolve(source.get("/Namespaces")) or ():
+        for reference in resolve(source.get("/Namespaces")) or ():
             self._namespace(reference)
         itself = getattr(source, "indirect_reference", None)
         if itself is not None:
             self.tops.add(itself.idnum)
-        kids = _resolve(source.get("/K"))
+        kids = resolve(source.get("/K"))
         kids = kids if isinstance(kids, list) else [kids] if kids is not None else []
         top: list[Any] = []
         for kid in kids:
-            element = _resolve(kid)
+            element = resolve(kid)
             if isinstance(element, dict) and element.get("/S") == "/Document" \
                     and hasattr(kid, "idnum"):
                 self.tops.add(kid.idnum)
                 if self.document.get("/NS") is None and element.get("/NS") is not None:
                     self.document[g.NameObject("/NS")] = self._namespace(element.get("/NS"))
-                inner = _resolve(element.get("/K"))
+                inner = resolve(element.get("/K"))
                 inner = inner if isinstance(inner, list) else [inner] if inner is not None \
                     else []
-                page = element.get("/Pg")
-                top.extend(self._kid(item, page) for item in inner)
+                inherited = element.get("/Pg")
+                top.extend(self._kid(item, inherited) for item in inner)
             else:
                 top.append(self._kid(kid, None))
         top = [item for item in top if item is not None]
@@ -264,7 +267,7 @@ class _Merger:
         new = add_object(self.writer, target)
         if number is not None:
             self.memo[number] = new
-        self.queue.append((_resolve(reference), target, page))
+        self.queue.append((resolve(reference), target, page))
         self.made.append(target)
         return new
 
@@ -319,7 +322,7 @@ class _Merger:
 
     def _kids(self, value: Any, page: Any) -> Any:
         g = self.g
-        items = value if type(value) is g.ArrayObject else _resolve(value)
+        items = value if type(value) is g.ArrayObject else resolve(value)
         if isinstance(items, list):
             kids = g.ArrayObject()
             for item in items:
@@ -342,7 +345,7 @@ class _Merger:
                 return known
             item = value.get_object()
         else:
-            item = _resolve(value)
+            item = resolve(value)
         if isinstance(item, int) and not isinstance(item, bool):
             return g.NumberObject(item)
         if not isinstance(item, dict):
@@ -362,7 +365,7 @@ class _Merger:
         return add_object(self.writer, copy) if kind is g.IndirectObject else copy
 
     def _references(self, value: Any, page: Any) -> Any:
-        items = _resolve(value)
+        items = resolve(value)
         items = items if isinstance(items, list) else [items]
         return self.g.ArrayObject(self._element(item, page) for item in items
                                   if hasattr(item, "idnum"))
@@ -370,13 +373,13 @@ class _Merger:
     def _entry(self, value: Any) -> Any:
         """A parent-tree value: an element, or an array of elements (null where none)."""
         g = self.g
-        if hasattr(value, "idnum") and not isinstance(_resolve(value), list):
+        if hasattr(value, "idnum") and not isinstance(resolve(value), list):
             return self._element(value, None)
-        items = _resolve(value)
+        items = resolve(value)
         if not isinstance(items, list):
             return g.NullObject()
         return g.ArrayObject(self._element(item, None) if hasattr(item, "idnum")
-                             and isinstance(_resolve(item), dict) else g.NullObject()
+                             and isinstance(resolve(item), dict) else g.NullObject()
                              for item in items)
 
     def _attributes(self, value: Any, page: Any) -> Any:
@@ -391,24 +394,24 @@ class _Merger:
             return value.clone(self.writer)
 
         def moved(attribute: Any) -> Any:
-            resolved = _resolve(attribute)
-            box = _resolve(resolved.get("/BBox")) if isinstance(resolved, dict) else None
+            resolved = resolve(attribute)
+            box = resolve(resolved.get("/BBox")) if isinstance(resolved, dict) else None
             if not isinstance(box, list) or len(box) != 4:
                 return attribute.clone(self.writer)
             copy = g.DictionaryObject({k: v.clone(self.writer) for k, v in resolved.items()})
             copy[g.NameObject("/BBox")] = g.ArrayObject(
-                g.FloatObject(round(float(_resolve(v)) + (dx if i % 2 == 0 else 0.0), 6))
+                g.FloatObject(round(float(resolve(v)) + (dx if i % 2 == 0 else 0.0), 6))
                 for i, v in enumerate(box))
             return copy
 
-        items = _resolve(value)
+        items = resolve(value)
         if isinstance(items, list):
             return g.ArrayObject(moved(item) for item in items)
         return moved(value)
 
     def _identifier(self, value: Any) -> Any:
         g = self.g
-        text = str(_resolve(value))
+        text = str(resolve(value))
         name = self.renamed.get(text, text)
         if text not in self.renamed:
             suffix = 0
@@ -420,7 +423,7 @@ class _Merger:
         self.ids_here.add(name)
         if name == text:
             return value.clone(self.writer)
-        if isinstance(_resolve(value), g.ByteStringObject):
+        if isinstance(resolve(value), g.ByteStringObject):
             return g.ByteStringObject(name.encode("latin-1", "replace"))
         return g.TextStringObject(name)
 
@@ -430,8 +433,8 @@ class _Merger:
         number = getattr(value, "idnum", None)
         if number is not None and number in self.ns_map:
             return self.ns_map[number]
-        namespace = _resolve(value)
-        uri = str(_resolve(namespace.get("/NS"))) if isinstance(namespace, dict) else ""
+        namespace = resolve(value)
+        uri = str(resolve(namespace.get("/NS"))) if isinstance(namespace, dict) else ""
         if uri not in self.namespaces:
             self.namespaces[uri] = value.clone(self.writer)
         if number is not None:
@@ -440,12 +443,12 @@ class _Merger:
 
     def _language(self, catalog: Any, top: list[Any]) -> None:
         g = self.g
-        ours = _resolve(self.writer.root_object.get("/Lang"))
-        theirs = _resolve(catalog.get("/Lang"))
+        ours = resolve(self.writer.root_object.get("/Lang"))
+        theirs = resolve(catalog.get("/Lang"))
         if not ours or not theirs or str(ours) == str(theirs):
             return
         for item in top:
-            element = _resolve(item)
+            element = resolve(item)
             if hasattr(item, "idnum") and isinstance(element, dict) \
                     and element.get("/Type") not in ("/MCR", "/OBJR") \
                     and "/Lang" not in element:
@@ -457,12 +460,12 @@ class _Merger:
         if self.renamed:
             for element in self.made:
                 for attribute in _dictionaries(element.get("/A")):
-                    headers = _resolve(attribute.get("/Headers"))
+                    headers = resolve(attribute.get("/Headers"))
                     if isinstance(headers, list) and any(
-                            str(_resolve(h)) in self.renamed for h in headers):
+                            str(resolve(h)) in self.renamed for h in headers):
                         attribute[g.NameObject("/Headers")] = g.ArrayObject(
-                            g.TextStringObject(self.renamed[str(_resolve(h))])
-                            if str(_resolve(h)) in self.renamed else h for h in headers)
+                            g.TextStringObject(self.renamed[str(resolve(h))])
+                            if str(resolve(h)) in self.renamed else h for h in headers)
         for name, reference in _name_tree(source.get("/IDTree")):
             if hasattr(reference, "idnum") and reference.idnum in self.memo:
                 self.ids.setdefault(self.renamed.get(name, name), self.memo[reference.idnum])
@@ -470,7 +473,7 @@ class _Merger:
 
     def _maps(self, source: Any) -> None:
         for key, merged in (("/RoleMap", self.role_map), ("/ClassMap", self.class_map)):
-            mapping = _resolve(source.get(key))
+            mapping = resolve(source.get(key))
             if isinstance(mapping, dict):
                 for name, value in mapping.items():
                     if name not in merged:
@@ -504,7 +507,7 @@ class _Merger:
                 {g.NameObject("/Names"): names})
         catalog = self.writer.root_object
         catalog[g.NameObject("/StructTreeRoot")] = self.tree.indirect_reference
-        mark = _resolve(catalog.get("/MarkInfo"))
+        mark = resolve(catalog.get("/MarkInfo"))
         if not isinstance(mark, dict):
             mark = g.DictionaryObject()
             catalog[g.NameObject("/MarkInfo")] = mark
@@ -513,7 +516,7 @@ class _Merger:
 
 def _dictionaries(value: Any) -> list[Any]:
     """The attribute dictionaries of an /A (one, or an array with revision numbers)."""
-    items = _resolve(value)
+    items = resolve(value)
     items = items if isinstance(items, list) else [items]
-    found = [_resolve(item) for item in items]
+    found = [resolve(item) for item in items]
     return [item for item in found if isinstance(item, dict)]

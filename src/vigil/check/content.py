@@ -6,9 +6,8 @@ XObjects and inline images) and, for every font selected with ``Tf`` in a page, 
 tiling pattern or annotation appearance stream, the character codes it shows and whether any of
 them is visible (text rendering mode 3 is invisible).
 
-The tokenizer is vigil's own: it interprets only the operators the checks need (``q Q cm Do BT
-Tf Tr Tj TJ ' " BI``) and is several times faster than building pypdf's full list of operations,
-which matters for the time budget of a check.
+Content streams are read with vigil's tokenizer (:mod:`vigil.pdf.content`); only the operators
+the checks need (``q Q cm Do BT Tf Tr Tj TJ ' " BI``...) are interpreted.
 """
 
 from __future__ import annotations
@@ -16,10 +15,15 @@ from __future__ import annotations
 import hashlib
 import logging
 import math
-import re
-from collections.abc import Iterable
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, cast
+
+from vigil.pdf.content import Name, Operation, operations
+from vigil.pdf.objects import array, dictionary, read_errors, resolve, stream
+
+if TYPE_CHECKING:
+    from pypdf import PdfReader
+    from pypdf.generic import DictionaryObject, StreamObject
 
 Matrix = tuple[float, float, float, float, float, float]
 IDENTITY: Matrix = (1.0, 0.0, 0.0, 1.0, 0.0, 0.0)
@@ -62,7 +66,7 @@ class ImageUse:
 
 @dataclass
 class FontUse:
-    font: Any                      # the font dictionary
+    font: DictionaryObject         # the font dictionary
     name: str                      # its resource name where it was first used
     first_page: int
     codes: set[bytes] = field(default_factory=set)
@@ -73,106 +77,18 @@ class FontUse:
 @dataclass
 class Usage:
     images: list[ImageUse] = field(default_factory=list)
-    fonts: dict[Any, FontUse] = field(default_factory=dict)
+    fonts: dict[int, FontUse] = field(default_factory=dict)  # by object number (or id)
     problems: list[tuple[int, str]] = field(default_factory=list)
     # The device colour spaces painted in (DeviceRGB, DeviceCMYK, DeviceGray): PDF/A allows
     # them only with an output intent (the first page each was found on).
     device_colours: dict[str, int] = field(default_factory=dict)
 
 
-# ---------------------------------------------------------------- tokenizer
-
-_WS = rb"\x00\t\n\x0c\r "
-_REGULAR = rb"[^\x00\t\n\x0c\r ()<>\[\]{}/%]"
-_TOKEN = re.compile(
-    rb"[" + _WS + rb"]*(?:"
-    rb"(%[^\r\n]*)"                       # 1 comment
-    rb"|(<<|>>|\[|\]|\{|\})"              # 2 delimiter
-    rb"|<([^<>]*)>"                       # 3 hex string
-    rb"|(/" + _REGULAR + rb"*)"           # 4 name
-    rb"|(\()"                             # 5 literal string
-    rb"|(" + _REGULAR + rb"+)"            # 6 number, operator, true/false/null
-    rb")"
-)
-_LITERAL_SPECIAL = re.compile(rb"[()\\]")
-_ESCAPES = {ord("n"): b"\n", ord("r"): b"\r", ord("t"): b"\t", ord("b"): b"\b",
-            ord("f"): b"\f", ord("("): b"(", ord(")"): b")", ord("\\"): b"\\"}
-_END_OF_INLINE_IMAGE = re.compile(rb"[" + _WS + rb"]EI(?=[" + _WS + rb"]|$)")
-_NUMBER_START = frozenset(b"+-.0123456789")
-
-
-_SIMPLE_ARRAY = re.compile(rb"([^\[\]()/]*)\]")
-_HEX_IN_ARRAY = re.compile(rb"<([0-9A-Fa-f\x00\t\n\x0c\r ]*)>")
-
-
-def _hex(digits: bytes) -> bytes:
-    try:
-        return bytes.fromhex(digits.decode("ascii"))  # white space is ignored
-    except ValueError:
-        cleaned = re.sub(rb"[^0-9A-Fa-f]", b"", digits)
-        if len(cleaned) % 2:
-            cleaned += b"0"
-        return bytes.fromhex(cleaned.decode("ascii"))
-
-
-class Name(str):
-    """A PDF name operand, ``/F1`` (a str subclass, to tell it from a decoded string)."""
-
-
-class Operator(bytes):
-    pass
-
-
-def _literal(data: bytes, pos: int) -> tuple[bytes, int]:
-    """Read a literal string whose ``(`` ends before ``pos``; give its bytes and the end."""
-    depth = 1
-    out = bytearray()
-    length = len(data)
-    while True:
-        match = _LITERAL_SPECIAL.search(data, pos)
-        if match is None:
-            out += data[pos:]
-            return bytes(out), length
-        start = match.start()
-        out += data[pos:start]
-        char = data[start]
-        if char == 0x5C:  # backslash
-            if start + 1 >= length:
-                return bytes(out), length
-            following = data[start + 1]
-            if following in _ESCAPES:
-                out += _ESCAPES[following]
-                pos = start + 2
-            elif 0x30 <= following <= 0x37:
-                end = start + 2
-                while end < min(start + 4, length) and 0x30 <= data[end] <= 0x37:
-                    end += 1
-                out.append(int(data[start + 1:end], 8) & 0xFF)
-                pos = end
-            elif following in (0x0A, 0x0D):  # line continuation
-                pos = start + 2
-                if following == 0x0D and pos < length and data[pos] == 0x0A:
-                    pos += 1
-            else:
-                out.append(following)
-                pos = start + 2
-        elif char == 0x28:
-            depth += 1
-            out.append(char)
-            pos = start + 1
-        else:
-            depth -= 1
-            if depth == 0:
-                return bytes(out), start + 1
-            out.append(char)
-            pos = start + 1
-
-
 _OPERATIONS_KEPT = 512
-_operations: dict[bytes, list[tuple[list[Any], bytes]]] = {}
+_operations: dict[bytes, list[Operation]] = {}
 
 
-def interpreted(data: bytes) -> list[tuple[list[Any], bytes]]:
+def interpreted(data: bytes) -> list[Operation]:
     """The operations of ``data`` that the walks interpret, remembered by the stream's digest:
     a rebuild in the same process (``vigil watch``) checks pages that did not change without
     reading their content again."""
@@ -185,103 +101,6 @@ def interpreted(data: bytes) -> list[tuple[list[Any], bytes]]:
             _operations.clear()
         _operations[key] = found
     return found
-
-
-def operations(data: bytes) -> Iterable[tuple[list[Any], bytes]]:
-    """Yield ``(operands, operator)`` of a content stream. Strings are ``bytes``, names
-    :class:`Name`, numbers ``float``, arrays lists (an array of only numbers and hex strings
-    keeps only its strings), dictionaries dicts. An inline image yields ``([dict], b"BI")``."""
-    operands: list[Any] = []
-    stack: list[list[Any]] = []
-    pos = 0
-    length = len(data)
-    match_token = _TOKEN.match
-    while pos < length:
-        match = match_token(data, pos)
-        if match is None or match.end() == pos:
-            pos += 1  # an unexpected byte: skip it, as viewers do
-            continue
-        pos = match.end()
-        kind = match.lastindex
-        if kind == 6:
-            token = match.group(6)
-            if token[0] in _NUMBER_START:
-                try:
-                    value: Any = float(token)
-                except ValueError:
-                    value = 0.0
-                operands.append(value)
-            elif token in (b"true", b"false", b"null"):
-                operands.append(token == b"true" if token != b"null" else None)
-            elif stack:
-                operands.append(Operator(token))  # an operator inside an array: keep going
-            elif token == b"BI":
-                image, pos = _inline_image(data, pos)
-                yield [image], b"BI"
-                operands = []
-            else:
-                yield operands, token
-                operands = []
-        elif kind == 3:
-            operands.append(_hex(match.group(3)))
-        elif kind == 4:
-            operands.append(Name(match.group(4).decode("latin-1")))
-        elif kind == 5:
-            text, pos = _literal(data, pos)
-            operands.append(text)
-        elif kind == 2:
-            delimiter = match.group(2)
-            if delimiter == b"[":
-                simple = _SIMPLE_ARRAY.match(data, pos)
-                if simple is not None:
-                    # The arrays of TJ (hex strings and numbers, as WeasyPrint writes them, or
-                    # dash patterns): only the codes of their strings matter to the checks, so
-                    # the strings are decoded as one.
-                    digits = b"".join(_HEX_IN_ARRAY.findall(simple.group(1)))
-                    operands.append([_hex(digits)] if digits else [])
-                    pos = simple.end()
-                    continue
-            if delimiter in (b"[", b"<<", b"{"):
-                stack.append(operands)
-                operands = []
-            elif stack:
-                inner = operands
-                operands = stack.pop()
-                if delimiter == b">>":
-                    operands.append(dict(zip(inner[::2], inner[1::2], strict=False)))
-                else:
-                    operands.append(inner)
-        # comments (kind 1) are skipped
-
-
-def _inline_image(data: bytes, pos: int) -> tuple[dict[str, Any], int]:
-    """Read an inline image's dictionary after ``BI`` and skip its data up to ``EI``."""
-    entries: list[Any] = []
-    while pos < len(data):
-        match = _TOKEN.match(data, pos)
-        if match is None or match.end() == pos:
-            break
-        pos = match.end()
-        if match.lastindex == 6 and match.group(6) == b"ID":
-            pos += 1  # one white-space byte separates ID from the data
-            end = _END_OF_INLINE_IMAGE.search(data, pos)
-            pos = end.end() if end else len(data)
-            break
-        if match.lastindex == 4:
-            entries.append(Name(match.group(4).decode("latin-1")))
-        elif match.lastindex == 6:
-            token = match.group(6)
-            try:
-                entries.append(float(token))
-            except ValueError:
-                entries.append(token)
-        elif match.lastindex == 2 and match.group(2) == b"[":
-            entries.append(None)  # an array value (a filter list or decode array)
-            close = data.find(b"]", pos)
-            pos = close + 1 if close >= 0 else len(data)
-        else:
-            entries.append(None)
-    return dict(zip(entries[::2], entries[1::2], strict=False)), pos
 
 
 # ---------------------------------------------------------------- walking
@@ -321,11 +140,11 @@ _DEVICE_SPACES = {"/DeviceRGB": "DeviceRGB", "/RGB": "DeviceRGB", "/DeviceCMYK":
 class Walker:
     """Walk every page; summaries of form XObjects are computed once and reused."""
 
-    def __init__(self, reader: Any) -> None:
+    def __init__(self, reader: PdfReader) -> None:
         self.reader = reader
         self.usage = Usage()
-        self._forms: dict[Any, _Summary] = {}
-        self._active: set[Any] = set()
+        self._forms: dict[int, _Summary] = {}
+        self._active: set[int] = set()
         self._page = 0
         self._said = _Said()
 
@@ -337,13 +156,13 @@ class Walker:
         finally:
             logger.removeHandler(self._said)
 
-    def _data(self, stream: Any, what: str, before: int | None = None) -> bytes:
+    def _data(self, stream: StreamObject | None, what: str, before: int | None = None) -> bytes:
         """A stream's decoded data; a failure, or a complaint pypdf only logs (it returns
         nothing for a damaged Flate stream), is a problem of the page."""
         before = len(self._said.messages) if before is None else before
         try:
             data = stream.get_data() if stream is not None else b""
-        except Exception as exc:  # a damaged stream
+        except read_errors() as exc:  # a damaged stream
             self.usage.problems.append((self._page, f"{what} cannot be decoded: {exc}"))
             return b""
         if len(self._said.messages) > before:
@@ -354,46 +173,47 @@ class Walker:
     def _walk(self) -> Usage:
         for number, page in enumerate(self.reader.pages, start=1):
             self._page = number
-            resources = _resolve(page.get("/Resources"))
+            resources = dictionary(page.get("/Resources"))
             before = len(self._said.messages)
             try:
                 contents = page.get_contents()  # decodes the streams (pypdf's ContentStream)
-            except Exception as exc:  # a damaged content stream
+            except read_errors() as exc:  # a damaged content stream
                 self.usage.problems.append((number, f"the page content cannot be read: {exc}"))
                 contents = None
             data = self._data(contents, "the page content", before)
             summary = self._stream(data, resources, 0)
             for matrix, name, width, height in summary.images:
                 self.usage.images.append(ImageUse(number, name, width, height, matrix))
-            for annotation in _resolve(page.get("/Annots")) or []:
-                self._annotation(_resolve(annotation))
+            for annotation in resolve(page.get("/Annots")) or []:
+                self._annotation(resolve(annotation))
         return self.usage
 
-    def _annotation(self, annotation: Any) -> None:
+    def _annotation(self, annotation: object) -> None:
         if not isinstance(annotation, dict):
             return
-        appearances = _resolve(annotation.get("/AP"))
+        appearances = resolve(annotation.get("/AP"))
         if not isinstance(appearances, dict):
             return
         for key in ("/N", "/R", "/D"):
-            entry = _resolve(appearances.get(key))
-            streams = [entry] if hasattr(entry, "get_data") else (
-                [_resolve(v) for v in entry.values()] if isinstance(entry, dict) else []
+            entry = resolve(appearances.get(key))
+            forms = [entry] if hasattr(entry, "get_data") else (
+                [resolve(v) for v in entry.values()] if isinstance(entry, dict) else []
             )
-            for stream in streams:
-                if hasattr(stream, "get_data"):
-                    self._form(stream, None, 0)
+            for form in forms:
+                if hasattr(form, "get_data"):
+                    self._form(form, None, 0)
 
-    def _form(self, stream: Any, parent_resources: Any, depth: int) -> _Summary:
-        key = getattr(stream, "indirect_reference", None) or id(stream)
-        key = getattr(key, "idnum", key)
+    def _form(self, stream: StreamObject, parent_resources: DictionaryObject | None,
+              depth: int) -> _Summary:
+        reference = stream.indirect_reference
+        key = reference.idnum if reference is not None else id(stream)
         if key in self._forms:
             return self._forms[key]
         if key in self._active or depth > MAX_DEPTH:
             return _Summary()
         self._active.add(key)
         try:
-            resources = _resolve(stream.get("/Resources")) or parent_resources
+            resources = dictionary(stream.get("/Resources")) or parent_resources
             data = self._data(stream, "a form's content")
             summary = self._stream(data, resources, depth + 1)
         finally:
@@ -401,13 +221,10 @@ class Walker:
         self._forms[key] = summary
         return summary
 
-    def _stream(self, data: bytes, resources: Any, depth: int) -> _Summary:
+    def _stream(self, data: bytes, resources: DictionaryObject | None, depth: int) -> _Summary:
         summary = _Summary()
-        resources = resources if isinstance(resources, dict) else {}
-        xobjects = _resolve(resources.get("/XObject"))
-        xobjects = xobjects if isinstance(xobjects, dict) else {}
-        fonts = _resolve(resources.get("/Font"))
-        fonts = fonts if isinstance(fonts, dict) else {}
+        xobjects = dictionary(resources.get("/XObject")) if resources is not None else None
+        fonts = dictionary(resources.get("/Font")) if resources is not None else None
         patterns_used: set[str] = set()
         ctm: Matrix = IDENTITY
         font: FontUse | None = None
@@ -423,8 +240,9 @@ class Walker:
                 if stack:
                     ctm, font, mode = stack.pop()
             elif operator == b"cm":
-                if len(operands) == 6 and all(isinstance(v, float) for v in operands):
-                    a, b, c, d, e, f = operands
+                numbers = [v for v in operands if isinstance(v, float)]
+                if len(operands) == 6 and len(numbers) == 6:
+                    a, b, c, d, e, f = numbers
                     ctm = multiply((a, b, c, d, e, f), ctm)
             elif operator == b"Tf":
                 font = self._font(fonts, operands[0]) if operands else None
@@ -453,22 +271,22 @@ class Walker:
             elif operator == b"Do":
                 if not operands or not isinstance(operands[0], Name):
                     continue
-                xobject = _resolve(xobjects.get(operands[0]))
-                if not isinstance(xobject, dict):
+                xobject = dictionary(xobjects.get(operands[0])) if xobjects is not None else None
+                if xobject is None:
                     self.usage.problems.append((self._page, (
                         f"it draws {operands[0]}, a picture or form that is not in the file "
                         "(its resource is missing or refers to a missing object)")))
                     continue
                 subtype = xobject.get("/Subtype")
                 if subtype == "/Image":
-                    space = _resolve(xobject.get("/ColorSpace"))
+                    space = resolve(xobject.get("/ColorSpace"))
                     if isinstance(space, str) and space in _DEVICE_SPACES \
                             and not xobject.get("/ImageMask"):
                         self._device(_DEVICE_SPACES[space])
                     width, height = _int(xobject.get("/Width")), _int(xobject.get("/Height"))
                     summary.images.append((ctm, str(operands[0]), width, height))
                 elif subtype == "/Form":
-                    inner = self._form(xobject, resources, depth)
+                    inner = self._form(cast("StreamObject", xobject), resources, depth)
                     matrix = multiply(_matrix(xobject.get("/Matrix")), ctm)
                     for relative, name, width, height in inner.images:
                         summary.images.append((multiply(relative, matrix), name, width, height))
@@ -491,25 +309,25 @@ class Walker:
     def _device(self, space: str) -> None:
         self.usage.device_colours.setdefault(space, self._page)
 
-    def _pattern(self, resources: Any, name: str, depth: int, summary: _Summary) -> None:
+    def _pattern(self, resources: DictionaryObject | None, name: str, depth: int,
+                 summary: _Summary) -> None:
         """A tiling pattern draws content of its own (WeasyPrint paints backgrounds so), in
         pattern space: its /Matrix maps it into the space of the stream that uses it."""
-        patterns = _resolve(resources.get("/Pattern"))
-        pattern = _resolve(patterns.get(name)) if isinstance(patterns, dict) else None
-        if pattern is None or not hasattr(pattern, "get_data") or \
-                pattern.get("/PatternType") != 1:
+        patterns = dictionary(resources.get("/Pattern")) if resources is not None else None
+        pattern = stream(patterns.get(name)) if patterns is not None else None
+        if pattern is None or pattern.get("/PatternType") != 1:
             return
         inner = self._form(pattern, resources, depth)
         matrix = _matrix(pattern.get("/Matrix"))
         for relative, image, width, height in inner.images:
             summary.images.append((multiply(relative, matrix), image, width, height))
 
-    def _font(self, fonts: dict[str, Any], name: Any) -> FontUse | None:
-        if not isinstance(name, Name):
+    def _font(self, fonts: DictionaryObject | None, name: object) -> FontUse | None:
+        if not isinstance(name, Name) or fonts is None or name not in fonts:
             return None
-        reference = fonts.raw_get(name) if hasattr(fonts, "raw_get") and name in fonts else None
-        font = _resolve(reference)
-        if not isinstance(font, dict):
+        reference = fonts.raw_get(name)
+        font = dictionary(reference)
+        if font is None:
             return None
         key = getattr(reference, "idnum", None) or id(font)
         use = self.usage.fonts.get(key)
@@ -520,17 +338,10 @@ class Walker:
         return use
 
 
-def _resolve(value: Any) -> Any:
+def _matrix(value: object) -> Matrix:
+    values = array(value)
     try:
-        return value.get_object() if value is not None and hasattr(value, "get_object") else value
-    except Exception:  # a dangling or damaged reference reads as null
-        return None
-
-
-def _matrix(value: Any) -> Matrix:
-    value = _resolve(value)
-    try:
-        numbers = tuple(float(v) for v in value)
+        numbers = tuple(float(v) for v in values) if values is not None else ()
     except (TypeError, ValueError):
         return IDENTITY
     if len(numbers) != 6:
@@ -539,8 +350,8 @@ def _matrix(value: Any) -> Matrix:
     return (a, b, c, d, e, f)
 
 
-def _int(value: Any) -> int:
+def _int(value: object) -> int:
     try:
-        return int(_resolve(value))
+        return int(resolve(value))
     except (TypeError, ValueError):
         return 0

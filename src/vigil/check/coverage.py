@@ -29,15 +29,21 @@ from __future__ import annotations
 import functools
 import re
 import unicodedata
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from vigil.check.findings import ERROR, WARNING, Finding, Severity
 from vigil.compose.theme import written_at
 from vigil.errors import ResourceError
 from vigil.sandbox import resolve_url
+
+if TYPE_CHECKING:
+    from xml.etree.ElementTree import Element
+
+    from vigil.compose import Composed
+    from vigil.read.model import Publication
 
 _GENERIC = {"serif", "sans-serif", "monospace", "cursive", "fantasy", "system-ui", "math",
             "emoji", "fangsong", "ui-serif", "ui-sans-serif", "ui-monospace", "ui-rounded"}
@@ -138,11 +144,11 @@ def cmap(path: Path) -> frozenset[int]:
 # ---------------------------------------------------------------- style sheets
 
 
-def _style_texts(root: Any) -> list[str]:
+def _style_texts(root: Element) -> list[str]:
     return [element.text or "" for element in root.iter() if _local(element) == "style"]
 
 
-def _local(element: Any) -> str:
+def _local(element: Element) -> str:
     tag = element.tag
     return tag.rsplit("}", 1)[-1].lower() if isinstance(tag, str) else ""
 
@@ -171,7 +177,7 @@ class _Sheet:
 _SHEETS: dict[tuple[Any, ...], _Sheet] = {}
 
 
-def _sheet(root: Any, resolve: Any, key: tuple[Any, ...]) -> _Sheet:
+def _sheet(root: Element, resolve: Callable[[str], Path | None], key: tuple[Any, ...]) -> _Sheet:
     """The document's style sheets, parsed once per process for the same text and folders."""
     texts = tuple(_style_texts(root))
     cache_key = (texts, *key)
@@ -182,7 +188,7 @@ def _sheet(root: Any, resolve: Any, key: tuple[Any, ...]) -> _Sheet:
     return _SHEETS[cache_key]
 
 
-def _parse_sheet(texts: tuple[str, ...], resolve: Any) -> _Sheet:
+def _parse_sheet(texts: tuple[str, ...], resolve: Callable[[str], Path | None]) -> _Sheet:
     import cssselect2  # type: ignore[import-untyped]
     import tinycss2
 
@@ -193,7 +199,9 @@ def _parse_sheet(texts: tuple[str, ...], resolve: Any) -> _Sheet:
             if rule.type == "qualified-rule":
                 try:
                     selectors = cssselect2.compile_selector_list(rule.prelude)
-                except Exception:  # a selector cssselect2 does not know: WeasyPrint skips it
+                except (cssselect2.SelectorError, NotImplementedError, TypeError):
+                    # a selector cssselect2 does not know (or does not implement): WeasyPrint
+                    # skips it
                     continue
                 declarations = _declarations(rule.content)
                 for selector in selectors:
@@ -234,7 +242,7 @@ def _margins(rule: Any, sheet: _Sheet) -> None:
                 sheet.margins.append(box)
 
 
-def _face(declarations: dict[str, list[Any]], resolve: Any) -> Face | None:
+def _face(declarations: dict[str, list[Any]], resolve: Callable[[str], Path | None]) -> Face | None:
     families = _families(declarations.get("font-family", []))
     if not families:
         return None
@@ -426,7 +434,7 @@ def _blank(char: str) -> bool:
         0xFE00 <= ord(char) <= 0xFE0F or 0xE0100 <= ord(char) <= 0xE01EF)
 
 
-def _generated(tokens: list[Any], element: Any) -> tuple[str, list[str]]:
+def _generated(tokens: list[Any], element: Element | None) -> tuple[str, list[str]]:
     """Literal text of a ``content`` value, and the ``string()`` names it repeats."""
     text: list[str] = []
     names: list[str] = []
@@ -450,7 +458,7 @@ def _generated(tokens: list[Any], element: Any) -> tuple[str, list[str]]:
 MAX_DEPTH = 200
 
 
-def _walk(root: Any, sheet: _Sheet, sections: dict[str, Path], collected: _Collected,
+def _walk(root: Element, sheet: _Sheet, sections: dict[str, Path], collected: _Collected,
           strings: dict[str, list[tuple[str, Path | None]]]) -> _Computed:
     """Collect the text of every rendered element with its computed font; give the root's."""
     import cssselect2
@@ -499,8 +507,8 @@ def _walk(root: Any, sheet: _Sheet, sections: dict[str, Path], collected: _Colle
     return root_style[0] if root_style else _Computed()
 
 
-def _string_set(tokens: list[Any], element: Any, strings: dict[str, list[tuple[str, Path | None]]],
-                source: Path | None) -> None:
+def _string_set(tokens: list[Any], element: Element,
+                strings: dict[str, list[tuple[str, Path | None]]], source: Path | None) -> None:
     """``string-set: name content(text)``: the element's text is repeated in margin boxes."""
     if tokens and tokens[0].type == "ident" and tokens[0].lower_value != "none":
         text = "".join(element.itertext())
@@ -572,7 +580,7 @@ def _name(char: str) -> str:
     return f"U+{ord(char):04X} {unicodedata.name(char, 'unnamed character')}"
 
 
-def _resolver(composed: Any) -> Any:
+def _resolver(composed: Composed) -> Callable[[str], Path | None]:
     """The font files of @font-face rules, through the same resolver as the typesetting
     stage's fetcher (:func:`vigil.sandbox.resolve_url`): a source outside the publication,
     theme and fonts folders is refused before anything opens it, naming the theme file and
@@ -596,13 +604,13 @@ _FONT_FACE = re.compile(
     r"@font-face\s*\{[^}]*?font-family\s*:\s*(?:\"([^\"]+)\"|'([^']+)'|([\w -]+))", re.IGNORECASE)
 
 
-def font_families(composed: Any) -> tuple[str, ...]:
+def font_families(composed: Composed) -> tuple[str, ...]:
     """The families the document's @font-face rules declare, in order."""
     found = (a or b or c for a, b, c in _FONT_FACE.findall(composed.html))
     return tuple(dict.fromkeys(name.strip() for name in found))
 
 
-def check_coverage(publication: Any, composed: Any) -> list[Finding]:
+def check_coverage(publication: Publication, composed: Composed) -> list[Finding]:
     """Findings for characters the fonts that set them lack (see the module's description)."""
     import tinyhtml5  # type: ignore[import-untyped]
 
@@ -645,7 +653,7 @@ def check_coverage(publication: Any, composed: Any) -> list[Finding]:
     return sorted(findings, key=lambda f: (f.severity != ERROR, str(f.file), f.line or 0))
 
 
-def _judge(collected: _Collected, by_family: dict[str, list[Face]], publication: Any,
+def _judge(collected: _Collected, by_family: dict[str, list[Face]], publication: Publication,
            groups: _Groups) -> None:
     """Group the characters the chosen faces lack by severity, place and fonts."""
     cache: dict[Path, list[str]] = {}

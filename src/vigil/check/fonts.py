@@ -26,11 +26,15 @@ import io
 import struct
 import unicodedata
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from vigil.check.content import FontUse, Usage
 from vigil.check.expectations import Expectations
 from vigil.check.findings import ERROR, WARNING, Report
+from vigil.pdf.objects import read_errors, resolve
+
+if TYPE_CHECKING:
+    from pypdf.generic import DictionaryObject, StreamObject
 
 STANDARD_14 = {
     "Times-Roman", "Times-Bold", "Times-Italic", "Times-BoldItalic", "Helvetica",
@@ -48,23 +52,24 @@ def check_fonts(usage: Usage, expect: Expectations, report: Report,
     """Add font findings for every font ``usage`` saw to ``report``; record each font in
     ``report.fonts`` (name → embedded). ``families``: the @font-face families of a build;
     a font used only on the ``exempt`` pages (PDF inserts) may be another."""
-    programs: dict[Any, _Program | None] = {}
+    programs: dict[tuple[str, int] | None, _Program | None] = {}
     for use in usage.fonts.values():
         try:
             foreign = families if families is not None and use.pages - exempt else None
             _check_font(use, expect, report, foreign, programs)
-        except Exception as exc:  # a damaged font dictionary: say so, do not crash
+        except Exception as exc:  # pypdf and fontTools fail in many ways on a damaged font
             report.add(ERROR, "font-damaged",
                        f"font {_name(use.font)} cannot be read ({type(exc).__name__}: {exc})",
                        page=use.first_page)
 
 
-def _name(font: Any) -> str:
+def _name(font: DictionaryObject) -> str:
     return str(font.get("/BaseFont", "(no name)")).lstrip("/")
 
 
 def _check_font(use: FontUse, expect: Expectations, report: Report,
-                families: tuple[str, ...] | None, programs: dict[Any, _Program | None]) -> None:
+                families: tuple[str, ...] | None,
+                programs: dict[tuple[str, int] | None, _Program | None]) -> None:
     font = use.font
     name = _name(font)
     subtype = str(font.get("/Subtype", "?")).lstrip("/")
@@ -73,11 +78,11 @@ def _check_font(use: FontUse, expect: Expectations, report: Report,
         return
     descendant = None
     if subtype == "Type0":
-        descendants = _resolve(font.get("/DescendantFonts"))
-        descendant = _resolve(descendants[0]) if descendants else None
-        descriptor = _resolve(descendant.get("/FontDescriptor")) if descendant else None
+        descendants = resolve(font.get("/DescendantFonts"))
+        descendant = resolve(descendants[0]) if descendants else None
+        descriptor = resolve(descendant.get("/FontDescriptor")) if descendant else None
     else:
-        descriptor = _resolve(font.get("/FontDescriptor"))
+        descriptor = resolve(font.get("/FontDescriptor"))
     stream, key = _font_file(descriptor)
     embedded = stream is not None
     report.fonts[name] = report.fonts.get(name, True) and embedded
@@ -88,7 +93,7 @@ def _check_font(use: FontUse, expect: Expectations, report: Report,
                    page=use.first_page)
     if not use.visible:
         return
-    if not embedded:
+    if stream is None:
         base = name.split("+", 1)[-1]
         standard = base in STANDARD_14 or base.split(",")[0] in _STANDARD_ALIASES
         what = f"font {name} ({subtype}) is not embedded"
@@ -129,27 +134,21 @@ def _from_families(name: str, families: tuple[str, ...]) -> bool:
     return any(base.startswith(family.replace(" ", "-")) for family in families)
 
 
-def _resolve(value: Any) -> Any:
-    try:
-        return value.get_object() if value is not None and hasattr(value, "get_object") else value
-    except Exception:
-        return None
-
-
-def _font_file(descriptor: Any) -> tuple[Any, Any]:
+def _font_file(
+        descriptor: DictionaryObject | None) -> tuple[StreamObject | None, tuple[str, int] | None]:
     """The font program stream of a descriptor and a key for it, or (None, None)."""
     if not isinstance(descriptor, dict):
         return None, None
     for key in ("/FontFile2", "/FontFile3", "/FontFile"):
         reference = descriptor.raw_get(key) if hasattr(descriptor, "raw_get") and \
             key in descriptor else None
-        stream = _resolve(reference)
+        stream = resolve(reference)
         if stream is None or not hasattr(stream, "get_data"):
             continue
         try:
             if not stream.get_data():
                 continue
-        except Exception:
+        except read_errors():  # a damaged font program stream
             continue
         return stream, (key, getattr(reference, "idnum", id(stream)))
     return None, None
@@ -168,12 +167,12 @@ class _Program:
     unicode_of: dict[str, int] = field(default_factory=dict)
     builtin: list[str | None] | None = None   # a CFF font's own encoding
     cid_keyed: bool = False
-    font: Any = None                           # the fontTools TTFont, for outlines
+    font: Any = None                           # the fontTools TTFont (untyped), for outlines
     offsets: list[int] | None = None           # its loca table
     index: dict[str, int] = field(default_factory=dict)
 
     @classmethod
-    def read(cls, stream: Any, descriptor: Any) -> _Program | None:
+    def read(cls, stream: StreamObject, descriptor: DictionaryObject | None) -> _Program | None:
         """Parse a font program with fontTools; None when it is not one vigil can judge."""
         data = stream.get_data()
         subtype = str(stream.get("/Subtype", "")).lstrip("/")
@@ -182,7 +181,7 @@ class _Program:
                 return cls._truetype(data)
             if subtype in ("Type1C", "CIDFontType0C"):
                 return cls._cff(data)
-        except Exception:
+        except Exception:  # fontTools fails in many ways on a damaged program
             # A font program fontTools cannot read: the viewer may not either, but judging
             # glyphs is not possible; the embedding itself was checked.
             return None
@@ -201,7 +200,7 @@ class _Program:
             for table in font["cmap"].tables:
                 try:
                     mapping = dict(table.cmap)
-                except Exception:
+                except Exception:  # fontTools decodes a damaged cmap lazily, and fails so
                     continue
                 program.cmaps[(table.platformID, table.platEncID)] = mapping
                 if table.platformID in (0, 3):
@@ -248,10 +247,10 @@ class _Program:
                 self.index = {name: number for number, name in enumerate(self.glyph_order)}
             number = self.index[glyph]
             return bool(self.offsets[number + 1] > self.offsets[number])
-        except Exception:
+        except Exception:  # a damaged loca table (fontTools decodes lazily)
             try:
                 return bool(self.font["glyf"][glyph].numberOfContours != 0)
-            except Exception:
+            except Exception:  # and a damaged glyf table, in as many ways
                 return False
 
 
@@ -261,11 +260,11 @@ class _Problems:
     notdef: list[str] = field(default_factory=list)
 
 
-def _glyph_problems(font: Any, subtype: str, descendant: Any, program: _Program,
-                    codes: set[bytes]) -> _Problems:
+def _glyph_problems(font: DictionaryObject, subtype: str, descendant: DictionaryObject | None,
+                    program: _Program, codes: set[bytes]) -> _Problems:
     problems = _Problems()
     if subtype == "Type0":
-        encoding = _resolve(font.get("/Encoding"))
+        encoding = resolve(font.get("/Encoding"))
         if encoding not in ("/Identity-H", "/Identity-V") or descendant is None:
             return problems  # another CMap: codes cannot be mapped without it
         pairs = bytearray()
@@ -287,13 +286,14 @@ def _describe(char: str | None, code: str) -> str:
     return code
 
 
-def _check_cids(cids: list[int], descendant: Any, program: _Program, problems: _Problems) -> None:
-    cid_to_gid = _resolve(descendant.get("/CIDToGIDMap"))
+def _check_cids(cids: list[int], descendant: DictionaryObject, program: _Program,
+                problems: _Problems) -> None:
+    cid_to_gid = resolve(descendant.get("/CIDToGIDMap"))
     table = b""
     if hasattr(cid_to_gid, "get_data"):
         try:
             table = cid_to_gid.get_data()
-        except Exception:
+        except read_errors():  # a damaged CIDToGIDMap stream
             table = b""
     for cid in cids:
         if program.kind == "cff" and program.cid_keyed:
@@ -326,22 +326,22 @@ def _blank(char: str) -> bool:
     return char.isspace() or unicodedata.category(char) in ("Zs", "Zl", "Zp", "Cc", "Cf")
 
 
-def _encoding_names(font: Any) -> list[str | None] | None:
+def _encoding_names(font: DictionaryObject) -> list[str | None] | None:
     """The 256 glyph names of a simple font's /Encoding (None: the font's own encoding)."""
-    encoding = _resolve(font.get("/Encoding"))
+    encoding = resolve(font.get("/Encoding"))
     base: list[str | None] | None = None
     differences: list[Any] = []
     if isinstance(encoding, dict):
         base_name = encoding.get("/BaseEncoding")
         base = _named_encoding(str(base_name)) if base_name is not None else None
-        differences = list(_resolve(encoding.get("/Differences")) or [])
+        differences = list(resolve(encoding.get("/Differences")) or [])
     elif encoding is not None:
         base = _named_encoding(str(encoding))
     if differences:
         base = list(base) if base is not None else [None] * 256
         code = 0
         for item in differences:
-            item = _resolve(item)
+            item = resolve(item)
             if isinstance(item, int | float) and not isinstance(item, bool):
                 code = int(item)
             elif isinstance(item, str) and 0 <= code < 256:
@@ -376,7 +376,7 @@ def _named_encoding(name: str) -> list[str | None] | None:
     return None  # MacExpertEncoding or unknown: the font's own
 
 
-def _check_simple(codes: list[int], font: Any, subtype: str, program: _Program,
+def _check_simple(codes: list[int], font: DictionaryObject, subtype: str, program: _Program,
                   problems: _Problems) -> None:
     from fontTools import agl
 

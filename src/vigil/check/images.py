@@ -11,13 +11,17 @@ from __future__ import annotations
 
 from html.parser import HTMLParser
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING
 from urllib.parse import unquote, urlsplit
 
 from vigil.check.expectations import Expectations
 from vigil.check.findings import ERROR, WARNING, Finding
 from vigil.errors import Location, ResourceError, VigilError
 from vigil.sandbox import VIRTUAL_SCHEME, resolve_url
+
+if TYPE_CHECKING:
+    from vigil.compose import Composed
+    from vigil.read.model import Publication
 
 
 class _Images(HTMLParser):
@@ -48,7 +52,7 @@ def _path(src: str, mounts: dict[str, Path]) -> Path | None:
         return None
 
 
-def _locate(reference: Path, publication: Any) -> tuple[Path | None, int | None]:
+def _locate(reference: Path, publication: Publication) -> tuple[Path | None, int | None]:
     """The source file and line that refer to the image ``reference`` (by its file name)."""
     name = reference.name
     for source in publication.sources:
@@ -69,7 +73,7 @@ def find_images(html: str) -> list[dict[str, str | None]]:
     return _images(html)
 
 
-def check_alt_text(publication: Any, composed: Any, expect: Expectations,
+def check_alt_text(publication: Publication, composed: Composed, expect: Expectations,
                    images: list[dict[str, str | None]] | None = None) -> list[Finding]:
     """An ``image-alt`` finding for every image without alternative text."""
     severity = ERROR if expect.strict and expect.strict_applies else WARNING
@@ -100,7 +104,7 @@ def check_alt_text(publication: Any, composed: Any, expect: Expectations,
     return findings
 
 
-def image_sources(publication: Any, composed: Any,
+def image_sources(publication: Publication, composed: Composed,
                   images: list[dict[str, str | None]] | None = None
                   ) -> dict[tuple[int, int], str]:
     """Pixel size → file (relative to the publication) of every raster image of the HTML."""

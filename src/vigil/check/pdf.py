@@ -21,14 +21,18 @@ from __future__ import annotations
 
 import re
 from collections.abc import Sequence
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from vigil.check.content import Walker
 from vigil.check.expectations import Expectations
 from vigil.check.findings import ERROR, WARNING, Report, Severity
 from vigil.check.fonts import check_fonts
 from vigil.check.pdfa import embedded_files, identification, output_intents
+from vigil.pdf.objects import read_errors, resolve
 from vigil.pdfart import page_box
+
+if TYPE_CHECKING:
+    from pypdf import PdfReader
 
 POINT_MM = 25.4 / 72
 TOLERANCE_MM = 0.5
@@ -37,7 +41,7 @@ TINY_IMAGE_PX = 4       # 1×1 pixel fills and masks are not pictures
 DPI_TOLERANCE = 0.99    # 1748 px over 148 mm is 299.99 dpi: that is 300
 
 
-def check_document(reader: Any, data: bytes, expect: Expectations, *, name: str | None = None,
+def check_document(reader: PdfReader, data: bytes, expect: Expectations, *, name: str | None = None,
                    expected_size_mm: tuple[float, float] | None = None,
                    titles: Sequence[str] | None = None,
                    families: tuple[str, ...] | None = None,
@@ -116,7 +120,7 @@ class _PerPage:
             report.add(severity, code, f"{message} ({where})", page=pages[0])
 
 
-def _pages(reader: Any, expect: Expectations, expected: tuple[float, float] | None,
+def _pages(reader: PdfReader, expect: Expectations, expected: tuple[float, float] | None,
            report: Report) -> None:
     pages = reader.pages
     count = len(pages)
@@ -204,16 +208,16 @@ def _images(images: Sequence[Any], expect: Expectations, sources: dict[tuple[int
 # ---------------------------------------------------------------- document
 
 
-def _root(reader: Any) -> Any:
+def _root(reader: PdfReader) -> Any:
     root = reader.trailer.get("/Root")
     return root.get_object() if root is not None else {}
 
 
-def _xmp(reader: Any) -> bytes:
+def _xmp(reader: PdfReader) -> bytes:
     try:
         metadata = _root(reader).get("/Metadata")
         return bytes(metadata.get_object().get_data()) if metadata is not None else b""
-    except Exception:
+    except read_errors():
         return b""
 
 
@@ -221,7 +225,7 @@ _PDFA_PART = re.compile(rb"pdfaid:part\s*(?:=\s*[\"'](\d)|>\s*(\d))")
 _PDFA_CONFORMANCE = re.compile(rb"pdfaid:conformance\s*(?:=\s*[\"']([A-Za-z])|>\s*([A-Za-z]))")
 
 
-def _pdfa_claim(reader: Any) -> str | None:
+def _pdfa_claim(reader: PdfReader) -> str | None:
     """``PDF/A-2B`` when the XMP metadata identifies the file as PDF/A, else None."""
     xmp = _xmp(reader)
     part = _PDFA_PART.search(xmp)
@@ -232,8 +236,8 @@ def _pdfa_claim(reader: Any) -> str | None:
     return f"PDF/A-{(part[1] or part[2]).decode()}{level}"
 
 
-def _metadata(reader: Any, expect: Expectations, report: Report) -> None:
-    info = reader.metadata or {}
+def _metadata(reader: PdfReader, expect: Expectations, report: Report) -> None:
+    info: dict[str, object] = reader.metadata or {}
     xmp = _xmp(reader)
     required: Severity = ERROR if expect.title_language_required else WARNING
     title = str(info.get("/Title") or "").strip()
@@ -250,7 +254,7 @@ def _metadata(reader: Any, expect: Expectations, report: Report) -> None:
         report.add(WARNING, "metadata-author", "the document names no author in its metadata")
 
 
-def _tagged(reader: Any, report: Report) -> None:
+def _tagged(reader: PdfReader, report: Report) -> None:
     root = _root(reader)
     mark = root.get("/MarkInfo")
     marked = bool(mark.get_object().get("/Marked")) if mark is not None else False
@@ -260,7 +264,7 @@ def _tagged(reader: Any, report: Report) -> None:
                    "readers cannot read it in order")
 
 
-def _structure(reader: Any, expect: Expectations, report: Report,
+def _structure(reader: PdfReader, expect: Expectations, report: Report,
                text_layer: bool = True) -> None:
     """The structure tree and marked content (:mod:`vigil.check.tagging`): errors for a
     profile that promises tags (screen) and for any file that claims PDF/UA; warnings for
@@ -285,7 +289,7 @@ def _structure(reader: Any, expect: Expectations, report: Report,
 MAX_STRUCTURE_NODES = 200_000
 
 
-def _figures(reader: Any, expect: Expectations, report: Report) -> None:
+def _figures(reader: PdfReader, expect: Expectations, report: Report) -> None:
     """In a tagged PDF, every /Figure structure element has alternative text (/Alt)."""
     root = _root(reader).get("/StructTreeRoot")
     if root is None:
@@ -319,7 +323,7 @@ def _figures(reader: Any, expect: Expectations, report: Report) -> None:
                    "(/Alt): screen readers skip them")
 
 
-def _archive(reader: Any, expect: Expectations, claims: str | None, report: Report,
+def _archive(reader: PdfReader, expect: Expectations, claims: str | None, report: Report,
              device_colours: dict[str, int]) -> None:
     """PDF/A (see vigil.check.pdfa): identification, the output intent, embedded files, no
     encryption, no JavaScript. A file that claims PDF/A is held to it under any profile (a
@@ -348,7 +352,7 @@ def _archive(reader: Any, expect: Expectations, claims: str | None, report: Repo
         report.add(severity, "javascript", f"the file {claim}contains JavaScript ({script})")
 
 
-def _javascript(reader: Any) -> str | None:
+def _javascript(reader: PdfReader) -> str | None:
     root = _root(reader)
     names = root.get("/Names")
     if names is not None and "/JavaScript" in names.get_object():
@@ -367,19 +371,15 @@ def _javascript(reader: Any) -> str | None:
     return None
 
 
-def _is_script(action: Any) -> bool:
-    action = action.get_object() if action is not None else None
+def _is_script(action: object) -> bool:
+    action = resolve(action)
     return isinstance(action, dict) and action.get("/S") == "/JavaScript"
 
 
 # ---------------------------------------------------------------- links and bookmarks
 
 
-def _resolve(value: Any) -> Any:
-    return value.get_object() if hasattr(value, "get_object") else value
-
-
-def _page_numbers(reader: Any) -> dict[int, int]:
+def _page_numbers(reader: PdfReader) -> dict[int, int]:
     """Object number of each page → its 1-based page number."""
     numbers = {}
     for index, page in enumerate(reader.pages, start=1):
@@ -389,13 +389,12 @@ def _page_numbers(reader: Any) -> dict[int, int]:
     return numbers
 
 
-def _target(destination: Any, reader: Any, pages: dict[int, int],
+def _target(destination: object, reader: PdfReader, pages: dict[int, int],
             named: dict[str, Any]) -> int | None:
     """The 1-based page a destination leads to, or None when it leads nowhere."""
     if destination is None:
         return None
-    if hasattr(destination, "idnum"):
-        destination = destination.get_object()
+    destination = resolve(destination)
     if isinstance(destination, dict) and "/D" in destination:
         destination = destination["/D"]
     if isinstance(destination, str):
@@ -415,14 +414,14 @@ def _target(destination: Any, reader: Any, pages: dict[int, int],
     return pages.get(number) if number is not None else None
 
 
-def _named(reader: Any) -> dict[str, Any]:
+def _named(reader: PdfReader) -> dict[str, Any]:
     try:
         return dict(reader.named_destinations)
-    except Exception:
+    except read_errors():
         return {}
 
 
-def _links(reader: Any, report: Report) -> None:
+def _links(reader: PdfReader, report: Report) -> None:
     """Internal links lead to pages of the document (the assemble stage drops an insert's own
     internal links, so this holds on insert pages too)."""
     pages = _page_numbers(reader)
@@ -439,13 +438,13 @@ def _links(reader: Any, report: Report) -> None:
             destination = action.get("/D") if isinstance(action, dict) else \
                 annotation.get("/Dest")
             if _target(destination, reader, pages, named) is None:
-                shown = _resolve(destination)
+                shown = resolve(destination)
                 report.add(ERROR, "link-broken",
                            f"a link leads to a page that does not exist ({str(shown)[:60]})",
                            page=number)
 
 
-def _bookmarks(reader: Any, titles: Sequence[str] | None, report: Report) -> None:
+def _bookmarks(reader: PdfReader, titles: Sequence[str] | None, report: Report) -> None:
     pages = _page_numbers(reader)
     named = _named(reader)
     found: list[str] = []
@@ -467,7 +466,7 @@ def _bookmarks(reader: Any, titles: Sequence[str] | None, report: Report) -> Non
 
     try:
         walk(reader.outline, 0)
-    except Exception as exc:
+    except read_errors() as exc:
         report.add(ERROR, "bookmark-broken", f"the bookmarks cannot be read ({exc})")
     report.bookmarks = found
     if broken:

@@ -11,9 +11,14 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterator
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
+from vigil.pdf.objects import read_errors, resolve
 from vigil.programs import looks_like_program
+
+if TYPE_CHECKING:
+    from pypdf import PdfReader
+    from pypdf.generic import StreamObject
 
 PDFAID = b"http://www.aiim.org/pdfa/ns/id/"
 _DECLARATION = re.compile(rb"xmlns:([\w.-]+)\s*=\s*[\"']([^\"']*)[\"']")
@@ -59,13 +64,13 @@ def identification(xmp: bytes) -> list[str]:
     return problems
 
 
-def output_intents(reader: Any, device_colours: dict[str, int]) -> list[str]:
+def output_intents(reader: PdfReader, device_colours: dict[str, int]) -> list[str]:
     """Clause 6.2.3: every DestOutputProfile the same ICC stream (test 2), a printer or
     monitor profile in GRAY, RGB or CMYK, of version below 5 (test 1), no
     DestOutputProfileRef in a PDF/X intent (test 3); and 6.2.4.3: a device colour space
     (DeviceRGB, DeviceCMYK, DeviceGray) is used only with a PDF/A output intent."""
     problems: list[str] = []
-    intents = [_resolve(i) for i in _resolve(_root(reader).get("/OutputIntents")) or []]
+    intents = [resolve(i) for i in resolve(_root(reader).get("/OutputIntents")) or []]
     intents = [i for i in intents if isinstance(i, dict)]
     profiles = []
     pdfa = None
@@ -84,7 +89,7 @@ def output_intents(reader: Any, device_colours: dict[str, int]) -> list[str]:
         problems.append(f"the {len(profiles)} output intents name different ICC profiles "
                         "(they must all name the same one)")
     for kind, reference in profiles:
-        header = _icc_problem(_resolve(reference))
+        header = _icc_problem(resolve(reference))
         if header:
             problems.append(f"the output intent's profile ({kind[1:]}) {header}")
             break
@@ -96,11 +101,11 @@ def output_intents(reader: Any, device_colours: dict[str, int]) -> list[str]:
     return problems
 
 
-def _icc_problem(stream: Any) -> str | None:
+def _icc_problem(stream: StreamObject) -> str | None:
     """What is wrong with an ICC profile's header, or None."""
     try:
         data = bytes(stream.get_data())[:128]
-    except Exception:
+    except read_errors():  # a damaged profile stream
         return "cannot be read"
     if len(data) < 128 or data[36:40] != b"acsp":
         return "is not an ICC profile"
@@ -112,24 +117,24 @@ def _icc_problem(stream: Any) -> str | None:
         return f"is in the colour space '{space.decode('latin-1').strip()}', not GRAY, RGB or CMYK"
     if major >= 5:
         return f"is an ICC profile of version {major}, not below 5"
-    count = _resolve(stream.get("/N"))
+    count = resolve(stream.get("/N"))
     expected = {b"GRAY": 1, b"RGB ": 3, b"CMYK": 4}[space]
     if count is not None and count != expected:
         return f"says it has {count} components (/N) but its colour space has {expected}"
     return None
 
 
-def embedded_files(reader: Any, part: int | None) -> Iterator[tuple[str, str]]:
+def embedded_files(reader: PdfReader, part: int | None) -> Iterator[tuple[str, str]]:
     """Each embedded file that may not be there: an executable program (never, in a file
     meant to be kept), any file in PDF/A-1 (6.1.11), a file that is not PDF in PDF/A-2 (6.8),
     a file without /AFRelationship or MIME type in PDF/A-3 (6.8). ``(code, message)``."""
     for where, spec in _file_specs(reader):
         name = str(spec.get("/UF") or spec.get("/F") or "unnamed")
-        stream = _resolve((_resolve(spec.get("/EF")) or {}).get("/F")) \
-            if isinstance(_resolve(spec.get("/EF")), dict) else None
+        stream = resolve((resolve(spec.get("/EF")) or {}).get("/F")) \
+            if isinstance(resolve(spec.get("/EF")), dict) else None
         try:
             head = bytes(stream.get_data())[:16] if stream is not None else b""
-        except Exception:
+        except read_errors():  # a damaged embedded file
             head = b""
         if looks_like_program(name, head):
             yield ("embedded-executable",
@@ -151,40 +156,33 @@ def embedded_files(reader: Any, part: int | None) -> Iterator[tuple[str, str]]:
                        + " and ".join(missing) + " (PDF/A-3 asks for both)")
 
 
-def _file_specs(reader: Any) -> Iterator[tuple[str, Any]]:
-    names = _resolve(_resolve(_root(reader).get("/Names") or {}).get("/EmbeddedFiles")) \
-        if isinstance(_resolve(_root(reader).get("/Names")), dict) else None
+def _file_specs(reader: PdfReader) -> Iterator[tuple[str, Any]]:
+    names = resolve(resolve(_root(reader).get("/Names") or {}).get("/EmbeddedFiles")) \
+        if isinstance(resolve(_root(reader).get("/Names")), dict) else None
     for spec in _name_tree_values(names, 0):
         if isinstance(spec, dict):
             yield "the document", spec
     for number, page in enumerate(reader.pages, start=1):
-        for annotation in _resolve(page.get("/Annots")) or []:
-            annotation = _resolve(annotation)
+        for annotation in resolve(page.get("/Annots")) or []:
+            annotation = resolve(annotation)
             if isinstance(annotation, dict) and annotation.get("/Subtype") == "/FileAttachment":
-                spec = _resolve(annotation.get("/FS"))
+                spec = resolve(annotation.get("/FS"))
                 if isinstance(spec, dict):
                     yield f"an attachment on page {number}", spec
 
 
-def _name_tree_values(node: Any, depth: int) -> Iterator[Any]:
-    node = _resolve(node)
+def _name_tree_values(node: object, depth: int) -> Iterator[Any]:
+    node = resolve(node)
     if not isinstance(node, dict) or depth > 16:
         return
-    pairs = _resolve(node.get("/Names")) or []
+    pairs = resolve(node.get("/Names")) or []
     for value in list(pairs)[1::2]:
-        yield _resolve(value)
-    for kid in _resolve(node.get("/Kids")) or []:
+        yield resolve(value)
+    for kid in resolve(node.get("/Kids")) or []:
         yield from _name_tree_values(kid, depth + 1)
 
 
-def _root(reader: Any) -> Any:
-    root = _resolve(reader.trailer.get("/Root"))
+def _root(reader: PdfReader) -> Any:
+    root = resolve(reader.trailer.get("/Root"))
     return root if isinstance(root, dict) else {}
 
-
-def _resolve(value: Any) -> Any:
-    try:
-        return value.get_object() if value is not None and hasattr(value, "get_object") \
-            else value
-    except Exception:  # a dangling or damaged reference reads as null
-        return None

@@ -27,9 +27,14 @@ import warnings
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from vigil.errors import Location, UnreadableError
+from vigil.pdf.content import NAME, REGULAR
+from vigil.pdf.objects import read_errors
+
+if TYPE_CHECKING:
+    from pypdf import PdfReader
 
 FILTERS = {
     "/ASCIIHexDecode", "/ASCII85Decode", "/LZWDecode", "/FlateDecode", "/RunLengthDecode",
@@ -37,9 +42,9 @@ FILTERS = {
     "/AHx", "/A85", "/LZW", "/Fl", "/RL", "/CCF", "/DCT",
 }
 _HINT = "Open it in the program that made it and export or print it again as a new PDF"
-_HEADER = re.compile(rb"\s*(\d+)\s+(\d+)\s+obj(?![^\x00\t\n\x0c\r ()<>\[\]{}/%])")
-_NEXT_HEADER = re.compile(rb"[\r\n]\s*\d+\s+\d+\s+obj(?![^\x00\t\n\x0c\r ()<>\[\]{}/%])")
-_NAME = re.compile(rb"/[^\x00\t\n\x0c\r ()<>\[\]{}/%]*")
+_HEADER = re.compile(rb"\s*(\d+)\s+(\d+)\s+obj(?!" + REGULAR + rb")")
+_NEXT_HEADER = re.compile(rb"[\r\n]\s*\d+\s+\d+\s+obj(?!" + REGULAR + rb")")
+_NAME = NAME
 _BAD_ESCAPE = re.compile(rb"#(?![0-9A-Fa-f]{2})|#00")
 _PREV = re.compile(rb"/Prev\s+(\d+)")
 
@@ -98,7 +103,7 @@ def open_pdf(data: bytes, name: str | Path, *, password: str | None = None,
             if reader.is_encrypted:
                 try:
                     reader.decrypt(password or "")
-                except Exception as exc:
+                except read_errors() as exc:  # a wrong password, an unknown cipher
                     raise unreadable(name, f"it is encrypted and cannot be decrypted ({exc})",
                                      hint="Give the password, or export it without one") from None
             pages = len(reader.pages)
@@ -147,7 +152,7 @@ def _clean(message: str) -> str:
     return message if len(message) <= 120 else message[:117] + "..."
 
 
-def _skeleton(data: bytes, reader: Any) -> str | None:
+def _skeleton(data: bytes, reader: PdfReader) -> str | None:
     """Check the trailer, the /Prev chain and each object listed at a file offset."""
     trailer = reader.trailer
     size = trailer.get("/Size")
@@ -227,9 +232,9 @@ def _object_body(data: bytes, start: int, number: int) -> str | None:
     return None
 
 
-def _objects(reader: Any, said: list[str]) -> str | None:
+def _objects(reader: PdfReader, said: list[str]) -> str | None:
     """Load every object the table lists; streams name standard filters and decode."""
-    from pypdf.generic import IndirectObject, NullObject
+    from pypdf.generic import IndirectObject, NullObject, StreamObject
 
     numbers = [(n, g) for g, entries in reader.xref.items() for n in entries]
     packed = list(getattr(reader, "xref_objStm", {}))
@@ -238,12 +243,12 @@ def _objects(reader: Any, said: list[str]) -> str | None:
     for number, generation in numbers:
         try:
             value = reader.get_object(IndirectObject(number, generation, reader))
-        except Exception as exc:
+        except read_errors() as exc:
             return f"object {number} cannot be read: {_describe(exc)}"
         if number in in_streams and (value is None or isinstance(value, NullObject)):
             return (f"object {number} is a bare null inside an object stream, which MuPDF "
                     "refuses (it belongs in the cross-reference table as a free entry)")
-        if not hasattr(value, "get_data"):
+        if not isinstance(value, StreamObject):
             continue
         filters = value.get("/Filter")
         listed = list(filters) if isinstance(filters, list) else \
@@ -256,7 +261,7 @@ def _objects(reader: Any, said: list[str]) -> str | None:
         before = len(said)
         try:
             value.get_data()
-        except Exception as exc:
+        except read_errors() as exc:
             return f"the stream of object {number} cannot be decoded: {_describe(exc)}"
         if len(said) > before:  # pypdf logs a damaged Flate stream and gives nothing
             return f"the stream of object {number} cannot be decoded: {_clean(said[before])}"

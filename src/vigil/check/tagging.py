@@ -33,9 +33,15 @@ from __future__ import annotations
 import re
 from collections.abc import Iterator
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any, cast
 
-from vigil.check.content import Name, interpreted
+from vigil.check.content import interpreted
+from vigil.pdf.content import Name
+from vigil.pdf.objects import dictionary, read_errors, resolve
+
+if TYPE_CHECKING:
+    from pypdf import PdfReader
+    from pypdf.generic import DictionaryObject, StreamObject
 
 MAX_ELEMENTS = 200_000
 MAX_DEPTH = 200
@@ -62,46 +68,38 @@ class _Content:
     keys: dict[int, int] = field(default_factory=dict)               # stream -> /StructParents
 
 
-def _raw(node: Any, key: str, default: Any = None) -> Any:
+def _raw(node: DictionaryObject, key: str, default: object = None) -> object:
     """``node[key]`` unresolved (an indirect reference stays one), or ``default``."""
     return node.raw_get(key) if key in node else default
 
 
-def _resolve(value: Any) -> Any:
-    try:
-        return value.get_object() if value is not None and hasattr(value, "get_object") \
-            else value
-    except Exception:  # a dangling reference reads as null
-        return None
-
-
-def _number(value: Any) -> int | None:
-    value = _resolve(value)
+def _number(value: object) -> int | None:
+    value = resolve(value)
     if isinstance(value, int) and not isinstance(value, bool):
         return int(value)
     return None
 
 
-def pdfua_claim(reader: Any) -> str | None:
+def pdfua_claim(reader: PdfReader) -> str | None:
     """``PDF/UA-1`` when the XMP metadata claims PDF/UA, else None."""
     try:
-        root = _resolve(reader.trailer.get("/Root")) or {}
-        metadata = _resolve(root.get("/Metadata"))
+        root = resolve(reader.trailer.get("/Root")) or {}
+        metadata = resolve(root.get("/Metadata"))
         xmp = bytes(metadata.get_data()) if metadata is not None else b""
-    except Exception:
+    except read_errors():
         return None
     found = _PDFUA.search(xmp)
     return f"PDF/UA-{(found[1] or found[2]).decode()}" if found else None
 
 
-def check_tags(reader: Any, text_layer: bool = True) -> list[TagProblem]:
+def check_tags(reader: PdfReader, text_layer: bool = True) -> list[TagProblem]:
     """The problems of the structure tree and marked content of a tagged PDF (see the
     module); nothing for a PDF without a structure tree (that is another finding).
     ``text_layer=False`` leaves out ``text-hyphen`` and ``text-spacing`` (a build's own
     file: its assemble stage has just given every line its ActualText)."""
-    root = _resolve(reader.trailer.get("/Root")) or {}
-    tree = _resolve(root.get("/StructTreeRoot"))
-    if not isinstance(tree, dict):
+    root = resolve(reader.trailer.get("/Root")) or {}
+    tree = dictionary(root.get("/StructTreeRoot"))
+    if tree is None:
         return []
     pages = {page.indirect_reference.idnum: number
              for number, page in enumerate(reader.pages, start=1)
@@ -123,7 +121,7 @@ def check_tags(reader: Any, text_layer: bool = True) -> list[TagProblem]:
     problems += _links(reader, pages)
     if text_layer:
         problems += _text_layer(reader)
-    language = _resolve(root.get("/Lang"))
+    language = resolve(root.get("/Lang"))
     if not str(language or "").strip():
         problems.append(TagProblem("language-missing",
                                    "the document does not say its language (/Lang)"))
@@ -150,16 +148,17 @@ class _TreeWalk:
         self.count = 0
         self.scope_missing: list[int] = []
 
-    def run(self, tree: Any) -> None:
-        kids = _resolve(tree.get("/K"))
+    def run(self, tree: DictionaryObject) -> None:
+        kids = resolve(tree.get("/K"))
         items = kids if isinstance(kids, list) else [tree.raw_get("/K")] \
             if kids is not None else []
-        stack: list[tuple[Any, Any, int, int]] = [(kid, None, 0, 0) for kid in reversed(items)]
+        stack: list[tuple[object, object, int, int]] = [
+            (kid, None, 0, 0) for kid in reversed(items)]
         while stack and self.count < MAX_ELEMENTS:
             kid, page, depth, heading_depth = stack.pop()
             number = getattr(kid, "idnum", None)
-            element = _resolve(kid)
-            if not isinstance(element, dict) or depth > MAX_DEPTH:
+            element = dictionary(kid)
+            if element is None or depth > MAX_DEPTH:
                 continue
             if number is not None:
                 if number in self.reached:
@@ -180,7 +179,7 @@ class _TreeWalk:
                 inside += 1
             elif role == "/TH" and not _has_scope(element):
                 self.scope_missing.append(page_number or 0)
-            children = _resolve(element.get("/K"))
+            children = resolve(element.get("/K"))
             raw = _raw(element, "/K")
             items = children if isinstance(children, list) else [raw] if raw is not None else []
             pending = []
@@ -189,8 +188,8 @@ class _TreeWalk:
                 if mcid is not None and not hasattr(item, "idnum"):
                     self._own(page, mcid, None, number)
                     continue
-                resolved = _resolve(item)
-                if not isinstance(resolved, dict):
+                resolved = dictionary(item)
+                if resolved is None:
                     continue
                 kind = resolved.get("/Type")
                 if kind == "/MCR":
@@ -213,7 +212,9 @@ class _TreeWalk:
                 "not say what it heads (/Scope Column or Row)"
                 + (f" on {_pages_text(pages)}" if pages else ""), pages[0] if pages else None))
 
-    def _own(self, page: Any, mcid: int, stream: Any, element: int | None) -> None:
+    def _own(self, page: object, mcid: int, stream: object, element: int | None) -> None:
+        """Element ``element`` owns ``mcid`` of a content stream: a page's or a form's (the
+        references ``page``, ``stream``)."""
         key = getattr(stream, "idnum", None) or getattr(page, "idnum", None)
         if key is not None and element is not None:
             self.owner[(key, mcid)] = element
@@ -234,18 +235,18 @@ class _TreeWalk:
             self.last_level = level
 
 
-def _has_content(element: Any) -> bool:
+def _has_content(element: DictionaryObject) -> bool:
     """Whether an element's subtree marks any content (an MCID or a marked-content
     reference), looked for among a bounded number of descendants."""
     stack, seen = [element], 0
     while stack and seen < 2_000:
         seen += 1
-        node = _resolve(stack.pop())
+        node = resolve(stack.pop())
         if not isinstance(node, dict):
             continue
         if node.get("/Type") == "/MCR":
             return True
-        kids = _resolve(node.get("/K"))
+        kids = resolve(node.get("/K"))
         for kid in kids if isinstance(kids, list) else [kids]:
             if _number(kid) is not None and not hasattr(kid, "idnum"):
                 return True
@@ -254,11 +255,11 @@ def _has_content(element: Any) -> bool:
     return False
 
 
-def _has_scope(element: Any) -> bool:
-    attributes = _resolve(element.get("/A"))
+def _has_scope(element: DictionaryObject) -> bool:
+    attributes = resolve(element.get("/A"))
     items = attributes if isinstance(attributes, list) else [attributes]
     for item in items:
-        item = _resolve(item)
+        item = resolve(item)
         if isinstance(item, dict) and item.get("/Scope") in ("/Row", "/Column", "/Both"):
             return True
     return False
@@ -267,7 +268,7 @@ def _has_scope(element: Any) -> bool:
 # ---------------------------------------------------------------- content
 
 
-def _scan_pages(reader: Any) -> _Content:
+def _scan_pages(reader: PdfReader) -> _Content:
     content = _Content()
     for number, page in enumerate(reader.pages, start=1):
         reference = page.indirect_reference
@@ -276,21 +277,21 @@ def _scan_pages(reader: Any) -> _Content:
         if structural is not None:
             content.keys[key] = structural
         try:
-            data = page.get_contents()
-            data = bytes(data.get_data()) if data is not None else b""
-        except Exception:
+            contents = page.get_contents()
+            data = bytes(contents.get_data()) if contents is not None else b""
+        except read_errors():
             continue  # a damaged stream is another check's finding
-        resources = _resolve(page.get("/Resources"))
+        resources = dictionary(page.get("/Resources"))
         _scan(data, resources, key, number, 0, content, set(), False)
     return content
 
 
-def _scan(data: bytes, resources: Any, key: int, page: int, depth: int, content: _Content,
-          active: set[int], marked: bool) -> None:
+def _scan(data: bytes, resources: DictionaryObject | dict[str, object] | None, key: int,
+          page: int, depth: int, content: _Content, active: set[int], marked: bool) -> None:
     """Record the MCIDs of one stream (keyed ``key``) and what it draws outside marked
     content (``marked``: the stream is drawn inside a marked-content sequence)."""
     resources = resources if isinstance(resources, dict) else {}
-    xobjects = _resolve(resources.get("/XObject"))
+    xobjects = resolve(resources.get("/XObject"))
     xobjects = xobjects if isinstance(xobjects, dict) else {}
     level = 0
     for operands, operator in interpreted(data):
@@ -298,8 +299,8 @@ def _scan(data: bytes, resources: Any, key: int, page: int, depth: int, content:
             level += 1
             properties = operands[-1] if operator == b"BDC" and operands else None
             if isinstance(properties, Name):
-                named = _resolve(resources.get("/Properties"))
-                properties = _resolve(named.get(properties)) if isinstance(named, dict) \
+                named = resolve(resources.get("/Properties"))
+                properties = resolve(named.get(properties)) if isinstance(named, dict) \
                     else None
             if isinstance(properties, dict):
                 mcid = properties.get("/MCID", properties.get("MCID"))
@@ -320,7 +321,7 @@ def _scan(data: bytes, resources: Any, key: int, page: int, depth: int, content:
         if operator == b"Do" and operands and isinstance(operands[0], Name):
             xobject = xobjects.raw_get(operands[0]) if hasattr(xobjects, "raw_get") and \
                 operands[0] in xobjects else None
-            form = _resolve(xobject)
+            form = resolve(xobject)
             if not isinstance(form, dict):
                 continue
             if form.get("/Subtype") == "/Image":
@@ -336,40 +337,41 @@ def _scan(data: bytes, resources: Any, key: int, page: int, depth: int, content:
                 content.keys[number] = structural
             try:
                 inner = bytes(_data(form))
-            except Exception:
+            except read_errors():
                 continue
             active.add(number)
-            _scan(inner, _resolve(form.get("/Resources")) or resources,
+            _scan(inner, dictionary(form.get("/Resources")) or resources,
                   number if structural is not None else key, page, depth + 1, content, active,
                   marked or level > 0)
             active.discard(number)
 
 
-def _data(stream: Any) -> bytes:
-    return bytes(stream.get_data())
+def _data(form: dict[str, object]) -> bytes:
+    """A form's data (a dictionary without any raises AttributeError, one of read_errors)."""
+    return bytes(cast("StreamObject", form).get_data())
 
 
-def _parent_tree(tree: Any) -> dict[int, Any]:
+def _parent_tree(tree: DictionaryObject) -> dict[int, Any]:
     """The /ParentTree's entries, values resolved (bounded)."""
     found: dict[int, Any] = {}
     stack = [(tree.get("/ParentTree"), 0)]
     while stack and len(found) < MAX_ELEMENTS:
         node, depth = stack.pop()
-        node = _resolve(node)
+        node = resolve(node)
         if not isinstance(node, dict) or depth > 32:
             continue
-        nums = _resolve(node.get("/Nums"))
+        nums = resolve(node.get("/Nums"))
         if isinstance(nums, list):
             for index in range(0, len(nums) - 1, 2):
                 key = _number(nums[index])
                 if key is not None:
                     found[key] = nums[index + 1]
-        for kid in _resolve(node.get("/Kids")) or ():
+        for kid in resolve(node.get("/Kids")) or ():
             stack.append((kid, depth + 1))
     return found
 
 
-def _marked_content(walk: _TreeWalk, content: _Content, tree: Any,
+def _marked_content(walk: _TreeWalk, content: _Content, tree: DictionaryObject,
                     pages: dict[int, int]) -> Iterator[TagProblem]:
     entries = _parent_tree(tree)
     orphans: dict[int, int] = {}
@@ -377,7 +379,7 @@ def _marked_content(walk: _TreeWalk, content: _Content, tree: Any,
     for (stream, mcid), page in sorted(content.mcids.items(), key=lambda item: item[1]):
         owner = walk.owner.get((stream, mcid))
         key = content.keys.get(stream)
-        value = _resolve(entries.get(key)) if key is not None else None
+        value = resolve(entries.get(key)) if key is not None else None
         listed = value[mcid] if isinstance(value, list) and 0 <= mcid < len(value) else None
         target = getattr(listed, "idnum", None)
         if owner is None:
@@ -407,7 +409,7 @@ def _marked_content(walk: _TreeWalk, content: _Content, tree: Any,
             min(broken) if broken else None)
 
 
-def _text_layer(reader: Any) -> Iterator[TagProblem]:
+def _text_layer(reader: PdfReader) -> Iterator[TagProblem]:
     """Lines whose extracted text is not what they say: a hyphenation hyphen (U+2010) with no
     soft-hyphen ActualText over it ("Min-" and "istry" stay two words), letter-spaced lines
     without their ActualText ("B A K U")."""
@@ -423,7 +425,7 @@ def _text_layer(reader: Any) -> Iterator[TagProblem]:
         try:
             contents = page.get_contents()
             data = bytes(contents.get_data()) if contents is not None else b""
-        except Exception:
+        except read_errors():
             continue
         _, cut, wide = text_layer(data, fonts)
         if cut:
@@ -447,20 +449,20 @@ def _text_layer(reader: Any) -> Iterator[TagProblem]:
             "gaps between letters as spaces (\"B A K U\")", min(spaced))
 
 
-def _links(reader: Any, pages: dict[int, int]) -> Iterator[TagProblem]:
+def _links(reader: PdfReader, pages: dict[int, int]) -> Iterator[TagProblem]:
     """Link annotations have a description that says more than an anchor's name."""
     try:
         names = {str(name) for name in reader.named_destinations}
-    except Exception:
+    except read_errors():
         names = set()
     bare: list[int] = []
     for number, page in enumerate(reader.pages, start=1):
-        for reference in _resolve(page.get("/Annots")) or ():
-            annotation = _resolve(reference)
+        for reference in resolve(page.get("/Annots")) or ():
+            annotation = resolve(reference)
             if not isinstance(annotation, dict) or annotation.get("/Subtype") != "/Link":
                 continue
-            text = str(_resolve(annotation.get("/Contents")) or "").strip()
-            destination = _resolve(annotation.get("/Dest"))
+            text = str(resolve(annotation.get("/Contents")) or "").strip()
+            destination = resolve(annotation.get("/Dest"))
             anchor = str(destination) if isinstance(destination, str) else None
             if not text or text in names or text == anchor:
                 bare.append(number)

@@ -17,7 +17,7 @@ one ``TJ`` text operator over a Type 0 font with a ``ToUnicode`` map); gives a
   (the natural space of the bundled serif is about 0.28 em).
 
 Only the page's own content stream is read (not form XObjects: an inserted PDF page is
-measured as nothing). Reading uses pypdf's public API.
+measured as nothing), with vigil's tokenizer (:mod:`vigil.pdf.content`) and pypdf's public API.
 """
 
 from __future__ import annotations
@@ -26,7 +26,14 @@ import re
 from collections import Counter
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING
+
+from vigil.pdf.content import Operand, operations
+from vigil.pdf.objects import array, dictionary, stream
+
+if TYPE_CHECKING:
+    from pypdf import PageObject
+    from pypdf.generic import PdfObject
 
 HYPHEN = "\u2010"
 MM = 72 / 25.4
@@ -132,14 +139,19 @@ def _matrix(a: list[float], b: list[float]) -> list[float]:
 class _Font:
     """Widths (per 1000 em) and Unicode text of a Type 0 font's two-byte codes."""
 
-    def __init__(self, font: Any) -> None:
-        font = font.get_object()
+    def __init__(self, reference: PdfObject) -> None:
+        font = dictionary(reference)
+        if font is None:
+            raise ValueError("a font resource is not a dictionary")
         self.widths: dict[int, float] = {}
         self.default = 1000.0
         self.unicode: dict[int, str] = {}
         self.two_bytes = font.get("/Subtype") == "/Type0"
         if self.two_bytes:
-            descendant = font["/DescendantFonts"][0].get_object()
+            descendants = array(font.get("/DescendantFonts"))
+            descendant = dictionary(descendants[0]) if descendants else None
+            if descendant is None:
+                raise ValueError("a Type 0 font without its descendant font")
             self.default = float(descendant.get("/DW", 1000))
             w = [x.get_object() if hasattr(x, "get_object") else x
                  for x in descendant.get("/W", [])]
@@ -158,8 +170,9 @@ class _Font:
             first = int(font.get("/FirstChar", 0))
             for k, width in enumerate(font.get("/Widths", [])):
                 self.widths[first + k] = float(width)
-        if "/ToUnicode" in font:
-            self._read_cmap(font["/ToUnicode"].get_object().get_data().decode("latin-1"))
+        unicode = stream(font.get("/ToUnicode"))
+        if unicode is not None:
+            self._read_cmap(unicode.get_data().decode("latin-1"))
 
     def _read_cmap(self, data: str) -> None:
         for block in re.findall(r"beginbfchar(.*?)endbfchar", data, re.S):
@@ -178,9 +191,7 @@ class _Font:
         return list(data)
 
 
-def _runs(page: Any) -> list[Run]:
-    from pypdf.generic import ContentStream
-
+def _runs(page: PageObject) -> list[Run]:
     contents = page.get_contents()
     if contents is None:
         return []
@@ -194,36 +205,42 @@ def _runs(page: Any) -> list[Run]:
     font: _Font | None = None
     size = 0.0
     runs: list[Run] = []
-    for operands, operator in ContentStream(contents, page.pdf).operations:
+    for operands, operator in operations(contents.get_data(), codes_only=False):
         if operator == b"q":
             stack.append(list(ctm))
         elif operator == b"Q" and stack:
             ctm = stack.pop()
         elif operator == b"cm":
-            ctm = _matrix([float(x) for x in operands], ctm)
+            ctm = _matrix(_numbers(operands), ctm)
         elif operator == b"BT":
             tm = [1.0, 0.0, 0.0, 1.0, 0.0, 0.0]
             line_matrix = list(tm)
         elif operator == b"Tm":
-            tm = [float(x) for x in operands]
+            tm = _numbers(operands)
             line_matrix = list(tm)
         elif operator in (b"Td", b"TD"):
-            line_matrix = _matrix([1, 0, 0, 1, float(operands[0]), float(operands[1])],
-                                  line_matrix)
+            x, y = [*_numbers(operands[:2]), 0.0, 0.0][:2]
+            line_matrix = _matrix([1, 0, 0, 1, x, y], line_matrix)
             tm = list(line_matrix)
         elif operator == b"Tf":
             name = str(operands[0])
             if name not in cache and name in fonts:
                 cache[name] = _Font(fonts[name])
             font = cache.get(name)
-            size = float(operands[1])
-        elif operator in (b"TJ", b"Tj") and font is not None:
-            items = operands[0] if operator == b"TJ" else [operands[0]]
+            size = (_numbers(operands[1:2]) or [0.0])[0]
+        elif operator in (b"TJ", b"Tj") and font is not None and operands:
+            shown = operands[0]
+            items: list[Operand] = shown if isinstance(shown, list) else [shown]
             runs.append(_run(items, font, size, _matrix(tm, ctm), height))
     return [r for r in runs if r.text.strip()]
 
 
-def _run(items: list[Any], font: _Font, size: float, matrix: list[float],
+def _numbers(operands: list[Operand]) -> list[float]:
+    """The operands as numbers (0 for one that is not)."""
+    return [float(v) if isinstance(v, int | float) else 0.0 for v in operands]
+
+
+def _run(items: list[Operand], font: _Font, size: float, matrix: list[float],
          height: float) -> Run:
     """Lay out one ``TJ`` array: text, extent and word spaces. A word space is the space
     glyph's width with the adjustments around it; justification widens it by an adjustment
@@ -237,9 +254,8 @@ def _run(items: list[Any], font: _Font, size: float, matrix: list[float],
     after_empty = False
     ink = 0.0                    # x after the last glyph that is not a space
     for item in items:
-        if isinstance(item, bytes | str) or hasattr(item, "original_bytes"):
-            data = item.original_bytes if hasattr(item, "original_bytes") else (
-                item if isinstance(item, bytes) else item.encode("latin-1"))
+        if isinstance(item, bytes):
+            data = item
             if not data:
                 after_empty = True
                 continue
@@ -258,7 +274,7 @@ def _run(items: list[Any], font: _Font, size: float, matrix: list[float],
                 if char.strip():
                     ink = x
             after_empty = False
-        else:
+        elif isinstance(item, int | float):
             shift = -float(item)
             x += shift
             since_glyph += shift

@@ -14,19 +14,23 @@ from __future__ import annotations
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from pypdf import PdfReader, PdfWriter
+    from pypdf.generic import PdfObject, StreamObject
 
 # --- pypdf ------------------------------------------------------------------------------------
 
 
-def add_object(writer: Any, obj: Any) -> Any:
+def add_object(writer: PdfWriter, obj: PdfObject) -> Any:
     """Add ``obj`` to ``writer`` as an indirect object; give its ``IndirectObject`` (the one it
     has when it already is one of ``writer``'s)."""
     # Public replacement: none in pypdf 7.1 (a public ``PdfWriter.add_object``).
     return writer._add_object(obj)
 
 
-def objects(writer: Any) -> list[Any]:
+def objects(writer: PdfWriter) -> list[Any]:
     """``writer``'s indirect objects in order of their numbers (object n at index n - 1);
     ``None`` for a freed number. The list itself: read it, do not change it."""
     # Public replacement: none (``PdfWriter.get_object(n)`` reads one, and raises for a freed
@@ -35,53 +39,53 @@ def objects(writer: Any) -> list[Any]:
     return objs
 
 
-def free_object(writer: Any, number: int) -> None:
+def free_object(writer: PdfWriter, number: int) -> None:
     """Free the indirect object ``number`` of ``writer``: written as a free entry."""
     # Public replacement: none (``PdfWriter.compress_identical_objects`` frees unreferenced
     # objects, but all of them and after a slow walk).
     writer._objects[number - 1] = None
 
 
-def resolve_links(writer: Any) -> None:
+def resolve_links(writer: PdfWriter) -> None:
     """Point the links of pages copied into ``writer`` at their copies, as ``writer.write``
     does before writing (needed when vigil writes the objects itself)."""
     # Public replacement: ``PdfWriter.write_stream`` does it, but also writes the whole file.
     writer._resolve_links()
 
 
-def info_object(writer: Any) -> Any:
+def info_object(writer: PdfWriter) -> Any:
     """``writer``'s document information dictionary (the ``/Info`` of its trailer, an indirect
     object of ``writer``), or None."""
     # Public replacement: ``PdfWriter.metadata`` gives a copy, without its object number.
     return writer._info
 
 
-def file_identifier(writer: Any) -> Any:
+def file_identifier(writer: PdfWriter) -> Any:
     """The ``/ID`` array of ``writer``'s trailer, or None."""
     # Public replacement: none (``PdfWriter.generate_file_identifiers`` makes random ones).
     return writer._ID
 
 
-def set_file_identifier(writer: Any, identifier: Any) -> None:
+def set_file_identifier(writer: PdfWriter, identifier: Any) -> None:
     """Make ``identifier`` (an ``ArrayObject`` of two byte strings) the ``/ID`` of ``writer``."""
     # Public replacement: none (see file_identifier).
     writer._ID = identifier
 
 
-def writer_encrypted(writer: Any) -> bool:
+def writer_encrypted(writer: PdfWriter) -> bool:
     """Whether ``writer`` encrypts what it writes (``PdfWriter.encrypt`` was called)."""
     # Public replacement: none (``PdfWriter.is_encrypted`` is always False).
     return writer._encryption is not None
 
 
-def stream_bytes(stream: Any) -> bytes:
+def stream_bytes(stream: StreamObject) -> bytes:
     """The bytes of ``stream`` as they stand in the file (encoded, if it has a ``/Filter``)."""
     # Public replacement: none (``get_data`` decodes an ``EncodedStreamObject``).
     data: bytes = stream._data
     return data
 
 
-def clone_table(writer: Any, reader: Any) -> dict[Any, int]:
+def clone_table(writer: PdfWriter, reader: PdfReader) -> dict[Any, int]:
     """Which object of ``writer`` each object number of ``reader`` was cloned to (by
     ``PdfWriter.add_page``, ``append``...); empty if none was."""
     # Public replacement: none (``IndirectObject.clone`` gives one object's copy, and clones it

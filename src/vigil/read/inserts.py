@@ -16,15 +16,19 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field, replace
 from pathlib import Path
-from typing import Annotated, Any, Literal
+from typing import TYPE_CHECKING, Annotated, Any, Literal
 
 from pydantic import Field, field_validator
 
 from vigil.dependencies import missing_package
 from vigil.errors import ContentError, Location
 from vigil.limits import TimeLimitExceeded, time_limit
+from vigil.pdf.objects import read_errors, resolve
 from vigil.programs import looks_like_program
 from vigil.read.schema import StrictModel, check_translation_languages
+
+if TYPE_CHECKING:
+    from pypdf import PageObject, PdfReader
 
 PARSE_SECONDS = 5.0
 MM = 25.4 / 72
@@ -249,7 +253,7 @@ def _inspect(
 _EXPORT_AGAIN = "Export the document again as PDF without attachments, or print it to a new PDF"
 
 
-def _refuse_programs(reader: Any, chosen: list[int], name: str, location: Location) -> None:
+def _refuse_programs(reader: PdfReader, chosen: list[int], name: str, location: Location) -> None:
     """An insert that carries a program (an attachment named or made like one: .exe, a
     script...) is refused: a book of remembrance must not pass programs on to its readers."""
     specs: list[Any] = []
@@ -270,7 +274,7 @@ def _refuse_programs(reader: Any, chosen: list[int], name: str, location: Locati
         stream = _get(embedded.get("/F")) if isinstance(embedded, dict) else None
         try:
             head = bytes(stream.get_data())[:8] if stream is not None else b""
-        except Exception:
+        except read_errors():  # a damaged embedded file
             head = b""
         if looks_like_program(file, head):
             raise ContentError(
@@ -283,23 +287,24 @@ def _refuse_programs(reader: Any, chosen: list[int], name: str, location: Locati
 PROBE_OBJECTS = 200_000
 
 
-def _read_everything(page: Any) -> None:
+def _read_everything(page: PageObject) -> None:
     """Read every object a page will bring into the book (its content, resources and
     annotations, as merging it copies them), so that a damaged one fails now, while the file is
     checked and the error can name the line of publication.yaml, not later, while merging."""
+    from pypdf.generic import IndirectObject
+
     contents = page.get_contents()
     if contents is not None:
         contents.get_data()
-    stack = [page.get("/Resources"), page.get("/Annots")]
+    stack: list[object] = [page.get("/Resources"), page.get("/Annots")]
     seen: set[int] = set()
     while stack and len(seen) < PROBE_OBJECTS:
         value = stack.pop()
-        number = getattr(value, "idnum", None)
-        if number is not None:
-            if number in seen:
+        if isinstance(value, IndirectObject):
+            if value.idnum in seen:
                 continue
-            seen.add(number)
-            value = value.get_object()
+            seen.add(value.idnum)
+            value = value.get_object()  # not resolve(): a damaged object must raise here
         if isinstance(value, dict):
             raw = getattr(value, "raw_get", value.get)  # references left unresolved
             stack.extend(raw(key) for key in value if key not in ("/Parent", "/P"))
@@ -307,7 +312,7 @@ def _read_everything(page: Any) -> None:
             stack.extend(value)
 
 
-def _refuse_missing_pictures(page: Any, index: int, name: str, location: Location) -> None:
+def _refuse_missing_pictures(page: PageObject, index: int, name: str, location: Location) -> None:
     """A page whose pictures or forms (its /XObject resources, and theirs) refer to objects
     the file does not have would be shown with holes: refused while the file is checked,
     not found later in the PDF."""
@@ -337,7 +342,7 @@ def _refuse_missing_pictures(page: Any, index: int, name: str, location: Locatio
                 stack.append((_get(target.get("/Resources")), depth + 1))
 
 
-def _tree_values(node: Any, depth: int) -> Iterator[Any]:
+def _tree_values(node: object, depth: int) -> Iterator[Any]:
     node = _get(node)
     if not isinstance(node, dict) or depth > 16:
         return
@@ -347,15 +352,11 @@ def _tree_values(node: Any, depth: int) -> Iterator[Any]:
         yield from _tree_values(kid, depth + 1)
 
 
-def _get(value: Any) -> Any:
+def _get(value: object) -> Any:
     """An object, resolved; a dangling or damaged reference is None."""
     from pypdf.generic import NullObject
 
-    try:
-        value = value.get_object() if value is not None and hasattr(value, "get_object") \
-            else value
-    except Exception:
-        return None
+    value = resolve(value)
     return None if isinstance(value, NullObject) else value
 
 
