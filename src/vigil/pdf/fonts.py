@@ -46,6 +46,7 @@ from typing import TYPE_CHECKING, Any
 
 from vigil.pdf._compat import add_object, free_object
 from vigil.pdf.cmap import CMapError, cid_cmap, parse_cmap, to_unicode_cmap
+from vigil.pdf.objects import resolve
 
 if TYPE_CHECKING:
     from pypdf import PdfWriter
@@ -135,11 +136,6 @@ def rename_subset(font: DictionaryObject) -> None:
 # ---------------------------------------------------------------- finding the fonts
 
 
-def _get(obj: Any) -> Any:
-    """A PDF value with an indirect reference followed (PDF values are of any kind)."""
-    return obj.get_object() if hasattr(obj, "get_object") else obj
-
-
 def _raw(holder: DictionaryObject, key: str) -> Any:
     """An entry as written (an IndirectObject stays one)."""
     return holder.raw_get(key)
@@ -155,40 +151,40 @@ def collect_fonts(writer: PdfWriter, holders: list[DictionaryObject] | None = No
     fonts: list[DictionaryObject] = []
 
     def resources(value: Any) -> None:
-        res = _get(value)
+        res = resolve(value)
         if not isinstance(res, dict) or id(res) in seen_resources:
             return
         seen_resources.add(id(res))
-        font_dict = _get(res.get("/Font"))
+        font_dict = resolve(res.get("/Font"))
         if isinstance(font_dict, dict):
             if holders is not None and id(font_dict) not in seen_holders:
                 seen_holders.add(id(font_dict))
                 holders.append(font_dict)  # type: ignore[arg-type]  # a DictionaryObject
             for key in sorted(font_dict):
-                font = _get(font_dict[key])
+                font = resolve(font_dict[key])
                 if isinstance(font, dict) and id(font) not in seen_fonts:
                     seen_fonts.add(id(font))
                     fonts.append(font)  # type: ignore[arg-type]  # a DictionaryObject
                     if font.get("/Subtype") == "/Type3":
                         resources(font.get("/Resources"))
         for category in ("/XObject", "/Pattern"):
-            entries = _get(res.get(category))
+            entries = resolve(res.get(category))
             if isinstance(entries, dict):
                 for key in sorted(entries):
-                    entry = _get(entries[key])
+                    entry = resolve(entries[key])
                     if isinstance(entry, dict):
                         resources(entry.get("/Resources"))
-        states = _get(res.get("/ExtGState"))
+        states = resolve(res.get("/ExtGState"))
         if isinstance(states, dict):
             for key in sorted(states):
-                state = _get(states[key])
-                mask = _get(state.get("/SMask")) if isinstance(state, dict) else None
-                group = _get(mask.get("/G")) if isinstance(mask, dict) else None
+                state = resolve(states[key])
+                mask = resolve(state.get("/SMask")) if isinstance(state, dict) else None
+                group = resolve(mask.get("/G")) if isinstance(mask, dict) else None
                 if isinstance(group, dict):  # a soft mask's transparency group
                     resources(group.get("/Resources"))
 
     def appearance(value: Any) -> None:
-        value = _get(value)
+        value = resolve(value)
         if not isinstance(value, dict):
             return
         if "/Resources" in value or hasattr(value, "get_data"):
@@ -199,15 +195,15 @@ def collect_fonts(writer: PdfWriter, holders: list[DictionaryObject] | None = No
 
     for page in writer.pages:
         resources(page.get("/Resources"))
-        for annotation in _get(page.get("/Annots")) or []:
-            annotation = _get(annotation)
+        for annotation in resolve(page.get("/Annots")) or []:
+            annotation = resolve(annotation)
             if isinstance(annotation, dict):
-                streams = _get(annotation.get("/AP"))
+                streams = resolve(annotation.get("/AP"))
                 if isinstance(streams, dict):
                     for key in ("/N", "/R", "/D"):
                         if key in streams:
                             appearance(streams[key])
-    form = _get(writer.root_object.get("/AcroForm"))
+    form = resolve(writer.root_object.get("/AcroForm"))
     if isinstance(form, dict):
         resources(form.get("/DR"))
     return fonts
@@ -233,19 +229,19 @@ def _member(font: DictionaryObject) -> _Member | None:
         return None
     descendant = font
     if font.get("/Subtype") == "/Type0":
-        descendants = _get(font.get("/DescendantFonts"))
+        descendants = resolve(font.get("/DescendantFonts"))
         if not descendants:
             return None
-        descendant = _get(descendants[0])
+        descendant = resolve(descendants[0])
         if not isinstance(descendant, dict):
             return None
-    descriptor = _get(descendant.get("/FontDescriptor"))
+    descriptor = resolve(descendant.get("/FontDescriptor"))
     if not isinstance(descriptor, dict):
         return None
     for key in FILE_KEYS:
         if key in descriptor:
             reference = _raw(descriptor, key)  # type: ignore[arg-type]  # a DictionaryObject
-            stream = _get(reference)
+            stream = resolve(reference)
             if not hasattr(stream, "get_data"):
                 continue
             data = bytes(stream.get_data())
@@ -303,7 +299,7 @@ def _new_stream(writer: PdfWriter, model: _Member, data: bytes) -> IndirectObjec
     stream = StreamObject()
     stream.set_data(data)
     encoded = stream.flate_encode()
-    original = _get(model.reference)
+    original = resolve(model.reference)
     for key, value in original.items():
         if key not in ("/Length", "/Filter", "/DecodeParms", "/Length1", "/DL"):
             encoded[NameObject(key)] = value
@@ -358,11 +354,11 @@ def _free(writer: PdfWriter, freed: set[int], fonts: list[DictionaryObject]) -> 
 def _program_references(font: DictionaryObject) -> Iterator[Any]:
     descendant: Any = font
     if font.get("/Subtype") == "/Type0":
-        descendants = _get(font.get("/DescendantFonts")) or []
+        descendants = resolve(font.get("/DescendantFonts")) or []
         if not descendants:
             return
-        descendant = _get(descendants[0])
-    descriptor = _get(descendant.get("/FontDescriptor"))
+        descendant = resolve(descendants[0])
+    descriptor = resolve(descendant.get("/FontDescriptor"))
     if isinstance(descriptor, dict):
         for key in (*FILE_KEYS, "/CIDSet"):
             if key in descriptor:
@@ -410,7 +406,7 @@ def _merge_dictionaries(writer: PdfWriter, groups: dict[str, list[_Member]],
         for key in sorted(holder):
             raw = _raw(holder, key)
             if isinstance(raw, IndirectObject) and raw.pdf is writer:
-                references.setdefault(id(_get(raw)), raw)
+                references.setdefault(id(resolve(raw)), raw)
     replaced: dict[int, IndirectObject] = {}  # id(font dictionary) → what replaces it
     for members in groups.values():
         by_program: dict[tuple[str, int], list[_Member]] = {}
@@ -441,11 +437,11 @@ def _merge_dictionaries(writer: PdfWriter, groups: dict[str, list[_Member]],
             freed.discard(reference.idnum)
     for holder in holders:
         for key in sorted(holder):
-            target = replaced.get(id(_get(_raw(holder, key))))
+            target = replaced.get(id(resolve(_raw(holder, key))))
             if target is not None:
                 holder[NameObject(key)] = target
     return {font_id for font_id, target in replaced.items()
-            if id(_get(target)) != font_id}
+            if id(resolve(target)) != font_id}
 
 
 def _references(writer: PdfWriter, value: Any, found: set[int] | None = None) -> set[int]:
@@ -472,7 +468,7 @@ _Plain = tuple[object, ...] | float | str | None
 
 def _plain(value: Any, depth: int = 0) -> _Plain:
     """A comparable form of a PDF value (streams by their bytes)."""
-    value = _get(value)
+    value = resolve(value)
     if depth > 8:
         return None
     if hasattr(value, "get_data"):
@@ -502,7 +498,7 @@ def _union(members: list[_Member]) -> _Union | None:
     for member in members:
         if member.font.get("/Subtype") != "/Type0" or member.descendant is member.font:
             return None
-        if len(_get(member.font.get("/DescendantFonts")) or []) != 1:
+        if len(resolve(member.font.get("/DescendantFonts")) or []) != 1:
             return None
         if member.descendant.get("/Subtype") == "/CIDFontType2" and \
                 member.descendant.get("/CIDToGIDMap", "/Identity") != "/Identity":
@@ -511,9 +507,9 @@ def _union(members: list[_Member]) -> _Union | None:
             and _same_entries([m.descendant for m in members], _CIDFONT_MERGED)
             and _same_entries([m.descriptor for m in members], _DESCRIPTOR_MERGED)):
         return None
-    if len({float(_get(m.descendant.get("/DW", 1000))) for m in members}) != 1:
+    if len({float(resolve(m.descendant.get("/DW", 1000))) for m in members}) != 1:
         return None
-    if len({int(_get(m.descriptor.get("/Flags", 0))) & ~_FIXED_PITCH for m in members}) != 1:
+    if len({int(resolve(m.descriptor.get("/Flags", 0))) & ~_FIXED_PITCH for m in members}) != 1:
         return None
     widths: dict[int, Any] = {}
     for member in members:
@@ -530,13 +526,13 @@ def _union(members: list[_Member]) -> _Union | None:
     encoding = _union_encoding(members)
     if encoding is False:
         return None
-    boxes = [[float(_get(v)) for v in _get(m.descriptor.get("/FontBBox")) or []]
+    boxes = [[float(resolve(v)) for v in resolve(m.descriptor.get("/FontBBox")) or []]
              for m in members]
     if any(len(box) != 4 for box in boxes):
         return None
     bbox = [min(b[0] for b in boxes), min(b[1] for b in boxes),
             max(b[2] for b in boxes), max(b[3] for b in boxes)]
-    cidsets = [_get(m.descriptor.get("/CIDSet")) for m in members if "/CIDSet" in m.descriptor]
+    cidsets = [resolve(m.descriptor.get("/CIDSet")) for m in members if "/CIDSet" in m.descriptor]
     cidset = None
     if cidsets:
         data = [s.get_data() for s in cidsets if hasattr(s, "get_data")]
@@ -546,8 +542,8 @@ def _union(members: list[_Member]) -> _Union | None:
                 merged[index] |= byte
         cidset = bytes(merged)
     distinct = {float(w) for w in widths.values()}
-    model = next((_get(m.font.get("/Encoding")) for m in members
-                  if hasattr(_get(m.font.get("/Encoding")), "get_data")), None)
+    model = next((resolve(m.font.get("/Encoding")) for m in members
+                  if hasattr(resolve(m.font.get("/Encoding")), "get_data")), None)
     return _Union(widths, to_unicode if isinstance(to_unicode, dict) else None,
                   encoding if isinstance(encoding, dict) else None, bbox,
                   len(widths) > 1 and len(distinct) == 1, cidset, model)
@@ -556,18 +552,18 @@ def _union(members: list[_Member]) -> _Union | None:
 def _widths(descendant: DictionaryObject) -> dict[int, Any] | None:
     """A CIDFont's /W array as CID → width (as written), or None if it cannot be read."""
     widths: dict[int, Any] = {}
-    array = _get(descendant.get("/W")) or []
+    array = resolve(descendant.get("/W")) or []
     index, count = 0, len(array)
     try:
         while index < count:
-            first = int(_get(array[index]))
-            following = _get(array[index + 1])
+            first = int(resolve(array[index]))
+            following = resolve(array[index + 1])
             if isinstance(following, list):
                 for offset, width in enumerate(following):
-                    widths[first + offset] = _get(width)
+                    widths[first + offset] = resolve(width)
                 index += 2
             else:
-                width = _get(array[index + 2])
+                width = resolve(array[index + 2])
                 for cid in range(first, int(following) + 1):
                     widths[cid] = width
                 index += 3
@@ -599,7 +595,7 @@ def _union_to_unicode(members: list[_Member]) -> dict[int, bytes] | bool | None:
     """The members' ToUnicode mappings together; None if none has one, False on a conflict."""
     maps: list[dict[int, bytes] | None] = []
     for member in members:
-        stream = _get(member.font.get("/ToUnicode"))
+        stream = resolve(member.font.get("/ToUnicode"))
         if stream is None:
             maps.append(None)
             continue
@@ -623,7 +619,7 @@ def _union_to_unicode(members: list[_Member]) -> dict[int, bytes] | bool | None:
 def _union_encoding(members: list[_Member]) -> dict[int, int] | bool | None:
     """The members' encodings together: None if all are the same name (``/Identity-H``),
     the code → CID map of one ``WP-Encod`` CMap, or False if they disagree."""
-    encodings = [_get(m.font.get("/Encoding")) for m in members]
+    encodings = [resolve(m.font.get("/Encoding")) for m in members]
     names = {str(e) for e in encodings if not hasattr(e, "get_data")}
     if not any(hasattr(e, "get_data") for e in encodings):
         return None if len(names) == 1 else False
@@ -683,13 +679,13 @@ def _apply(writer: PdfWriter, keeper: _Member, union: _Union) -> None:
                       for v in union.bbox)
     if _plain(box) != _plain(keeper.descriptor.get("/FontBBox")):
         keeper.descriptor[NameObject("/FontBBox")] = box
-    flags = int(_get(keeper.descriptor.get("/Flags", 0)))
+    flags = int(resolve(keeper.descriptor.get("/Flags", 0)))
     flags = flags | _FIXED_PITCH if union.fixed_pitch else flags & ~_FIXED_PITCH
     if "/Flags" in keeper.descriptor or flags:
         keeper.descriptor[NameObject("/Flags")] = NumberObject(flags)
     if union.to_unicode is not None and \
-            _to_unicode(_get(keeper.font["/ToUnicode"])) != union.to_unicode:
-        model = _get(keeper.font["/ToUnicode"])
+            _to_unicode(resolve(keeper.font["/ToUnicode"])) != union.to_unicode:
+        model = resolve(keeper.font["/ToUnicode"])
         keeper.font[NameObject("/ToUnicode")] = add_object(
             writer, _cmap_stream(to_unicode_cmap(union.to_unicode), model))
     if union.encoding is not None:
@@ -698,7 +694,7 @@ def _apply(writer: PdfWriter, keeper: _Member, union: _Union) -> None:
         keeper.font[NameObject("/Encoding")] = add_object(
             writer, _cmap_stream(cid_cmap(name.lstrip("/"), union.encoding), model))
     if union.cidset is not None:
-        old = _get(keeper.descriptor.get("/CIDSet"))
+        old = resolve(keeper.descriptor.get("/CIDSet"))
         if not hasattr(old, "get_data") or old.get_data() != union.cidset:
             keeper.descriptor[NameObject("/CIDSet")] = add_object(
                 writer, _cmap_stream(union.cidset, None))
@@ -710,11 +706,11 @@ def _apply(writer: PdfWriter, keeper: _Member, union: _Union) -> None:
 def _cids(descendant: DictionaryObject) -> set[int]:
     """The CIDs a CIDFont's /W array gives widths for."""
     cids: set[int] = set()
-    widths = _get(descendant.get("/W")) or []
+    widths = resolve(descendant.get("/W")) or []
     index, count = 0, len(widths)
     while index < count:
-        first = int(_get(widths[index]))
-        following = _get(widths[index + 1]) if index + 1 < count else None
+        first = int(resolve(widths[index]))
+        following = resolve(widths[index + 1]) if index + 1 < count else None
         if isinstance(following, list):
             cids.update(range(first, first + len(following)))
             index += 2
@@ -741,7 +737,7 @@ def _unmergeable(members: list[_Member]) -> str | None:
         if descendant.get("/Subtype") == "/CIDFontType2" and \
                 descendant.get("/CIDToGIDMap", "/Identity") != "/Identity":
             return "its CIDs are not glyph ids"
-        encoding = _get(member.font.get("/Encoding"))
+        encoding = resolve(member.font.get("/Encoding"))
         if encoding not in ("/Identity-H", "/Identity-V") and not (
             hasattr(encoding, "get") and str(encoding.get("/CMapName", "")).startswith(
                 "/WP-Encod")
