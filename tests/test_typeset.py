@@ -370,3 +370,42 @@ engine.importlib.import_module = flaky
 print(engine.load().__name__, tried[:2], ctypes.util.find_library is search)
 """
     assert _in_a_new_process(code).split() == ["weasyprint", "[False,", "True]", "True"]
+
+
+# ---------------------------------------------------------------- WeasyPrint's own reports
+
+
+def test_weasyprint_reports_are_told_apart_by_their_template_not_their_text() -> None:
+    """A failed image fails the build; a warning whose text (a file or a word of the content)
+    happens to hold "Failed" or "Error" does not."""
+    import logging
+
+    from vigil.errors import RenderError
+    from vigil.typeset import weasyprint_errors
+
+    logger = logging.getLogger("weasyprint")
+    with weasyprint_errors():
+        logger.warning("Ignored `%s` at %d:%d, %s.", "color: Error", 1, 2, "Failed value")
+        logger.error("Content discarded: target points to undefined anchor %r", "Error")
+    with pytest.raises(RenderError, match=r"Failed to load image at 'x\.png'"), \
+            weasyprint_errors():
+        logger.error("Failed to load image at %r: %s", "vigil://publication/x.png", "bad")
+
+
+def test_the_fatal_templates_are_those_of_the_installed_weasyprint() -> None:
+    """Pins the message templates vigil relies on (vigil.typeset.FATAL_TEMPLATES): a WeasyPrint
+    release that rewords them fails here, not silently in a build."""
+    from importlib import resources
+
+    from vigil.typeset import FATAL_TEMPLATES
+
+    package = resources.files("weasyprint")
+    sources = {name: (package / name).read_text(encoding="utf-8") for name in
+               ("images.py", "html.py", "css/__init__.py", "css/validation/__init__.py")}
+    for name, template in (("images.py", "'Failed to load image at %r: %s'"),
+                           ("images.py", "'Failed to render SVG image %s'"),
+                           ("html.py", "'Failed to load inline SVG: %s'"),
+                           ("css/__init__.py", "'Failed to load stylesheet at %s: %s'"),
+                           ("css/validation/__init__.py", "'Error: %s at %d:%d.'")):
+        assert template in sources[name], (name, template)
+        assert template.strip("'").startswith(FATAL_TEMPLATES)
