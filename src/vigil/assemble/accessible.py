@@ -255,6 +255,7 @@ _SOFT = b"/Span <</ActualText <FEFF00AD>>> BDC "
 _BFCHAR = re.compile(rb"beginbfchar(.*?)endbfchar", re.S)
 _BFRANGE = re.compile(rb"beginbfrange(.*?)endbfrange", re.S)
 _HEX = re.compile(rb"<([0-9A-Fa-f]*)>")
+_WHITESPACE = b" \t\n\r\f\v"  # what rb"\s" matches
 SPACED = 50.0         # a gap between two letters wider than 0.05 em: letter spacing
 SPACED_SHARE = 0.8    # ... between this share of the letters of a line, at least
 
@@ -421,7 +422,7 @@ def _spaced_text(arrays: list[tuple[re.Match[bytes], bytes]],
         gap: float | None = None  # since the last letter of this array
         for item in _ARRAY_ITEMS.finditer(match["array"]):
             if item[1] is not None:
-                digits = re.sub(rb"\s", b"", item[1])
+                digits = item[1].translate(None, _WHITESPACE)
                 for index in range(0, len(digits) - 3, 4):
                     char = chars.get(digits[index:index + 4].upper())
                     if char is None:
