@@ -38,6 +38,7 @@ bench: setup
 	-$(BIN)/python benchmarks/build_overhead.py
 	-$(BIN)/python benchmarks/rebuild_speed.py
 	-$(BIN)/python benchmarks/section_speed.py
+	-$(BIN)/python benchmarks/cold_build.py
 	-$(BIN)/python benchmarks/screen_images.py
 	-$(BIN)/python benchmarks/check_speed.py
 	-$(BIN)/python benchmarks/print_assembly.py

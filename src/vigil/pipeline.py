@@ -198,7 +198,8 @@ def _build(folder: Path | str, output_dir: Path | str, chosen: Profile, impose: 
     pdf = assembled.pdf
     # On screen an unembedded standard font (typically in an insert) is a warning; a print
     # shop cannot substitute it, so print keeps it an error (see vigil.check.expectations).
-    report = check_build(pdf, publication, chosen, preflight, pages, strict)
+    report = check_build(pdf, publication, chosen, preflight, pages, strict,
+                         parsed=assembled.objects)
     if not report.ok:
         raise failure(publication.name, report.findings)
     notes = [*composed.notes, *composed_notes, *pages.notes, *assembled.notes]

@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import io
 import struct
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -31,6 +32,10 @@ __all__ = ["Assembled", "assemble", "joined"]
 class Assembled:
     pdf: bytes
     notes: list[str] = field(default_factory=list)
+    # The indirect objects of ``pdf`` as assemble held them when it wrote them (object n at
+    # index n - 1, None for a free number), or nothing when it did not parse the PDF: the
+    # check takes them instead of parsing ``pdf`` again.
+    objects: Sequence[Any] = ()
 
 
 def assemble(layout: Layout, publication: Publication, profile: Profile) -> Assembled:
@@ -58,12 +63,12 @@ def assemble(layout: Layout, publication: Publication, profile: Profile) -> Asse
 
         make_accessible(writer, _anchor_titles(layout, publication))
     if not profile.for_print:
-        return Assembled(_write(writer), notes)
+        return Assembled(_write(writer), notes, _objects(writer))
     notes += drop_unused_padding(writer, layout, publication, profile.pad_to)
     writer.set_page_label(0, len(writer.pages) - 1, style=PageLabelStyle.DECIMAL, start=1)
     if settings.marks:
         add_crop_marks(writer, settings.bleed)
-    return Assembled(_write(writer), notes)
+    return Assembled(_write(writer), notes, _objects(writer))
 
 
 def joined(layout: Layout) -> bytes:
@@ -131,3 +136,13 @@ def _write(writer: Any) -> bytes:
     from vigil.assemble.compact import compact
 
     return compact(writer)
+
+
+def _objects(writer: Any) -> Sequence[Any]:
+    """The objects ``_write`` wrote, numbered as in the file (none for an encrypted or
+    incremental writer: pypdf wrote it, and may have numbered it otherwise)."""
+    from vigil.pdf._compat import objects, writer_encrypted
+
+    if writer_encrypted(writer) or writer.incremental:
+        return ()
+    return tuple(objects(writer))

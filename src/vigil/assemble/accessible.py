@@ -64,9 +64,40 @@ def make_accessible(writer: Any, titles: Mapping[str, str] | None = None) -> Non
         return
     reached = _reach(tree)
     if _artifacts(writer, tree, reached):
-        writer.compress_identical_objects(remove_duplicates=False, remove_unreferenced=True)
+        _drop_unreferenced(writer)
     _describe_links(writer, titles or {})
     _text_layer(writer)
+
+
+def _drop_unreferenced(writer: Any) -> None:
+    """Free every object of ``writer`` that no other object refers to, but the catalog, the
+    document information and the file identifier: the running heads' elements, once the
+    parent tree lists them no more. The objects ``writer.compress_identical_objects(
+    remove_duplicates=False, remove_unreferenced=True)`` frees, found in one walk, without
+    hashing every object first (two thirds of its time)."""
+    from pypdf.generic import ArrayObject, DictionaryObject, IndirectObject
+
+    from vigil.pdf._compat import file_identifier, free_object, info_object, objects
+
+    everything = objects(writer)
+    referenced = bytearray(len(everything))
+    containers = (DictionaryObject, ArrayObject)
+    stack = [obj for obj in everything if isinstance(obj, containers)]
+    while stack:
+        node = stack.pop()
+        for value in node.values() if isinstance(node, DictionaryObject) else node:
+            if isinstance(value, IndirectObject):
+                if 0 < value.idnum <= len(referenced):
+                    referenced[value.idnum - 1] = 1
+            elif isinstance(value, containers):
+                stack.append(value)
+    for kept in (writer.root_object, info_object(writer), file_identifier(writer)):
+        reference = getattr(kept, "indirect_reference", None)
+        if reference is not None and 0 < reference.idnum <= len(referenced):
+            referenced[reference.idnum - 1] = 1
+    for number in [index + 1 for index, used in enumerate(referenced) if not used]:
+        if everything[number - 1] is not None:
+            free_object(writer, number)
 
 
 def _reach(tree: Any) -> set[int]:
@@ -221,6 +252,7 @@ _LAST_CODE = re.compile(rb"<([0-9A-Fa-f]{4})(?=[^<]*$)")
 _HYPHEN = "\u2010"
 _SOFT = b"/Span <</ActualText <FEFF00AD>>> BDC "
 _HEX = re.compile(rb"<([0-9A-Fa-f]*)>")
+_WHITESPACE = b" \t\n\r\f\v"  # what rb"\s" matches
 SPACED = 50.0         # a gap between two letters wider than 0.05 em: letter spacing
 SPACED_SHARE = 0.8    # ... between this share of the letters of a line, at least
 
@@ -373,7 +405,7 @@ def _spaced_text(arrays: list[tuple[re.Match[bytes], bytes]],
         gap: float | None = None  # since the last letter of this array
         for item in _ARRAY_ITEMS.finditer(match["array"]):
             if item[1] is not None:
-                digits = re.sub(rb"\s", b"", item[1])
+                digits = item[1].translate(None, _WHITESPACE)
                 for index in range(0, len(digits) - 3, 4):
                     char = chars.get(digits[index:index + 4].upper())
                     if char is None:

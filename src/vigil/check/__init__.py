@@ -20,7 +20,7 @@ import time
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from vigil.check.expectations import EXPECTATIONS, Expectations, expectations_for, parse_size
 from vigil.check.findings import ERROR, WARNING, Finding, Report, Severity
@@ -49,11 +49,14 @@ def check_pdf(pdf: bytes, expected_size_mm: tuple[float, float] | None = None, *
               image_sources: dict[tuple[int, int], str] | None = None,
               name: str | Path | None = None, structure: bool = False,
               password: str | None = None,
-              insert_pages: frozenset[int] = frozenset(), figures: bool = True) -> Report:
+              insert_pages: frozenset[int] = frozenset(), figures: bool = True,
+              parsed: Sequence[Any] = ()) -> Report:
     """Check the PDF ``pdf``; ``expect`` defaults to the screen profile.
 
     A build passes its trim size, section titles, font families and image files (by pixel
-    size), so that findings can be exact; a standalone check passes none of them.
+    size), so that findings can be exact; a standalone check passes none of them. A build
+    also passes ``parsed``, the objects its assemble stage wrote ``pdf`` from (see
+    :func:`~vigil.check.structure.open_pdf`): they are not parsed from ``pdf`` again.
     Raises :class:`~vigil.errors.UnreadableError` when the PDF cannot be read.
     """
     from vigil.check.pdf import check_document
@@ -62,7 +65,7 @@ def check_pdf(pdf: bytes, expected_size_mm: tuple[float, float] | None = None, *
     started = time.perf_counter()
     expect = expect or expectations_for("screen")
     label = name if name is not None else "the PDF"
-    reader = open_pdf(pdf, label, password=password, structure=structure)
+    reader = open_pdf(pdf, label, password=password, structure=structure, parsed=parsed)
     with quiet_pypdf():
         report = check_document(
             reader, pdf, expect, name=str(name) if name is not None else None,
@@ -167,10 +170,12 @@ def check_sources(publication: Publication, composed: Composed, profile: str | P
 
 
 def check_build(pdf: bytes, publication: Publication, profile: Profile, preflight: Preflight,
-                typeset: Layout | None = None, strict: bool = False) -> Report:
+                typeset: Layout | None = None, strict: bool = False,
+                parsed: Sequence[Any] = ()) -> Report:
     """The check of a build's PDF: the publication's trim size and bleed, its section titles
     (each a bookmark), its fonts (no other), its image files; the preflight's findings and the
-    read stage's warnings come first in the report."""
+    read stage's warnings come first in the report. ``parsed``: the objects the assemble
+    stage wrote ``pdf`` from (:attr:`vigil.assemble.Assembled.objects`), not parsed again."""
     expect = expectations_for(profile.name, profile, strict=strict)
     if profile.for_print:
         expect = dataclasses.replace(expect, bleed_mm=publication.meta.print.bleed)
@@ -184,6 +189,7 @@ def check_build(pdf: bytes, publication: Publication, profile: Profile, prefligh
         titles=[s.title for s in publication.sections if s.title],
         families=preflight.families or None, image_sources=preflight.image_sources,
         insert_pages=insert_pages, figures=False,  # the preflight located missing alt text
+        parsed=parsed,
     )
     notes = [Finding(WARNING, None, "read-warning", text) for text in publication.warnings]
     report.findings[:0] = [*preflight.findings, *notes]
