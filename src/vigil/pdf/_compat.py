@@ -18,24 +18,30 @@ from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
     from pypdf import PdfReader, PdfWriter
-    from pypdf.generic import PdfObject, StreamObject
+    from pypdf.generic import (
+        ArrayObject,
+        DictionaryObject,
+        IndirectObject,
+        PdfObject,
+        StreamObject,
+    )
 
 # --- pypdf ------------------------------------------------------------------------------------
 
 
-def add_object(writer: PdfWriter, obj: PdfObject) -> Any:
+def add_object(writer: PdfWriter, obj: PdfObject) -> IndirectObject:
     """Add ``obj`` to ``writer`` as an indirect object; give its ``IndirectObject`` (the one it
     has when it already is one of ``writer``'s)."""
     # Public replacement: none in pypdf 7.1 (a public ``PdfWriter.add_object``).
     return writer._add_object(obj)
 
 
-def objects(writer: PdfWriter) -> list[Any]:
+def objects(writer: PdfWriter) -> list[PdfObject | None]:
     """``writer``'s indirect objects in order of their numbers (object n at index n - 1);
     ``None`` for a freed number. The list itself: read it, do not change it."""
     # Public replacement: none (``PdfWriter.get_object(n)`` reads one, and raises for a freed
     # number and past the last one; pypdf has no public count).
-    objs: list[Any] = writer._objects
+    objs: list[PdfObject | None] = writer._objects
     return objs
 
 
@@ -53,20 +59,20 @@ def resolve_links(writer: PdfWriter) -> None:
     writer._resolve_links()
 
 
-def info_object(writer: PdfWriter) -> Any:
+def info_object(writer: PdfWriter) -> DictionaryObject | None:
     """``writer``'s document information dictionary (the ``/Info`` of its trailer, an indirect
     object of ``writer``), or None."""
     # Public replacement: ``PdfWriter.metadata`` gives a copy, without its object number.
     return writer._info
 
 
-def file_identifier(writer: PdfWriter) -> Any:
+def file_identifier(writer: PdfWriter) -> ArrayObject | None:
     """The ``/ID`` array of ``writer``'s trailer, or None."""
     # Public replacement: none (``PdfWriter.generate_file_identifiers`` makes random ones).
     return writer._ID
 
 
-def set_file_identifier(writer: PdfWriter, identifier: Any) -> None:
+def set_file_identifier(writer: PdfWriter, identifier: ArrayObject) -> None:
     """Make ``identifier`` (an ``ArrayObject`` of two byte strings) the ``/ID`` of ``writer``."""
     # Public replacement: none (see file_identifier).
     writer._ID = identifier
