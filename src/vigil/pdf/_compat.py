@@ -25,6 +25,8 @@ if TYPE_CHECKING:
         PdfObject,
         StreamObject,
     )
+    from weasyprint.document import Page
+    from weasyprint.text.fonts import FontConfiguration
 
 # --- pypdf ------------------------------------------------------------------------------------
 
@@ -96,6 +98,7 @@ def clone_table(writer: PdfWriter, reader: PdfReader) -> dict[Any, int]:
     ``PdfWriter.add_page``, ``append``...); empty if none was."""
     # Public replacement: none (``IndirectObject.clone`` gives one object's copy, and clones it
     # if it was not yet).
+    # Any: keyed by object numbers, and by pypdf's "PreventGC" (a reader, not a number)
     table: dict[Any, int] = writer._id_translated.get(id(reader), {})
     return table
 
@@ -103,14 +106,14 @@ def clone_table(writer: PdfWriter, reader: PdfReader) -> dict[Any, int]:
 # --- WeasyPrint -------------------------------------------------------------------------------
 
 
-def page_box(page: Any) -> Any:
+def page_box(page: Page) -> Any:  # Any: WeasyPrint is untyped (its private PageBox)
     """The laid-out page box of a WeasyPrint ``Page`` (its margins, width, page type)."""
     # Public replacement: none; ``Page`` gives width, height and bleed only (WeasyPrint's own
     # pdf/tags.py reads ``page._page_box`` as well).
     return page._page_box
 
 
-def font_files_folder(config: Any) -> Path | None:
+def font_files_folder(config: FontConfiguration) -> Path | None:
     """The temporary folder where a WeasyPrint ``FontConfiguration`` keeps the ``@font-face``
     files it loaded, or None (none loaded, or forgotten)."""
     # Public replacement: none; ``FontConfiguration.__del__`` removes it, when (and in whichever
@@ -119,7 +122,7 @@ def font_files_folder(config: Any) -> Path | None:
     return Path(folder) if folder else None
 
 
-def forget_font_files_folder(config: Any) -> None:
+def forget_font_files_folder(config: FontConfiguration) -> None:
     """Make ``config`` forget its folder of font files (removed by vigil), so that it does
     not remove it again when collected."""
     # Public replacement: none (see font_files_folder).
@@ -151,14 +154,14 @@ def _not_searched(name: str) -> None:
 # --- Pyphen -----------------------------------------------------------------------------------
 
 
-def dictionary_cache() -> dict[Any, Any]:
+def dictionary_cache() -> dict[Path, Any]:  # Any: Pyphen is untyped (its HyphDict)
     """Pyphen's cache of parsed dictionaries, by the ``Path`` of their file: ``Pyphen`` (and so
     WeasyPrint) uses the object found there for a file instead of parsing it."""
     # Public replacement: none; ``pyphen.hdcache`` is not in pyphen.__all__ (only LANGUAGES,
     # Pyphen and language_fallback are). A public way to give ``Pyphen`` a parsed dictionary.
     import pyphen
 
-    cache: dict[Any, Any] = pyphen.hdcache
+    cache: dict[Path, Any] = pyphen.hdcache
     return cache
 
 
