@@ -15,11 +15,13 @@ import sys
 import threading
 from collections.abc import Sequence
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Literal
+from typing import TYPE_CHECKING, Literal, TextIO
 
 from vigil.errors import VigilError
 
 if TYPE_CHECKING:
+    from rich.progress import Progress, TaskID
+
     from vigil.result import BuildResult
 
 Mode = Literal["text", "quiet", "json"]
@@ -46,7 +48,7 @@ def publication_name(folder: Path | str) -> str:
     return path.parent.name if path.name == "publication.yaml" else path.name
 
 
-def result_object(result: BuildResult) -> dict[str, Any]:
+def result_object(result: BuildResult) -> dict[str, object]:
     return {
         "publication": result.publication, "ok": True, "output": str(result.output),
         "pages": result.pages, "bytes": result.bytes, "seconds": round(result.seconds, 3),
@@ -60,7 +62,7 @@ def result_object(result: BuildResult) -> dict[str, Any]:
 _PADDED = re.compile(r"^padded (\d+) pages to (\d+) with (.+) before the back cover")
 
 
-def padding_object(notes: Sequence[str]) -> dict[str, Any] | None:
+def padding_object(notes: Sequence[str]) -> dict[str, object] | None:
     """What the print profile padded, from its note (vigil.assemble.padding): ``{"style":
     "memorial", "pages": 3, "notes_pages": 2, "from": 29, "to": 32}``, or None."""
     for note in notes:
@@ -75,7 +77,7 @@ def padding_object(notes: Sequence[str]) -> dict[str, Any] | None:
     return None
 
 
-def error_object(error: VigilError, publication: str) -> dict[str, Any]:
+def error_object(error: VigilError, publication: str) -> dict[str, object]:
     where = error.location
     return {
         "publication": publication, "ok": False, "kind": error.kind, "message": error.message,
@@ -94,8 +96,8 @@ class BuildPrinter:
         self.done = 0
         self.failures = 0
         self._lock = threading.RLock()
-        self._bar: Any = None
-        self._task: Any = None
+        self._bar: Progress | None = None
+        self._task: TaskID | None = None
         self._closed = False
         self._timer: threading.Timer | None = None
         self._layout_started: float | None = None
@@ -188,7 +190,7 @@ class BuildPrinter:
 
     def _advance(self) -> None:
         self.done += 1
-        if self._bar is not None:
+        if self._bar is not None and self._task is not None:  # set together, in _show_bar
             upcoming = self.names[self.done] if self.done < len(self.names) else ""
             self._bar.update(self._task, completed=self.done, description=upcoming)
 
@@ -217,7 +219,7 @@ class BuildPrinter:
             self._bar.start()
 
 
-def _terminal(stream: Any) -> bool:
+def _terminal(stream: TextIO) -> bool:
     try:
         return bool(stream.isatty())
     except (AttributeError, ValueError):

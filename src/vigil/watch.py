@@ -20,7 +20,7 @@ import traceback
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 from vigil import usercache
 from vigil.cache import CACHE_FOLDER
@@ -30,6 +30,11 @@ from vigil.options import BuildOptions
 from vigil.resources import fonts_dir, themes_dir
 
 if TYPE_CHECKING:
+    from types import FrameType
+
+    from watchfiles import Change, DefaultFilter
+    from watchfiles.main import AbstractEvent
+
     from vigil.result import BuildResult
 
 __all__ = ["Outcome", "Watcher", "watched_paths"]
@@ -136,7 +141,7 @@ class Watcher:
         path = self.output_dir / f"{self.name}{suffix}.pdf"
         return path if path.is_file() else None
 
-    def run(self, stop_event: Any = None) -> int:
+    def run(self, stop_event: AbstractEvent | None = None) -> int:
         """Build, then build again after every change until Ctrl-C (or ``stop_event``)."""
         import logging
 
@@ -169,7 +174,7 @@ class Watcher:
         self.echo("Stopped watching.", False)
         return 0
 
-    def _changed(self, changes: set[tuple[Any, str]]) -> tuple[str, ...]:
+    def _changed(self, changes: set[tuple[Change, str]]) -> tuple[str, ...]:
         """The files that changed, as the author knows them: without an editor's temporary
         files (added and gone again), deleted ones marked so."""
         kinds: dict[str, set[str]] = {}
@@ -193,7 +198,7 @@ def _stop_on_terminate() -> None:
     if threading.current_thread() is not threading.main_thread():
         return
 
-    def interrupt(signum: int, frame: Any) -> None:
+    def interrupt(signum: int, frame: FrameType | None) -> None:
         raise KeyboardInterrupt
 
     signal.signal(signal.SIGTERM, interrupt)
@@ -210,7 +215,7 @@ def _shown(path: Path, root: Path | None = None) -> str:
     return str(path)
 
 
-def _watch_filter(output_dir: Path) -> Any:
+def _watch_filter(output_dir: Path) -> DefaultFilter:
     """watchfiles' default filter (version control, editors' swap files...), leaving out the
     output folder and the build cache too: writing the PDF is no change of the sources."""
     from watchfiles import DefaultFilter

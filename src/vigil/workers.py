@@ -24,7 +24,11 @@ import sys
 import threading
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
-from typing import Any, TypeVar
+from typing import TYPE_CHECKING, TypeVar
+
+if TYPE_CHECKING:
+    from concurrent.futures import ProcessPoolExecutor
+    from multiprocessing.synchronize import Event
 
 Task = TypeVar("Task")
 Result = TypeVar("Result")
@@ -42,12 +46,12 @@ class Setup:
     clean_up: Callable[[], None] | None = None
 
 
-_executor: Any = None  # this process's kept pool, for the next builds
+_executor: ProcessPoolExecutor | None = None  # this process's kept pool, for the next builds
 _from_server = False  # its workers are forked by a fork server
 _lock = threading.Lock()
 _fork_server = False  # allowed: this process is the vigil command (see allow_fork_server)
 _warming: threading.Thread | None = None  # starting the workers of a fork server
-_stop: Any = None  # set: the workers of this process's pool end (see stop)
+_stop: Event | None = None  # set: the workers of this process's pool end (see stop)
 
 
 def default_jobs() -> int:
@@ -58,7 +62,7 @@ def default_jobs() -> int:
         return max(1, os.cpu_count() or 1)
 
 
-def running() -> Any:
+def running() -> ProcessPoolExecutor | None:
     """This process's kept pool, if it has started one."""
     return _executor
 
@@ -75,7 +79,7 @@ def weasyprint_here() -> bool:
     return "weasyprint" in sys.modules
 
 
-def pool(jobs: int, setup: Setup = Setup()) -> Any:
+def pool(jobs: int, setup: Setup = Setup()) -> ProcessPoolExecutor:
     """The kept pool of this process: started once (with ``setup``) and kept, warm
     (WeasyPrint, fonts and stylesheets loaded), for the next builds. The vigil command, when it
     has not imported WeasyPrint, starts a fork server, which imports ``setup.preload`` once
@@ -216,7 +220,7 @@ def run(function: Callable[[Task], Result], tasks: Sequence[Task], jobs: int,
         executor.shutdown(wait=True, cancel_futures=True)
 
 
-def watch_parent(pid: int, stopping: Any = None,
+def watch_parent(pid: int, stopping: Event | None = None,
                  clean_up: Callable[[], None] | None = None) -> None:
     """In a worker process: end it as soon as the process ``pid`` (the one that started the
     pool) has ended, even killed with ``kill -9``, or ``stopping`` (an Event) is set, after
@@ -230,7 +234,7 @@ def watch_parent(pid: int, stopping: Any = None,
     watcher.start()
 
 
-def _wait_for_end(pid: int, stopping: Any, clean_up: Callable[[], None] | None) -> None:
+def _wait_for_end(pid: int, stopping: Event | None, clean_up: Callable[[], None] | None) -> None:
     import select
 
     try:

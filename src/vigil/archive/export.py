@@ -129,7 +129,9 @@ def _tree_digest(root: Path) -> str:
     return hashlib.sha256("".join(lines).encode()).hexdigest()
 
 
-def build_key() -> dict[str, Any]:
+# dict[str, Any] in this module: catalogue entries (JSON), read after load_catalogue checked
+# their shape (a narrowing at every use otherwise).
+def build_key() -> dict[str, object]:
     """What besides the sources decides the bytes: the profile, the environment and
     ``SOURCE_DATE_EPOCH``. A publication is rebuilt when this differs from the catalogue's."""
     from vigil.archive.embed import source_date_epoch
@@ -268,7 +270,7 @@ def _export_edition(task: FolderTask, folder: Path, name: str, edition: str | No
     return Outcome(file, "built", entry, seconds=time.perf_counter() - started)
 
 
-def _unchanged(publication: Publication, entry: dict[str, Any], key: dict[str, Any]) -> bool:
+def _unchanged(publication: Publication, entry: dict[str, Any], key: dict[str, object]) -> bool:
     """Whether the recorded sources of ``entry`` are the publication's sources now."""
     from vigil.archive.embed import THEME_PREFIX, safe_name, source_files
     from vigil.compose.theme import theme_folders
@@ -304,7 +306,7 @@ def _unchanged(publication: Publication, entry: dict[str, Any], key: dict[str, A
 
 
 def _entry(publication: Publication, report: Report, pdf: Path,
-           key: dict[str, Any]) -> dict[str, Any]:
+           key: dict[str, object]) -> dict[str, Any]:
     """The catalogue entry of a PDF just built: what it is, what it passed, what it holds."""
     from vigil.archive.embed import (
         RELATIONSHIP,

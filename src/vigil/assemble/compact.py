@@ -89,7 +89,9 @@ def compact(writer: Any) -> bytes:
     trailer.write(f"/Root {writer.root_object.indirect_reference.idnum} 0 R".encode())
     info, identifier = info_object(writer), file_identifier(writer)
     if info is not None:
-        trailer.write(f" /Info {info.indirect_reference.idnum} 0 R".encode())
+        reference = info.indirect_reference
+        assert reference is not None  # the writer's /Info is always one of its indirect objects
+        trailer.write(f" /Info {reference.idnum} 0 R".encode())
     if identifier is not None:
         trailer.write(b" /ID " + serializer.serialize(identifier))
     out.write(f"{xref_number} 0 obj\n<< /Type /XRef /Size {size} /W [1 4 2] ".encode()

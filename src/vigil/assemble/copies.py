@@ -24,7 +24,11 @@ import zlib
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any, cast
+
+if TYPE_CHECKING:
+    from pypdf import PageObject, PdfReader
+    from pypdf.generic import ContentStream, DictionaryObject, IndirectObject, PdfObject
 
 from vigil.assemble.incremental import Base, append_update, open_base, serialise
 from vigil.compose import COPY_SECTION_PAGES
@@ -73,7 +77,7 @@ def copies(base: bytes, lines: bytes, variants: Sequence[Variant],
                     numbers.fork())
 
 
-def _lines(reader: Any, pages: list[Any], variants: Sequence[Variant],
+def _lines(reader: PdfReader, pages: list[PageObject], variants: Sequence[Variant],
            csv_path: Path) -> list[_Line | None]:
     """The lines of each copy, two a copy (None for a line not drawn): the lines document
     is made of sheets, each a stack of sections, two a copy, each drawing one line in its
@@ -91,7 +95,8 @@ def _lines(reader: Any, pages: list[Any], variants: Sequence[Variant],
         left, bottom = _corner(page)
         top = bottom + float(page.trimbox.height)
         per_sheet = int(float(page.trimbox.height) // pitch)
-        data = page.get_contents().get_data() if page.get("/Contents") is not None else b""
+        data = (cast("ContentStream", page.get_contents()).get_data()
+                if page.get("/Contents") is not None else b"")
         for piece in split_text(data):
             local = int((top - piece.y) // pitch)
             section = sheet * per_sheet + local
@@ -130,10 +135,15 @@ def _lines(reader: Any, pages: list[Any], variants: Sequence[Variant],
     return result
 
 
-def _corner(page: Any) -> tuple[float, float]:
+def _corner(page: PageObject) -> tuple[float, float]:
     """The lower left corner of the page's trim box (its media box if it has none)."""
     box = page.trimbox if "/TrimBox" in page else page.mediabox
     return float(box.left), float(box.bottom)
+
+
+# A line's place in the structure tree: the element it joins (its reference, None for the
+# root's only child missing, and the element), where in its /K, and the line's own element.
+_Placed = tuple["IndirectObject | None", "DictionaryObject", int, "IndirectObject"]
 
 
 class _Numbers:
@@ -155,15 +165,15 @@ class _Shared:
     """What every copy holds: the lines' resources (fonts...) and the two wrapper streams,
     copied out of the lines document once, renumbered, serialised once."""
 
-    def __init__(self, reader: Any, numbers: _Numbers) -> None:
+    def __init__(self, reader: PdfReader, numbers: _Numbers) -> None:
         from pypdf.generic import StreamObject
 
         self.numbers = numbers
         self.memo: dict[int, int] = {}
-        self.objects: dict[int, Any] = {}
+        self.objects: dict[int, PdfObject] = {}
         fonts = {}
         for page in reader.pages:
-            for font in (page["/Resources"].get("/Font") or {}).values():
+            for font in (cast("DictionaryObject", page["/Resources"]).get("/Font") or {}).values():
                 fonts[id(font.get_object())] = font.get_object()
         for font in fonts.values():  # renamed in the lines document, then copied
             rename_subset(font)
@@ -180,7 +190,7 @@ class _Shared:
             self.wrappers.append(number)
         self.chunks = [(n, serialise(n, self.objects[n])) for n in sorted(self.objects)]
 
-    def copy(self, obj: Any) -> Any:
+    def copy(self, obj: PdfObject) -> PdfObject:
         """``obj`` of the lines document, its indirect objects renumbered for the copies."""
         from pypdf.generic import (
             ArrayObject,
@@ -193,7 +203,7 @@ class _Shared:
         if isinstance(obj, IndirectObject):
             if obj.idnum not in self.memo:
                 number = self.memo[obj.idnum] = self.numbers.take()
-                self.objects[number] = self.copy(obj.get_object())
+                self.objects[number] = self.copy(cast("PdfObject", obj.get_object()))
             return IndirectObject(self.memo[obj.idnum], 0, None)
         if isinstance(obj, StreamObject):
             stream = StreamObject()
@@ -216,16 +226,18 @@ class _Structure:
     """The base's structure tree, as far as a copy changes it: the parent tree and, for the
     cover and the back cover, the element a copy's line joins."""
 
-    def __init__(self, reader: Any) -> None:
-        root = reader.trailer["/Root"]["/StructTreeRoot"]
-        self.root_ref = reader.trailer["/Root"].raw_get("/StructTreeRoot")
+    def __init__(self, reader: PdfReader) -> None:
+        catalog = cast("DictionaryObject", reader.trailer["/Root"])
+        root = cast("DictionaryObject", catalog["/StructTreeRoot"])
+        self.root_ref: IndirectObject = catalog.raw_get("/StructTreeRoot")
         self.root = root
-        self.parent_tree_ref = root.raw_get("/ParentTree")
-        self.parent_tree = root["/ParentTree"]
+        self.parent_tree_ref: IndirectObject = root.raw_get("/ParentTree")
+        self.parent_tree = cast("DictionaryObject", root["/ParentTree"])
         self.next_key = _next_key(self.parent_tree, root)
         self.document_ref, self.document = _document(root)
 
-    def parent_for(self, page_ref: Any) -> tuple[Any, Any, int]:
+    def parent_for(self, page_ref: IndirectObject
+                   ) -> tuple[IndirectObject | None, DictionaryObject, int]:
         """The element a line on ``page_ref`` joins, its reference, and where in its /K."""
         kids = _kids(self.document)
         last = None
@@ -241,11 +253,13 @@ class _Structure:
         return self.document_ref, self.document, position + 1
 
 
-def _same(a: Any, b: Any) -> bool:
+def _same(a: PdfObject | None, b: IndirectObject | None) -> bool:
     return a is not None and b is not None and getattr(a, "idnum", None) == b.idnum
 
 
-def _kids(element: Any) -> list[Any]:
+# Any: a structure element's kids are references, dictionaries or MCIDs, which pypdf gives as
+# ``PdfObject | None`` unions (a cast at every use otherwise).
+def _kids(element: DictionaryObject) -> list[Any]:
     from pypdf.generic import ArrayObject
 
     kids = element.get("/K")
@@ -255,7 +269,7 @@ def _kids(element: Any) -> list[Any]:
     return list(kids) if isinstance(kids, ArrayObject) else [element.raw_get("/K")]
 
 
-def _document(root: Any) -> tuple[Any, Any]:
+def _document(root: DictionaryObject) -> tuple[IndirectObject | None, DictionaryObject]:
     """The element lines join when no section of their page is found: the root's only kid
     (WeasyPrint's /Document), else the root itself."""
     kids = _kids(root)
@@ -264,10 +278,10 @@ def _document(root: Any) -> tuple[Any, Any]:
     return None, root
 
 
-def _next_key(tree: Any, root: Any) -> int:
+def _next_key(tree: DictionaryObject, root: DictionaryObject) -> int:
     """One more than the highest key of the parent tree (a number tree)."""
     highest = -1
-    stack = [tree]
+    stack: list[Any] = [tree]
     while stack:
         node = stack.pop().get_object()
         nums = node.get("/Nums") or []
@@ -276,7 +290,7 @@ def _next_key(tree: Any, root: Any) -> int:
     return max(highest + 1, int(root.get("/ParentTreeNextKey", 0)))
 
 
-def _copy(target: Base, pages: list[Any], drawn: Sequence[_Line | None], shared: _Shared,
+def _copy(target: Base, pages: list[PageObject], drawn: Sequence[_Line | None], shared: _Shared,
           structure: _Structure | None, numbers: _Numbers) -> bytes:
     """One copy: the shared objects, then its line XObjects, pages and structure."""
     from pypdf.generic import (
@@ -289,11 +303,11 @@ def _copy(target: Base, pages: list[Any], drawn: Sequence[_Line | None], shared:
         StreamObject,
     )
 
-    own: dict[int, Any] = {}
-    changed: dict[int, Any] = {}   # new versions of the base's objects, by number
-    new_nums: list[Any] = []
+    own: dict[int, PdfObject] = {}
+    changed: dict[int, DictionaryObject] = {}   # new versions of the base's objects, by number
+    new_nums: list[PdfObject] = []
     key = structure.next_key if structure else 0
-    placed: list[tuple[Any, Any, int, Any]] = []
+    placed: list[_Placed] = []
     for page, line in zip(pages, drawn, strict=True):
         if line is None:
             continue
@@ -310,14 +324,14 @@ def _copy(target: Base, pages: list[Any], drawn: Sequence[_Line | None], shared:
         form_number = numbers.take()
         own[form_number] = form
         form_ref = IndirectObject(form_number, 0, None)
-        page_ref = page.indirect_reference
+        page_ref = cast("IndirectObject", page.indirect_reference)
         version = DictionaryObject(page.items())
         contents = page.raw_get("/Contents")
         resolved = contents.get_object()
         listed = list(resolved) if isinstance(resolved, ArrayObject) else [contents]
         wrappers = [IndirectObject(n, 0, None) for n in shared.wrappers]
         version[NameObject("/Contents")] = ArrayObject([wrappers[0], *listed, wrappers[1]])
-        resources = DictionaryObject(page["/Resources"].items())
+        resources = DictionaryObject(cast("DictionaryObject", page["/Resources"]).items())
         xobjects = DictionaryObject((resources.get("/XObject") or {}).items())
         xobjects[NameObject(_XOBJECT)] = form_ref
         resources[NameObject("/XObject")] = xobjects
@@ -354,9 +368,9 @@ def _copy(target: Base, pages: list[Any], drawn: Sequence[_Line | None], shared:
     return append_update(target, chunks, max(numbers.next, shared.numbers.next))
 
 
-def _join(structure: _Structure, placed: list[tuple[Any, Any, int, Any]],
-          changed: dict[int, Any], own: dict[int, Any], numbers: _Numbers,
-          new_nums: list[Any], key: int) -> None:
+def _join(structure: _Structure, placed: list[_Placed],
+          changed: dict[int, DictionaryObject], own: dict[int, PdfObject], numbers: _Numbers,
+          new_nums: list[PdfObject], key: int) -> None:
     """New versions of the elements the lines join, of the parent tree and of the root."""
     from pypdf.generic import (
         ArrayObject,
@@ -366,7 +380,7 @@ def _join(structure: _Structure, placed: list[tuple[Any, Any, int, Any]],
         NumberObject,
     )
 
-    kids_of: dict[int, tuple[Any, list[Any]]] = {}
+    kids_of: dict[int, tuple[DictionaryObject, list[Any]]] = {}
     # From the last place to the first, so that the places found stay right; of two lines
     # at one place, the later one first, so that the cover's line comes first.
     order = sorted(range(len(placed)), key=lambda i: (-placed[i][2], -i))

@@ -25,7 +25,13 @@ from __future__ import annotations
 import io
 import re
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, cast
+
+if TYPE_CHECKING:
+    from pypdf import PageObject, PdfReader, PdfWriter
+    from pypdf.generic import DictionaryObject, IndirectObject
+
+    from vigil.assemble.slug import SlugFont
 
 from vigil.errors import VigilError
 from vigil.pdf._compat import add_object
@@ -194,14 +200,14 @@ def _a(name: str) -> str:
     return f"{'an' if name[:1].upper() in 'AEFHILMNORSX' else 'a'} {name}"
 
 
-def _version(reader: Any) -> str:
+def _version(reader: PdfReader) -> str:
     """The PDF version the sheets need: the source's (header or catalogue /Version, the later),
     and at least 1.4, for the transparency a typeset page may carry."""
     versions = [MIN_VERSION]
     header = re.match(r"%PDF-(\d\.\d)", str(reader.pdf_header))
     if header:
         versions.append(header[1])
-    declared = reader.trailer["/Root"].get("/Version")
+    declared = cast("DictionaryObject", reader.trailer["/Root"]).get("/Version")
     if declared is not None and re.fullmatch(r"/?\d\.\d", str(declared)):
         versions.append(str(declared).lstrip("/"))
     return max(versions, key=lambda v: tuple(int(p) for p in v.split(".")))
@@ -231,7 +237,8 @@ class _Geometry:
                 min(self.width, right + b), min(self.height, top + b))
 
 
-def _as_form(writer: Any, page: Any, side: str) -> tuple[Any, tuple[float, float]]:
+def _as_form(writer: PdfWriter, page: PageObject, side: str
+             ) -> tuple[IndirectObject, tuple[float, float]]:
     """The page as a form XObject cut by its BBox: at the TrimBox on the spine side, at the
     BleedBox on the others (so crop marks outside the bleed never come along). Gives the form
     and the trim corner it is placed by."""
@@ -254,9 +261,9 @@ def _as_form(writer: Any, page: Any, side: str) -> tuple[Any, tuple[float, float
     return add_object(writer, form), (float(box.left), float(box.bottom))
 
 
-def _add_sheet_side(writer: Any, geometry: _Geometry,
-                    placed: list[tuple[str, Any, float, float]], marks: bytes,
-                    font: Any) -> None:
+def _add_sheet_side(writer: PdfWriter, geometry: _Geometry,
+                    placed: list[tuple[str, IndirectObject, float, float]], marks: bytes,
+                    font: SlugFont | None) -> None:
     from pypdf.generic import (
         ArrayObject,
         ContentStream,
@@ -294,7 +301,7 @@ def _add_sheet_side(writer: Any, geometry: _Geometry,
                                                      for v in geometry.bleed_box])
 
 
-def _marks(g: _Geometry, font: Any, slug: str, folio: str) -> bytes:
+def _marks(g: _Geometry, font: SlugFont, slug: str, folio: str) -> bytes:
     """Crop marks at the spread's corners and dashed fold marks at the spine, starting
     ``MARK_GAP`` outside the bleed and as long as the sheet allows (up to ``MARK_LENGTH``);
     registration targets beside the spread, when there is room; the slug line under the spread:
@@ -335,7 +342,7 @@ def _marks(g: _Geometry, font: Any, slug: str, folio: str) -> bytes:
     return "\n".join(ops).encode("ascii")
 
 
-def _fit(font: Any, text: str, room: float) -> str:
+def _fit(font: SlugFont, text: str, room: float) -> str:
     """``text``, shortened with an ellipsis to fit ``room`` points."""
     if font.width(text, SLUG_SIZE) <= room:
         return text

@@ -25,7 +25,18 @@ grafted: its pages are read as a picture with a description.)
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any, cast
+
+if TYPE_CHECKING:
+    from pypdf import PageObject, PdfWriter, Transformation
+    from pypdf.generic import (
+        ArrayObject,
+        ContentStream,
+        DecodedStreamObject,
+        DictionaryObject,
+        IndirectObject,
+        RectangleObject,
+    )
 
 from vigil.errors import ContentError, Location
 from vigil.limits import TimeLimitExceeded, time_limit
@@ -38,7 +49,7 @@ MERGE_SECONDS = 20.0
 OVERLAP = 1.0  # pt
 
 
-def place_inserts(writer: Any, typeset: Layout, publication: Publication,
+def place_inserts(writer: PdfWriter, typeset: Layout, publication: Publication,
                   bleed_mm: float = 0.0) -> list[str]:
     from pypdf import PdfReader, PdfWriter, Transformation
 
@@ -109,7 +120,7 @@ def place_inserts(writer: Any, typeset: Layout, publication: Publication,
     return notes
 
 
-def _drop_internal_links(page: Any) -> int:
+def _drop_internal_links(page: PageObject) -> int:
     """Remove the links an insert brought that lead inside the insert's own document (their
     targets are not pages of the book) and its form fields; keep links to web addresses."""
     from pypdf.generic import ArrayObject, NameObject
@@ -134,8 +145,8 @@ def _drop_internal_links(page: Any) -> int:
     return dropped
 
 
-def _placement(source: Any, target: Any, size: str, transformation: Any,
-               cover: bool = False) -> Any:
+def _placement(source: PageObject, target: PageObject, size: str,
+               transformation: type[Transformation], cover: bool = False) -> Transformation:
     """Source's TrimBox onto the target's: fitted (``scale``) or at its size, centred; with
     ``cover``, scaled so that it covers the target's BleedBox."""
     box, trim = source.trimbox, target.trimbox
@@ -151,7 +162,7 @@ def _placement(source: Any, target: Any, size: str, transformation: Any,
     return transformation().scale(scale, scale).translate(x, y)
 
 
-def _bare_edges(source: Any, target: Any, size: str) -> list[str]:
+def _bare_edges(source: PageObject, target: PageObject, size: str) -> list[str]:
     """The sides of the trim where the placed insert page's art reaches the target's trim
     edge and has no bleed of its own."""
     from pypdf import Transformation
@@ -164,7 +175,7 @@ def _bare_edges(source: Any, target: Any, size: str) -> list[str]:
     own = (float(strim.left), float(strim.bottom), float(strim.right), float(strim.top))
     try:
         found = edges(painted(source), own)
-    except Exception:
+    except Exception:  # a damaged insert's drawing: its edges unknown, no bleed added
         return []
     ctm = _placement(source, target, size, Transformation).ctm
     x0, y0 = ctm[0] * own[0] + ctm[4], ctm[3] * own[1] + ctm[5]
@@ -176,19 +187,20 @@ def _bare_edges(source: Any, target: Any, size: str) -> list[str]:
             if edge.touches and edge.beyond < TOLERANCE and placed[side] < TOLERANCE]
 
 
-def _content(page: Any) -> bytes:
+def _content(page: PageObject) -> bytes:
     """The page's content stream, decoded (b"" when it has none)."""
     contents = page.get_contents()
     return bytes(contents.get_data()) if contents is not None else b""
 
 
-def _covers(outer: Any, inner: Any) -> bool:
+def _covers(outer: RectangleObject, inner: RectangleObject) -> bool:
     return (float(outer.left) < float(inner.left) and float(outer.bottom) < float(inner.bottom)
             and float(outer.right) > float(inner.right) and float(outer.top) > float(inner.top))
 
 
-def _clip_to_bleed(writer: Any, target: Any, source: Any, art: bytes, ctm: Any,
-                   sides: list[str], name: str) -> None:
+def _clip_to_bleed(writer: PdfWriter, target: PageObject, source: PageObject, art: bytes,
+                   ctm: tuple[float, float, float, float, float, float], sides: list[str],
+                   name: str) -> None:
     """Clip the insert page to its BleedBox; draw the source (placed by ``ctm``) mirrored at
     each of ``sides`` into the bleed strip there, and into a corner between two of them."""
     from pypdf.generic import (
@@ -219,7 +231,8 @@ def _clip_to_bleed(writer: Any, target: Any, source: Any, art: bytes, ctm: Any,
         if resources is not None:
             form[NameObject("/Resources")] = resources.clone(writer)
         reference = add_object(writer, form)
-        page_resources = target["/Resources"].get_object()
+        # Any: pypdf resolves to ``PdfObject | None`` (a cast at every use otherwise).
+        page_resources: Any = target["/Resources"].get_object()
         xobjects = page_resources.get("/XObject")
         if xobjects is None:
             xobjects = DictionaryObject()
@@ -262,13 +275,14 @@ def _clip_to_bleed(writer: Any, target: Any, source: Any, art: bytes, ctm: Any,
     target[NameObject("/Contents")] = array
 
 
-def _stream(writer: Any, kind: Any, data: bytes) -> Any:
+def _stream(writer: PdfWriter, kind: type[ContentStream], data: bytes) -> IndirectObject:
     stream = kind(None, None)
     stream.set_data(data)
     return add_object(writer, stream)
 
 
-def _as_figure(writer: Any, source: Any, target: Any, alt: str | None) -> None:
+def _as_figure(writer: PdfWriter, source: PageObject, target: PageObject,
+               alt: str | None) -> None:
     """Make the insert page ``source`` (a page of its own writer) one marked-content sequence
     of ``target``, the content of a new /Figure element of ``writer``'s structure tree."""
     from pypdf.generic import (
@@ -279,13 +293,13 @@ def _as_figure(writer: Any, source: Any, target: Any, alt: str | None) -> None:
         TextStringObject,
     )
 
-    tree = writer.root_object["/StructTreeRoot"].get_object()
+    tree = cast("DictionaryObject", writer.root_object["/StructTreeRoot"].get_object())
     nums = _parent_array(writer, tree, target)
     mcid = len(nums)
-    source.replace_contents(_decoded_stream(
+    source.replace_contents(_decoded_stream(  # type: ignore[arg-type]  # pypdf takes any stream
         f"/Figure <</MCID {mcid}>> BDC\n".encode() + _content(source) + b"\nEMC\n"))
-    kids = tree["/K"].get_object()
-    document = kids[0].get_object() if isinstance(kids, ArrayObject) and kids else tree
+    kids: Any = tree["/K"].get_object()
+    document: Any = kids[0].get_object() if isinstance(kids, ArrayObject) and kids else tree
     figure = DictionaryObject({
         NameObject("/Type"): NameObject("/StructElem"),
         NameObject("/S"): NameObject("/Figure"),
@@ -303,14 +317,14 @@ def _as_figure(writer: Any, source: Any, target: Any, alt: str | None) -> None:
         element: Any = kid.get_object() if hasattr(kid, "get_object") else kid
         page = element.raw_get("/Pg") if hasattr(element, "raw_get") and "/Pg" in element \
             else None
-        if getattr(page, "idnum", None) == target.indirect_reference.idnum and \
+        if getattr(page, "idnum", None) == _number(target) and \
                 element.get("/S") in ("/Sect", "/Part", "/Art", "/Div") and \
                 hasattr(kid, "idnum"):
             figure[NameObject("/P")] = kid
             _kids_array(element).append(reference)
             return
-    order = {page.indirect_reference.idnum: index for index, page in enumerate(writer.pages)}
-    here = order.get(target.indirect_reference.idnum, 0)
+    order = {_number(page): index for index, page in enumerate(writer.pages)}
+    here = order.get(_number(target), 0)
     position = len(top)
     for index, kid in enumerate(top):
         element = kid.get_object() if hasattr(kid, "get_object") else kid
@@ -321,7 +335,12 @@ def _as_figure(writer: Any, source: Any, target: Any, alt: str | None) -> None:
     top.insert(position, reference)
 
 
-def _kids_array(element: Any) -> Any:
+def _number(page: PageObject) -> int:
+    """The object number of ``page`` (a page of a writer: it has one)."""
+    return cast("IndirectObject", page.indirect_reference).idnum
+
+
+def _kids_array(element: DictionaryObject) -> ArrayObject:
     """The element's /K as an array (made one when it is a single kid or none)."""
     from pypdf.generic import ArrayObject, NameObject
 
@@ -334,7 +353,7 @@ def _kids_array(element: Any) -> Any:
     return array
 
 
-def _decoded_stream(data: bytes) -> Any:
+def _decoded_stream(data: bytes) -> DecodedStreamObject:
     from pypdf.generic import DecodedStreamObject
 
     stream = DecodedStreamObject()
@@ -342,11 +361,11 @@ def _decoded_stream(data: bytes) -> Any:
     return stream
 
 
-def _parent_array(writer: Any, tree: Any, page: Any) -> Any:
+def _parent_array(writer: PdfWriter, tree: DictionaryObject, page: PageObject) -> ArrayObject:
     """The /ParentTree array of ``page``'s marked content (made when the page has none)."""
     from pypdf.generic import ArrayObject, NameObject, NumberObject
 
-    parent_tree = tree["/ParentTree"].get_object()
+    parent_tree: Any = tree["/ParentTree"].get_object()
     nums = parent_tree.get("/Nums")
     if nums is None:
         nums = ArrayObject()

@@ -22,7 +22,14 @@ from __future__ import annotations
 
 import contextlib
 from collections.abc import Sequence
-from typing import Any
+from typing import TYPE_CHECKING, cast
+
+if TYPE_CHECKING:
+    from pathlib import Path
+
+    from pypdf import PageObject, PdfReader, PdfWriter
+    from pypdf.generic import ArrayObject, DictionaryObject, IndirectObject
+    from pypdf.types import OutlineType
 
 from vigil.pdf._compat import add_object, set_file_identifier
 from vigil.pdf.read import reader as read_pdf
@@ -35,7 +42,7 @@ _REBUILT = {"/Type", "/Pages", "/Names", "/Outlines", "/StructTreeRoot", "/PageL
 
 
 def join(parts: Sequence[bytes], placed: Sequence[Placed], numbers: Sequence[bytes],
-         identifier: bytes, font_files: Sequence[Any] = ()) -> tuple[Any, list[str]]:
+         identifier: bytes, font_files: Sequence[Path] = ()) -> tuple[PdfWriter, list[str]]:
     """A pypdf writer holding the joined PDF (not written yet: the assemble stage goes on with
     it), and notes (fonts that could not be merged)."""
     from pypdf import PdfWriter
@@ -44,7 +51,7 @@ def join(parts: Sequence[bytes], placed: Sequence[Placed], numbers: Sequence[byt
     readers = [read_pdf(pdf) for pdf in parts]
     writer = PdfWriter()
     writer.pdf_header = parts[0][: parts[0].index(b"\n")]
-    pages: list[Any] = []
+    pages: list[PageObject] = []
     origin: dict[tuple[int, int], int] = {}
     for index, place in enumerate(placed):
         pages.append(writer.add_page(readers[place.part].pages[place.page]))
@@ -59,7 +66,7 @@ def join(parts: Sequence[bytes], placed: Sequence[Placed], numbers: Sequence[byt
     _merge_outlines(writer, readers, origin, pages, placed)
     _copy_catalog(writer, readers[0])
     notes: list[str] = []
-    if any("/StructTreeRoot" in reader.trailer["/Root"] for reader in readers):
+    if any("/StructTreeRoot" in _root(reader) for reader in readers):
         from vigil.assemble.tags import merge_structure
 
         by_part = [[pages[origin[(part, n)]] for n in range(len(reader.pages))]
@@ -74,7 +81,7 @@ def join(parts: Sequence[bytes], placed: Sequence[Placed], numbers: Sequence[byt
     return writer, notes
 
 
-def _stream(writer: Any, data: bytes) -> Any:
+def _stream(writer: PdfWriter, data: bytes) -> IndirectObject:
     from pypdf.generic import DecodedStreamObject
 
     stream = DecodedStreamObject()
@@ -82,12 +89,12 @@ def _stream(writer: Any, data: bytes) -> Any:
     return add_object(writer, stream)
 
 
-def _wrap(writer: Any, page: Any, before: bytes, after: bytes) -> None:
+def _wrap(writer: PdfWriter, page: PageObject, before: bytes, after: bytes) -> None:
     """Put ``before`` and ``after`` around the page's drawing."""
     from pypdf.generic import ArrayObject, NameObject
 
     contents = page.get("/Contents")
-    existing: list[Any] = []
+    existing: list[IndirectObject] = []
     if contents is not None:
         target = contents.get_object()
         existing = list(target) if isinstance(target, ArrayObject) else [page.raw_get("/Contents")]
@@ -95,7 +102,7 @@ def _wrap(writer: Any, page: Any, before: bytes, after: bytes) -> None:
         [_stream(writer, before), *existing, _stream(writer, after)])
 
 
-def _shift(writer: Any, page: Any, dx: float) -> None:
+def _shift(writer: PdfWriter, page: PageObject, dx: float) -> None:
     """Move the page's drawing and its link areas ``dx`` points to the right."""
     from pypdf.generic import ArrayObject, FloatObject, NameObject
 
@@ -110,7 +117,7 @@ def _shift(writer: Any, page: Any, dx: float) -> None:
                 for i, v in enumerate(values))
 
 
-def _draw_numbers(writer: Any, pages: list[Any], numbers: list[Any]) -> None:
+def _draw_numbers(writer: PdfWriter, pages: list[PageObject], numbers: list[PageObject]) -> None:
     """Draw page ``i`` of the numbers document (``numbers``: its pages, from one or several
     parts) over page ``i`` as a form XObject."""
     from pypdf.generic import ArrayObject, DictionaryObject, FloatObject, NameObject, StreamObject
@@ -135,7 +142,7 @@ def _draw_numbers(writer: Any, pages: list[Any], numbers: list[Any]) -> None:
         reference = add_object(writer, form)
         # WeasyPrint shares one resource dictionary between the pages of a document: each
         # page gets its own (the same entries), with its own numbers.
-        resources = DictionaryObject(page["/Resources"].get_object())
+        resources = DictionaryObject(cast("DictionaryObject", page["/Resources"].get_object()))
         xobjects = DictionaryObject(resources.get("/XObject", DictionaryObject()).get_object())
         xobjects[NameObject("/VigilNumbers")] = reference
         resources[NameObject("/XObject")] = xobjects
@@ -144,7 +151,7 @@ def _draw_numbers(writer: Any, pages: list[Any], numbers: list[Any]) -> None:
               b"q /VigilNumbers Do Q\nEMC\n")
 
 
-def _relink(pages: list[Any]) -> None:
+def _relink(pages: list[PageObject]) -> None:
     """Links to anchors of other chunks, written as URI actions, become internal links."""
     from pypdf.generic import NameObject, TextStringObject
 
@@ -163,7 +170,7 @@ def _relink(pages: list[Any]) -> None:
             annotation[NameObject("/Contents")] = TextStringObject(name)
 
 
-def _destination(writer_page: Any, array: Any, dx: float) -> Any:
+def _destination(writer_page: PageObject, array: ArrayObject, dx: float) -> ArrayObject:
     from pypdf.generic import ArrayObject, FloatObject
 
     values = list(array)
@@ -174,14 +181,16 @@ def _destination(writer_page: Any, array: Any, dx: float) -> Any:
     return ArrayObject(values)
 
 
-def _merge_destinations(writer: Any, readers: list[Any], origin: dict[tuple[int, int], int],
-                        pages: list[Any], placed: Sequence[Placed]) -> None:
+def _merge_destinations(writer: PdfWriter, readers: list[PdfReader],
+                        origin: dict[tuple[int, int], int], pages: list[PageObject],
+                        placed: Sequence[Placed]) -> None:
     from pypdf.generic import ArrayObject, DictionaryObject, NameObject, TextStringObject
 
-    entries: dict[str, Any] = {}
+    entries: dict[str, ArrayObject] = {}
     for part, reader in enumerate(readers):
-        numbers = {page.indirect_reference.idnum: n for n, page in enumerate(reader.pages)}
-        root = reader.trailer["/Root"]
+        numbers = {cast("IndirectObject", page.indirect_reference).idnum: n
+                   for n, page in enumerate(reader.pages)}
+        root = _root(reader)
         names = root.get("/Names")
         if names is None or "/Dests" not in names.get_object():
             continue
@@ -204,18 +213,20 @@ def _merge_destinations(writer: Any, readers: list[Any], origin: dict[tuple[int,
         {NameObject("/Dests"): add_object(writer, dests)})
 
 
-def _merge_outlines(writer: Any, readers: list[Any], origin: dict[tuple[int, int], int],
-                    pages: list[Any], placed: Sequence[Placed]) -> None:
+def _merge_outlines(writer: PdfWriter, readers: list[PdfReader],
+                    origin: dict[tuple[int, int], int], pages: list[PageObject],
+                    placed: Sequence[Placed]) -> None:
     from pypdf.generic import Fit
 
-    def add(items: list[Any], reader: Any, part: int, parent: Any) -> None:
+    def add(items: OutlineType, reader: PdfReader, part: int,
+            parent: IndirectObject | None) -> None:
         last = None
         for item in items:
             if isinstance(item, list):
                 if last is not None:
-                    add(item, reader, part, last)
+                    add(cast("OutlineType", item), reader, part, last)  # nested: the same type
                 continue
-            page_number = reader.get_destination_page_number(item)
+            page_number = cast(int, reader.get_destination_page_number(item))
             index = origin[(part, page_number)]
             left = item.get("/Left")
             top = item.get("/Top")
@@ -230,10 +241,10 @@ def _merge_outlines(writer: Any, readers: list[Any], origin: dict[tuple[int, int
         add(reader.outline, reader, part, None)
 
 
-def _copy_catalog(writer: Any, first: Any) -> None:
+def _copy_catalog(writer: PdfWriter, first: PdfReader) -> None:
     from pypdf.generic import NameObject
 
-    root = first.trailer["/Root"]
+    root = _root(first)
     for key, value in root.items():
         if key in _REBUILT:
             continue
@@ -241,3 +252,8 @@ def _copy_catalog(writer: Any, first: Any) -> None:
     info = first.metadata
     if info is not None:
         writer.add_metadata(dict(info))
+
+
+def _root(reader: PdfReader) -> DictionaryObject:
+    """The catalog of ``reader`` (its trailer's ``/Root``, resolved by pypdf)."""
+    return cast("DictionaryObject", reader.trailer["/Root"])

@@ -14,7 +14,11 @@ import hashlib
 import io
 import os
 from collections.abc import Iterable
-from typing import Any
+from typing import TYPE_CHECKING, TypedDict
+
+if TYPE_CHECKING:
+    from pypdf import PdfWriter
+    from pypdf.generic import IndirectObject, PdfObject
 
 from vigil.pdf._compat import add_object
 from vigil.resources import fonts_dir
@@ -24,10 +28,19 @@ CACHE_FORMAT = 1
 POSTSCRIPT_NAME = "NotoSans-Regular"
 
 
+class _Metrics(TypedDict):
+    """The font descriptor's numbers, in 1/1000 em."""
+
+    bbox: list[int]
+    ascent: int
+    descent: int
+    cap: int
+
+
 class SlugFont:
     """One embedded subset of the bundled sans holding the characters of ``texts``."""
 
-    def __init__(self, writer: Any, texts: Iterable[str]) -> None:
+    def __init__(self, writer: PdfWriter, texts: Iterable[str]) -> None:
         from fontTools.ttLib import TTFont
 
         source = (fonts_dir() / FONT_FILE).read_bytes()
@@ -114,8 +127,8 @@ def _tag(program: bytes) -> str:
     return "".join(chr(ord("A") + b % 26) for b in digest[:6])
 
 
-def _write_font(writer: Any, program: bytes, name: str, metrics: dict[str, Any],
-                widths: dict[int, float], unicodes: dict[int, int]) -> Any:
+def _write_font(writer: PdfWriter, program: bytes, name: str, metrics: _Metrics,
+                widths: dict[int, float], unicodes: dict[int, int]) -> IndirectObject:
     from pypdf.generic import (
         ArrayObject,
         DictionaryObject,
@@ -126,7 +139,7 @@ def _write_font(writer: Any, program: bytes, name: str, metrics: dict[str, Any],
         TextStringObject,
     )
 
-    def stream(data: bytes, **extra: Any) -> Any:
+    def stream(data: bytes, **extra: PdfObject) -> IndirectObject:
         obj = StreamObject()
         obj.set_data(data)
         obj = obj.flate_encode()

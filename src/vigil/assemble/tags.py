@@ -46,7 +46,7 @@ from vigil.pdf.objects import resolve
 
 if TYPE_CHECKING:
     from pypdf import PageObject, PdfReader, PdfWriter
-    from pypdf.generic import IndirectObject
+    from pypdf.generic import ArrayObject, DictionaryObject, IndirectObject, PdfObject
 
 MAX_TREE_DEPTH = 64  # number and name trees: /Kids nesting (WeasyPrint writes one level)
 
@@ -132,26 +132,31 @@ class _Merger:
             self.page_index = {page.indirect_reference.idnum: index
                                for index, page in enumerate(writer.pages)
                                if page.indirect_reference is not None}
+        # Any: None until the first tagged part, then DictionaryObjects for good (an Optional
+        # would need a check at every use); the values read from a part are ``resolve``'s, and
+        # the classes of ``self.g`` read as Any (mypy types a module in an attribute as
+        # ``ModuleType``), so the methods that return them return Any.
         self.document: Any = None     # the new /Document element (a DictionaryObject)
         self.tree: Any = None         # the new /StructTreeRoot
-        self.kids: list[Any] = []     # the /Document element's /K
-        self.nums: list[tuple[int, Any]] = []
+        self.kids: list[PdfObject] = []     # the /Document element's /K
+        self.nums: list[tuple[int, PdfObject]] = []
         self.next_key = 0
-        self.role_map: dict[str, Any] = {}
-        self.class_map: dict[str, Any] = {}
-        self.ids: dict[str, Any] = {}           # the merged /IDTree
+        self.role_map: dict[str, PdfObject] = {}
+        self.class_map: dict[str, PdfObject] = {}
+        self.ids: dict[str, IndirectObject] = {}  # the merged /IDTree
         self.used_ids: set[str] = set()         # identifiers of the parts before this one
-        self.namespaces: dict[str, Any] = {}    # namespace URI -> the writer's namespace
+        self.namespaces: dict[str, PdfObject] = {}  # namespace URI -> the writer's namespace
         # The part being added:
         self.part = 0
         self.pages: dict[int, IndirectObject] = {}  # reader page idnum -> writer page reference
         self.annotations: dict[int, IndirectObject] = {}  # reader annotation -> writer's
         self.tops: set[int] = set()             # its root and /Document: parent is ours
         self.memo: dict[int, IndirectObject] = {}  # reader element idnum -> writer reference
-        self.queue: list[tuple[Any, Any, Any]] = []  # (source, destination, inherited /Pg)
-        self.made: list[Any] = []               # this part's new elements
+        # (source, destination, inherited /Pg)
+        self.queue: list[tuple[Any, DictionaryObject, PdfObject | None]] = []
+        self.made: list[DictionaryObject] = []  # this part's new elements
         self.renamed: dict[str, str] = {}
-        self.ns_map: dict[int, Any] = {}
+        self.ns_map: dict[int, PdfObject] = {}
         self.ids_here: set[str] = set()
 
     # ------------------------------------------------------------ parts
@@ -255,7 +260,7 @@ class _Merger:
 
     # ------------------------------------------------------------ elements (the hot path)
 
-    def _element(self, reference: Any, page: Any) -> Any:
+    def _element(self, reference: PdfObject, page: PdfObject | None) -> IndirectObject:
         """The writer's reference for the reader's element ``reference``, made on first use
         (filled later, by :meth:`_drain`)."""
         number = getattr(reference, "idnum", None)
@@ -278,7 +283,7 @@ class _Merger:
             index += 1
         queue.clear()
 
-    def _fill(self, source: Any, target: Any, inherited: Any) -> None:
+    def _fill(self, source: Any, target: DictionaryObject, inherited: PdfObject | None) -> None:
         scalars, writer = self.scalars, self.writer
         put = dict.__setitem__  # keys and values are PDF objects: skip pypdf's checks
         page = source.get("/Pg", inherited)
@@ -308,7 +313,7 @@ class _Merger:
             else:
                 put(target, key, value.clone(writer))
 
-    def _parent(self, value: Any) -> Any:
+    def _parent(self, value: PdfObject) -> Any:
         number = getattr(value, "idnum", None)
         if number is None:
             return None
@@ -316,11 +321,11 @@ class _Merger:
             return self.document.indirect_reference
         return self.memo.get(number) or self._element(value, None)
 
-    def _page(self, value: Any) -> Any:
+    def _page(self, value: PdfObject | None) -> IndirectObject | None:
         number = getattr(value, "idnum", None)
         return self.pages.get(number) if number is not None else None
 
-    def _kids(self, value: Any, page: Any) -> Any:
+    def _kids(self, value: PdfObject, page: PdfObject | None) -> Any:
         g = self.g
         items = value if type(value) is g.ArrayObject else resolve(value)
         if isinstance(items, list):
@@ -332,7 +337,7 @@ class _Merger:
             return kids
         return self._kid(value, page)
 
-    def _kid(self, value: Any, page: Any) -> Any:
+    def _kid(self, value: Any, page: PdfObject | None) -> Any:
         """One item of a /K: a marked-content identifier, a marked-content or object reference,
         or an element."""
         g = self.g
@@ -364,7 +369,7 @@ class _Merger:
                 copy[key] = part.clone(self.writer)
         return add_object(self.writer, copy) if kind is g.IndirectObject else copy
 
-    def _references(self, value: Any, page: Any) -> Any:
+    def _references(self, value: PdfObject, page: PdfObject | None) -> ArrayObject:
         items = resolve(value)
         items = items if isinstance(items, list) else [items]
         return self.g.ArrayObject(self._element(item, page) for item in items
@@ -382,7 +387,7 @@ class _Merger:
                              and isinstance(resolve(item), dict) else g.NullObject()
                              for item in items)
 
-    def _attributes(self, value: Any, page: Any) -> Any:
+    def _attributes(self, value: PdfObject, page: PdfObject | None) -> Any:
         """The element's /A; a /BBox on a shifted page moves by dx."""
         g = self.g
         dx = 0.0
@@ -393,7 +398,7 @@ class _Merger:
         if not dx:
             return value.clone(self.writer)
 
-        def moved(attribute: Any) -> Any:
+        def moved(attribute: PdfObject) -> Any:
             resolved = resolve(attribute)
             box = resolve(resolved.get("/BBox")) if isinstance(resolved, dict) else None
             if not isinstance(box, list) or len(box) != 4:
@@ -409,7 +414,7 @@ class _Merger:
             return g.ArrayObject(moved(item) for item in items)
         return moved(value)
 
-    def _identifier(self, value: Any) -> Any:
+    def _identifier(self, value: PdfObject) -> Any:
         g = self.g
         text = str(resolve(value))
         name = self.renamed.get(text, text)
@@ -429,7 +434,7 @@ class _Merger:
 
     # ------------------------------------------------------------ the rest of the part
 
-    def _namespace(self, value: Any) -> Any:
+    def _namespace(self, value: Any) -> PdfObject:
         number = getattr(value, "idnum", None)
         if number is not None and number in self.ns_map:
             return self.ns_map[number]
@@ -441,7 +446,7 @@ class _Merger:
             self.ns_map[number] = self.namespaces[uri]
         return self.namespaces[uri]
 
-    def _language(self, catalog: Any, top: list[Any]) -> None:
+    def _language(self, catalog: Mapping[str, object], top: list[PdfObject | None]) -> None:
         g = self.g
         ours = resolve(self.writer.root_object.get("/Lang"))
         theirs = resolve(catalog.get("/Lang"))
@@ -454,7 +459,7 @@ class _Merger:
                     and "/Lang" not in element:
                 element[g.NameObject("/Lang")] = g.TextStringObject(str(theirs))
 
-    def _identifiers(self, source: Any) -> None:
+    def _identifiers(self, source: Mapping[str, object]) -> None:
         """The /IDTree entries, and /Headers that name renamed identifiers."""
         g = self.g
         if self.renamed:
@@ -471,7 +476,7 @@ class _Merger:
                 self.ids.setdefault(self.renamed.get(name, name), self.memo[reference.idnum])
         self.used_ids |= self.ids_here
 
-    def _maps(self, source: Any) -> None:
+    def _maps(self, source: Mapping[str, object]) -> None:
         for key, merged in (("/RoleMap", self.role_map), ("/ClassMap", self.class_map)):
             mapping = resolve(source.get(key))
             if isinstance(mapping, dict):
@@ -514,7 +519,7 @@ class _Merger:
         mark[g.NameObject("/Marked")] = g.BooleanObject(True)
 
 
-def _dictionaries(value: Any) -> list[Any]:
+def _dictionaries(value: object) -> list[dict[str, Any]]:
     """The attribute dictionaries of an /A (one, or an array with revision numbers)."""
     items = resolve(value)
     items = items if isinstance(items, list) else [items]

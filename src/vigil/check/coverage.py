@@ -153,6 +153,7 @@ def _local(element: Element) -> str:
     return tag.rsplit("}", 1)[-1].lower() if isinstance(tag, str) else ""
 
 
+# Any in this module: tinycss2's tokens and rules and cssselect2's matcher (both untyped).
 def _declarations(content: Any) -> dict[str, list[Any]]:
     import tinycss2  # type: ignore[import-untyped]
 

@@ -11,6 +11,7 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import os
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from functools import partial
 from pathlib import Path
@@ -110,7 +111,7 @@ def compose_html(publication: Publication, profile: Profile,
         return virtual_url("publication", publication.folder, path)
 
     def markdown(source: Path, language: str, text: str | None, inline: bool = False,
-                 first_line: int = 1) -> Any:
+                 first_line: int = 1) -> Markup | str:
         if not text:
             return ""
         html = renderer(language).render(
@@ -122,7 +123,7 @@ def compose_html(publication: Publication, profile: Profile,
     locale = locale_for(publication.language)
     meta = publication.meta
     sections = [_section_context(s, markdown, publication) for s in publication.sections]
-    context: dict[str, Any] = {
+    context: dict[str, object] = {
         "publication": meta,
         "kind": meta.kind,
         "language": meta.language,
@@ -293,7 +294,8 @@ def _locale_context(locale: Locale) -> dict[str, str]:
     return {"open_quote": quotes[0], "close_quote": quotes[1], "language": locale.language}
 
 
-def _section_context(section: Section, markdown: Any, publication: Publication) -> dict[str, Any]:
+def _section_context(section: Section, markdown: Callable[..., Markup | str],
+                     publication: Publication) -> dict[str, object]:
     source = section.source
     language = section.language
     blocks = []

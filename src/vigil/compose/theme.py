@@ -12,7 +12,7 @@ import functools
 import re
 from collections.abc import Callable
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from jinja2 import (
     ChoiceLoader,
@@ -26,6 +26,10 @@ from jinja2.sandbox import ImmutableSandboxedEnvironment
 
 from vigil.errors import Location, ThemeError
 from vigil.resources import themes_dir
+
+if TYPE_CHECKING:
+    from jinja2.bccache import Bucket
+    from jinja2.runtime import Context
 
 
 def theme_folders(publication: Path, theme: str, manifest: Path) -> tuple[Path, ...]:
@@ -66,7 +70,8 @@ class _ContainedLoader(FileSystemLoader):
         super().__init__(str(folder), followlinks=False)
         self.folder = folder.resolve()
 
-    def get_source(self, environment: Environment, template: str) -> Any:
+    def get_source(self, environment: Environment, template: str
+                   ) -> tuple[str, str, Callable[[], bool]]:
         source = super().get_source(environment, template)
         if not Path(source[1]).resolve().is_relative_to(self.folder):
             raise ThemeError(
@@ -90,14 +95,14 @@ class TemplateLimit(ThemeError):
     """A template expression would make something too large (``'a' * 10**9``)."""
 
 
-def _size(value: Any) -> int | None:
+def _size(value: object) -> int | None:
     return len(value) if isinstance(value, (str, bytes, list, tuple)) else None
 
 
 _WIDTH = re.compile(r"\d{7,}")  # a width or precision of a million or more
 
 
-def _check_format(pattern: str, args: Any, kwargs: dict[str, Any]) -> None:
+def _check_format(pattern: str, args: tuple[object, ...], kwargs: dict[str, object]) -> None:
     """Refuse a format pattern or arguments that would make a string of millions of
     characters (``'{:>999999999}'.format(x)``, ``'%*s' % (10**9, x)``, ``' '.center(10**9)``)."""
     if _WIDTH.search(pattern) or any(
@@ -133,7 +138,8 @@ class LimitedEnvironment(ImmutableSandboxedEnvironment):
         super().__init__(**options)
         self.filters = {name: _bounded(name, function) for name, function in self.filters.items()}
 
-    def call_binop(self, context: Any, operator: str, left: Any, right: Any) -> Any:
+    # Any: a template's values, as Jinja's own signatures have them.
+    def call_binop(self, context: Context, operator: str, left: Any, right: Any) -> Any:
         if operator == "*":
             for sequence, count in ((left, right), (right, left)):
                 size = _size(sequence)
@@ -154,7 +160,7 @@ class LimitedEnvironment(ImmutableSandboxedEnvironment):
                                     f"at most {MAX_ITEMS:,} are allowed")
         return super().call_binop(context, operator, left, right)
 
-    def call(self, __context: Any, __obj: Any, *args: Any, **kwargs: Any) -> Any:
+    def call(self, __context: Context, __obj: Any, *args: Any, **kwargs: Any) -> Any:
         if __obj is self.globals.get("range"):
             numbers = range(*args)
             if len(numbers) > MAX_RANGE:
@@ -237,7 +243,7 @@ class _CompiledTemplates(FileSystemBytecodeCache):
     Jinja and Python; the folder is named after vigil's version and the environment's
     settings. One that cannot be written only costs the compiling."""
 
-    def dump_bytecode(self, bucket: Any) -> None:
+    def dump_bytecode(self, bucket: Bucket) -> None:
         try:
             super().dump_bytecode(bucket)
         except OSError:

@@ -47,7 +47,7 @@ class CachedDictionary:
 
     def __init__(self, path: Path) -> None:
         self.path = Path(path)
-        self._parsed: Any = None
+        self._parsed: Any = None  # Any: Pyphen is untyped (its HyphDict)
 
     @property
     def parsed(self) -> Any:
@@ -56,8 +56,8 @@ class CachedDictionary:
             self._parsed = load_dictionary(self.path)
         return self._parsed
 
-    def positions(self, word: str) -> list[Any]:
-        positions: list[Any] = self.parsed.positions(word)
+    def positions(self, word: str) -> list[int]:
+        positions: list[int] = self.parsed.positions(word)  # Pyphen's DataInt: an int
         return positions
 
     def __getattr__(self, name: str) -> Any:
@@ -69,7 +69,7 @@ class CachedDictionary:
 class AzerbaijaniDictionary(CachedDictionary):
     """Pyphen's parsed dictionary, fed words lower-cased the Azerbaijani way."""
 
-    def positions(self, word: str) -> list[Any]:
+    def positions(self, word: str) -> list[int]:
         return list(self.parsed.positions(azerbaijani_lower(word)))
 
 

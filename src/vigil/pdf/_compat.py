@@ -18,24 +18,32 @@ from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
     from pypdf import PdfReader, PdfWriter
-    from pypdf.generic import PdfObject, StreamObject
+    from pypdf.generic import (
+        ArrayObject,
+        DictionaryObject,
+        IndirectObject,
+        PdfObject,
+        StreamObject,
+    )
+    from weasyprint.document import Page
+    from weasyprint.text.fonts import FontConfiguration
 
 # --- pypdf ------------------------------------------------------------------------------------
 
 
-def add_object(writer: PdfWriter, obj: PdfObject) -> Any:
+def add_object(writer: PdfWriter, obj: PdfObject) -> IndirectObject:
     """Add ``obj`` to ``writer`` as an indirect object; give its ``IndirectObject`` (the one it
     has when it already is one of ``writer``'s)."""
     # Public replacement: none in pypdf 7.1 (a public ``PdfWriter.add_object``).
     return writer._add_object(obj)
 
 
-def objects(writer: PdfWriter) -> list[Any]:
+def objects(writer: PdfWriter) -> list[PdfObject | None]:
     """``writer``'s indirect objects in order of their numbers (object n at index n - 1);
     ``None`` for a freed number. The list itself: read it, do not change it."""
     # Public replacement: none (``PdfWriter.get_object(n)`` reads one, and raises for a freed
     # number and past the last one; pypdf has no public count).
-    objs: list[Any] = writer._objects
+    objs: list[PdfObject | None] = writer._objects
     return objs
 
 
@@ -53,20 +61,20 @@ def resolve_links(writer: PdfWriter) -> None:
     writer._resolve_links()
 
 
-def info_object(writer: PdfWriter) -> Any:
+def info_object(writer: PdfWriter) -> DictionaryObject | None:
     """``writer``'s document information dictionary (the ``/Info`` of its trailer, an indirect
     object of ``writer``), or None."""
     # Public replacement: ``PdfWriter.metadata`` gives a copy, without its object number.
     return writer._info
 
 
-def file_identifier(writer: PdfWriter) -> Any:
+def file_identifier(writer: PdfWriter) -> ArrayObject | None:
     """The ``/ID`` array of ``writer``'s trailer, or None."""
     # Public replacement: none (``PdfWriter.generate_file_identifiers`` makes random ones).
     return writer._ID
 
 
-def set_file_identifier(writer: PdfWriter, identifier: Any) -> None:
+def set_file_identifier(writer: PdfWriter, identifier: ArrayObject) -> None:
     """Make ``identifier`` (an ``ArrayObject`` of two byte strings) the ``/ID`` of ``writer``."""
     # Public replacement: none (see file_identifier).
     writer._ID = identifier
@@ -90,6 +98,7 @@ def clone_table(writer: PdfWriter, reader: PdfReader) -> dict[Any, int]:
     ``PdfWriter.add_page``, ``append``...); empty if none was."""
     # Public replacement: none (``IndirectObject.clone`` gives one object's copy, and clones it
     # if it was not yet).
+    # Any: keyed by object numbers, and by pypdf's "PreventGC" (a reader, not a number)
     table: dict[Any, int] = writer._id_translated.get(id(reader), {})
     return table
 
@@ -97,14 +106,14 @@ def clone_table(writer: PdfWriter, reader: PdfReader) -> dict[Any, int]:
 # --- WeasyPrint -------------------------------------------------------------------------------
 
 
-def page_box(page: Any) -> Any:
+def page_box(page: Page) -> Any:  # Any: WeasyPrint is untyped (its private PageBox)
     """The laid-out page box of a WeasyPrint ``Page`` (its margins, width, page type)."""
     # Public replacement: none; ``Page`` gives width, height and bleed only (WeasyPrint's own
     # pdf/tags.py reads ``page._page_box`` as well).
     return page._page_box
 
 
-def font_files_folder(config: Any) -> Path | None:
+def font_files_folder(config: FontConfiguration) -> Path | None:
     """The temporary folder where a WeasyPrint ``FontConfiguration`` keeps the ``@font-face``
     files it loaded, or None (none loaded, or forgotten)."""
     # Public replacement: none; ``FontConfiguration.__del__`` removes it, when (and in whichever
@@ -113,7 +122,7 @@ def font_files_folder(config: Any) -> Path | None:
     return Path(folder) if folder else None
 
 
-def forget_font_files_folder(config: Any) -> None:
+def forget_font_files_folder(config: FontConfiguration) -> None:
     """Make ``config`` forget its folder of font files (removed by vigil), so that it does
     not remove it again when collected."""
     # Public replacement: none (see font_files_folder).
@@ -145,14 +154,14 @@ def _not_searched(name: str) -> None:
 # --- Pyphen -----------------------------------------------------------------------------------
 
 
-def dictionary_cache() -> dict[Any, Any]:
+def dictionary_cache() -> dict[Path, Any]:  # Any: Pyphen is untyped (its HyphDict)
     """Pyphen's cache of parsed dictionaries, by the ``Path`` of their file: ``Pyphen`` (and so
     WeasyPrint) uses the object found there for a file instead of parsing it."""
     # Public replacement: none; ``pyphen.hdcache`` is not in pyphen.__all__ (only LANGUAGES,
     # Pyphen and language_fallback are). A public way to give ``Pyphen`` a parsed dictionary.
     import pyphen
 
-    cache: dict[Any, Any] = pyphen.hdcache
+    cache: dict[Path, Any] = pyphen.hdcache
     return cache
 
 

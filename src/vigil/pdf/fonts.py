@@ -50,7 +50,7 @@ from vigil.pdf.objects import resolve
 
 if TYPE_CHECKING:
     from pypdf import PdfWriter
-    from pypdf.generic import DictionaryObject, IndirectObject, StreamObject
+    from pypdf.generic import DictionaryObject, IndirectObject, PdfObject, StreamObject
 
 __all__ = ["merge_font_subsets", "rename_subset", "subset_name", "subset_program"]
 
@@ -136,9 +136,10 @@ def rename_subset(font: DictionaryObject) -> None:
 # ---------------------------------------------------------------- finding the fonts
 
 
-def _raw(holder: DictionaryObject, key: str) -> Any:
+def _raw(holder: DictionaryObject, key: str) -> PdfObject:
     """An entry as written (an IndirectObject stays one)."""
-    return holder.raw_get(key)
+    raw: PdfObject = holder.raw_get(key)
+    return raw
 
 
 def collect_fonts(writer: PdfWriter, holders: list[DictionaryObject] | None = None
@@ -150,7 +151,7 @@ def collect_fonts(writer: PdfWriter, holders: list[DictionaryObject] | None = No
     seen_fonts: set[int] = set()
     fonts: list[DictionaryObject] = []
 
-    def resources(value: Any) -> None:
+    def resources(value: object) -> None:
         res = resolve(value)
         if not isinstance(res, dict) or id(res) in seen_resources:
             return
@@ -183,7 +184,7 @@ def collect_fonts(writer: PdfWriter, holders: list[DictionaryObject] | None = No
                 if isinstance(group, dict):  # a soft mask's transparency group
                     resources(group.get("/Resources"))
 
-    def appearance(value: Any) -> None:
+    def appearance(value: object) -> None:
         value = resolve(value)
         if not isinstance(value, dict):
             return
@@ -351,7 +352,7 @@ def _free(writer: PdfWriter, freed: set[int], fonts: list[DictionaryObject]) -> 
         free_object(writer, idnum)
 
 
-def _program_references(font: DictionaryObject) -> Iterator[Any]:
+def _program_references(font: DictionaryObject) -> Iterator[PdfObject]:
     descendant: Any = font
     if font.get("/Subtype") == "/Type0":
         descendants = resolve(font.get("/DescendantFonts")) or []
@@ -444,7 +445,7 @@ def _merge_dictionaries(writer: PdfWriter, groups: dict[str, list[_Member]],
             if id(resolve(target)) != font_id}
 
 
-def _references(writer: PdfWriter, value: Any, found: set[int] | None = None) -> set[int]:
+def _references(writer: PdfWriter, value: object, found: set[int] | None = None) -> set[int]:
     """The numbers of the writer's objects ``value`` (a font dictionary) refers to."""
     from pypdf.generic import IndirectObject
 
@@ -466,7 +467,7 @@ def _references(writer: PdfWriter, value: Any, found: set[int] | None = None) ->
 _Plain = tuple[object, ...] | float | str | None
 
 
-def _plain(value: Any, depth: int = 0) -> _Plain:
+def _plain(value: object, depth: int = 0) -> _Plain:
     """A comparable form of a PDF value (streams by their bytes)."""
     value = resolve(value)
     if depth > 8:
@@ -572,7 +573,7 @@ def _widths(descendant: DictionaryObject) -> dict[int, Any] | None:
     return widths
 
 
-def _to_unicode(stream: Any) -> dict[int, bytes] | None:
+def _to_unicode(stream: StreamObject) -> dict[int, bytes] | None:
     """A ToUnicode CMap as CID → UTF-16BE text, or None if it is not one of two-byte codes
     (the same for the same bytes: do not change it)."""
     return _read_to_unicode(bytes(stream.get_data()))
@@ -650,7 +651,7 @@ def _union_encoding(members: list[_Member]) -> dict[int, int] | bool | None:
     return union
 
 
-def _cmap_stream(data: bytes, model: Any) -> StreamObject:
+def _cmap_stream(data: bytes, model: StreamObject | None) -> StreamObject:
     from pypdf.generic import NameObject, StreamObject
 
     stream = StreamObject()

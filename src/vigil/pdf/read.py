@@ -14,14 +14,17 @@ from __future__ import annotations
 import hashlib
 import io
 import weakref
-from typing import Any
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from pypdf import PdfReader
 
 READERS_KEPT = 256
-_readers: dict[bytes, Any] = {}
-_prepared: weakref.WeakSet[Any] = weakref.WeakSet()  # readers whose objects were all read
+_readers: dict[bytes, PdfReader] = {}
+_prepared: weakref.WeakSet[PdfReader] = weakref.WeakSet()  # readers whose objects were all read
 
 
-def reader(pdf: bytes) -> Any:
+def reader(pdf: bytes) -> PdfReader:
     """A pypdf reader of ``pdf``, kept for the next time it is asked for (parsing
     WeasyPrint's object streams is most of the time a join takes)."""
     from pypdf import PdfReader

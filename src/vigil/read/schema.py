@@ -8,14 +8,18 @@ and, for a misspelt key, the closest accepted one.
 from __future__ import annotations
 
 import difflib
+from collections.abc import Mapping
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, TypeVar
 
 from pydantic import BaseModel, ConfigDict, ValidationError, model_validator
 from pydantic_core import PydanticCustomError
 
 from vigil.errors import ContentError, Location
 from vigil.read.yamlfile import Positions
+
+if TYPE_CHECKING:
+    from pydantic_core import ErrorDetails
 
 
 def suggest(word: str, choices: list[str]) -> str:
@@ -33,7 +37,7 @@ class StrictModel(BaseModel):
 
     @model_validator(mode="before")
     @classmethod
-    def _known_keys(cls, data: Any) -> Any:
+    def _known_keys(cls, data: object) -> object:
         if isinstance(data, dict):
             accepted = list(cls.model_fields)
             for key in data:
@@ -52,7 +56,7 @@ class StrictModel(BaseModel):
         return data
 
 
-def _describe(value: Any) -> str:
+def _describe(value: object) -> str:
     if isinstance(value, list):
         return "a list"
     if isinstance(value, str):
@@ -94,7 +98,7 @@ def raise_validation_error(
     raise ContentError(message, location=location, key=key) from None
 
 
-def _is_internal(part: Any) -> bool:
+def _is_internal(part: object) -> bool:
     """Pydantic adds union branch names to error locations (``ListEntry``, ``str``,
     ``constrained-str``, ``function-after[...]``); they mean nothing to a user."""
     return isinstance(part, str) and (
@@ -103,7 +107,7 @@ def _is_internal(part: Any) -> bool:
     )
 
 
-def _message(err: Any) -> str:
+def _message(err: ErrorDetails) -> str:
     kind = err["type"]
     if kind in ("unknown_key", "expected_mapping") or kind not in _MESSAGES:
         text = str(err["msg"])
@@ -117,17 +121,20 @@ def _message(err: Any) -> str:
     return text
 
 
-def _nearest(path: tuple[Any, ...], positions: Positions, file: Path) -> Location:
+def _nearest(path: tuple[str | int, ...], positions: Positions, file: Path) -> Location:
     for cut in range(len(path), -1, -1):
         if path[:cut] in positions:
             return positions[path[:cut]]
     return Location(file)
 
 
+_Model = TypeVar("_Model", bound=StrictModel)
+
+
 def validate(
-    model: type[StrictModel], data: Any, file: Path, positions: Positions,
+    model: type[_Model], data: object, file: Path, positions: Positions,
     base: tuple[str | int, ...] = (),
-) -> Any:
+) -> _Model:
     """Validate ``data`` against ``model``; errors point into ``file``."""
     try:
         return model.model_validate(data if data is not None else {})
@@ -136,7 +143,7 @@ def validate(
         raise AssertionError("unreachable") from None
 
 
-def check_translation_languages(value: dict[str, Any], own: str | None = None) -> None:
+def check_translation_languages(value: Mapping[str, object], own: str | None = None) -> None:
     """Keys of a ``translations:`` mapping are bare language codes vigil has words for."""
     from vigil.i18n import available_languages
 

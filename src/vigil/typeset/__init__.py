@@ -18,15 +18,18 @@ from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 from vigil.errors import RenderError
 
 if TYPE_CHECKING:  # not imported at run time: a worker process lays out without them
+    from weasyprint import Document
+    from weasyprint.text.fonts import FontConfiguration
+
     from vigil.compose import Composed
     from vigil.profiles import Profile
 
-_font_config: Any = None
+_font_config: FontConfiguration | None = None
 _font_owner: int | None = None  # the process that made it
 
 
@@ -110,7 +113,7 @@ class WholeLayoutNeeded(Exception):
         return f"laid out as one document: {self.reason}"
 
 
-def _fonts() -> Any:
+def _fonts() -> FontConfiguration:
     """The fonts configuration of this process (WeasyPrint's, with vigil's fonts added by the
     stylesheets' ``@font-face`` rules), made once; its folder of font files is removed when
     the process ends (a worker process too: WeasyPrint's own clean-up never runs there)."""
@@ -204,7 +207,7 @@ def weasyprint_errors() -> Iterator[None]:
         )
 
 
-def first_pages(document: Any) -> dict[str, int]:
+def first_pages(document: Document) -> dict[str, int]:
     """On which page (0-based) each anchor of a laid-out WeasyPrint document starts."""
     anchors: dict[str, int] = {}
     for index, page in enumerate(document.pages):
@@ -213,7 +216,7 @@ def first_pages(document: Any) -> dict[str, int]:
     return anchors
 
 
-def page_boxes(document: Any) -> tuple[PageBox, ...]:
+def page_boxes(document: Document) -> tuple[PageBox, ...]:
     """Each page's named page and where its text area lies, of a laid-out WeasyPrint
     document."""
     from vigil.pdf._compat import page_box
@@ -234,7 +237,7 @@ def _points(pixels: float) -> float:
 
 # Given the files WeasyPrint read while laying out, more options for ``write_pdf``: the
 # archive profile's attachments (the sources) and finisher (XMP metadata); see vigil.archive.
-WriteOptions = Callable[[Sequence[Path]], dict[str, Any]]
+WriteOptions = Callable[[Sequence[Path]], dict[str, object]]
 
 
 def typeset(composed: Composed, profile: Profile,

@@ -165,7 +165,7 @@ def _numbers_stylesheet(css: str) -> str:
         return _numbers_stylesheets[css]
     import tinycss2  # type: ignore[import-untyped]
 
-    def wanted(rule: Any) -> bool:
+    def wanted(rule: Any) -> bool:  # Any: tinycss2 is untyped
         if rule.type == "at-rule":
             return rule.lower_at_keyword in ("page", "font-face")
         return rule.type == "qualified-rule" and all(

@@ -24,13 +24,17 @@ import re
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 from xml.sax.saxutils import escape
 
 from vigil import __version__
 from vigil.errors import ContentError, Location
 
 if TYPE_CHECKING:
+    import pydyf
+    from weasyprint import Attachment, Document
+    from weasyprint.pdf.metadata import DocumentMetadata
+
     from vigil.compose import Composed
     from vigil.profiles import Profile
     from vigil.read import Publication
@@ -151,10 +155,10 @@ def source_date_epoch() -> str | None:
 
 
 def embedding(publication: Publication, composed: Composed,
-              profile: Profile) -> Callable[[Sequence[Path]], dict[str, Any]]:
+              profile: Profile) -> Callable[[Sequence[Path]], dict[str, object]]:
     """The ``write_options`` of :func:`vigil.typeset.typeset` for an archive build."""
 
-    def options(fetched: Sequence[Path]) -> dict[str, Any]:
+    def options(fetched: Sequence[Path]) -> dict[str, object]:
         files = source_files(publication, composed.theme_folders, fetched)
         contents = {f.name: f.path.read_bytes() for f in files}
         total = sum(len(data) for data in contents.values())
@@ -184,7 +188,7 @@ def embedding(publication: Publication, composed: Composed,
 
 
 def _attachments(contents: dict[str, bytes], created: dt.datetime,
-                 modified: dt.datetime) -> list[Any]:
+                 modified: dt.datetime) -> list[Attachment]:
     from weasyprint import Attachment
     from weasyprint.urls import URLFetcher, URLFetcherResponse
 
@@ -193,7 +197,7 @@ def _attachments(contents: dict[str, bytes], created: dt.datetime,
     class Served(URLFetcher):  # type: ignore[misc]
         """Hands WeasyPrint each file with vigil's MIME type."""
 
-        def fetch(self, url: str, headers: Any = None) -> URLFetcherResponse:
+        def fetch(self, url: str, headers: dict[str, str] | None = None) -> URLFetcherResponse:
             name = names[int(url.removeprefix("vigil-source:"))]
             return URLFetcherResponse(url, contents[name], {"Content-Type": mime_type(name)})
 
@@ -206,7 +210,7 @@ def _attachments(contents: dict[str, bytes], created: dt.datetime,
     ]
 
 
-def _finish(document: Any, pdf: Any, publication: Publication, profile: Profile,
+def _finish(document: Document, pdf: pydyf.PDF, publication: Publication, profile: Profile,
             facts: ArchiveMetadata) -> None:
     """After WeasyPrint made the PDF/A: one /AF entry per file (WeasyPrint 70 lists each
     twice), and vigil's XMP packet, uncompressed so that it can be read with any tool."""
@@ -214,7 +218,7 @@ def _finish(document: Any, pdf: Any, publication: Publication, profile: Profile,
 
     catalog = pdf.catalog
     if "AF" in catalog:
-        unique: list[Any] = []
+        unique: list[object] = []
         for reference in catalog["AF"]:
             if reference not in unique:
                 unique.append(reference)
@@ -230,7 +234,7 @@ def _li(values: Iterable[str], lang: bool = False) -> str:
     return "".join(f"<rdf:li{attribute}>{escape(v)}</rdf:li>" for v in values)
 
 
-def xmp_packet(metadata: Any, publication: Publication, profile: Profile,
+def xmp_packet(metadata: DocumentMetadata, publication: Publication, profile: Profile,
                facts: ArchiveMetadata) -> bytes:
     """The XMP of an archive PDF. Title, author, description, keywords, creator tool and dates
     are WeasyPrint's (so that they match the document information dictionary, as PDF/A

@@ -13,7 +13,6 @@ from __future__ import annotations
 import base64
 import mimetypes
 from pathlib import Path
-from typing import Any
 from urllib.parse import unquote, urlsplit
 
 from weasyprint.urls import FatalURLFetchingError, URLFetcher, URLFetcherResponse
@@ -41,7 +40,7 @@ class SandboxFetcher(URLFetcher):  # type: ignore[misc]
         self.substitutes = substitutes or {}  # unquoted virtual URL -> file served instead
         self.fetched: list[Path] = []  # the files read (for a substitute, the author's file)
 
-    def fetch(self, url: str, headers: Any = None) -> URLFetcherResponse:
+    def fetch(self, url: str, headers: dict[str, str] | None = None) -> URLFetcherResponse:
         try:
             return self._fetch(url)
         except ResourceError as error:

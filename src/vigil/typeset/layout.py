@@ -13,13 +13,18 @@ from __future__ import annotations
 import hashlib
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING
 
 from vigil.errors import RenderError, VigilError
 from vigil.typeset import Laid, page_boxes
 from vigil.workers import Setup
 
-_stylesheets: dict[str, Any] = {}
+if TYPE_CHECKING:
+    from weasyprint import CSS
+
+    from vigil.typeset.fetcher import SandboxFetcher
+
+_stylesheets: dict[str, CSS] = {}
 
 
 @dataclass(frozen=True)
@@ -34,7 +39,7 @@ class Job:
     tagged: bool
 
 
-def _stylesheet(css: str, job: Job, fetcher: Any) -> Any:
+def _stylesheet(css: str, job: Job, fetcher: SandboxFetcher) -> CSS:
     from vigil.typeset import _fonts
     from vigil.typeset.engine import load
 

@@ -31,7 +31,6 @@ import hashlib
 from collections.abc import Callable, Iterable
 from dataclasses import asdict
 from pathlib import Path
-from typing import Any
 
 from vigil import __version__, store, workers
 from vigil.compose import Composed
@@ -87,7 +86,7 @@ def typeset_anywhere(composed: Composed, profile: Profile,
     pool = workers.running()
     if pool is not None and not workers.weasyprint_here() and write_options is None:
         try:
-            return pool.submit(typeset, composed, profile).result()  # type: ignore[no-any-return]
+            return pool.submit(typeset, composed, profile).result()
         except BrokenProcessPool:  # a worker died (killed, out of memory): here, then
             workers.drop()
     return typeset(composed, profile, write_options)
@@ -178,7 +177,7 @@ class _Runner:
 
         executor = workers.pool(self.jobs, WORKERS)
         waiting = list(order)
-        running: dict[Future[Any], Job] = {}
+        running: dict[Future[Laid | VigilError], Job] = {}
         started = {job.key for job in order}
         keys = {job.key for job in chunks or ()}
         guessed = False
