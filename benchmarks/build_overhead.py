@@ -31,6 +31,7 @@ def main() -> int:
 
     import vigil
     from vigil.compose import compose_html
+    from vigil.options import BuildOptions
     from vigil.profiles import get_profile
     from vigil.read import read_publication
 
@@ -51,7 +52,7 @@ def main() -> int:
         def vigil_build() -> None:
             # Not the build cache's answer, nor the section cache's: laid out whole, as
             # WeasyPrint alone lays it out (benchmarks/section_speed.py measures sections).
-            vigil.build(args.publication, out, force=True, whole=True)
+            vigil.build(args.publication, out, BuildOptions(force=True, whole=True))
 
         vigil_build()  # warm both: imports, font loading, caches
         weasyprint_alone()
@@ -64,7 +65,7 @@ def main() -> int:
                 job()
                 times[name].append(time.perf_counter() - started)
                 cpu[name].append(time.process_time() - used)
-        pages = vigil.build(args.publication, out, force=True, whole=True).pages
+        pages = vigil.build(args.publication, out, BuildOptions(force=True, whole=True)).pages
     v, w = statistics.median(times["vigil"]), statistics.median(times["weasyprint"])
     ratio = v / w
     cpu_ratio = statistics.median(cpu["vigil"]) / statistics.median(cpu["weasyprint"])

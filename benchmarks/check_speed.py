@@ -44,6 +44,7 @@ def main() -> int:
     import vigil
     from vigil.check import check_build, check_file, check_sources
     from vigil.compose import compose_html
+    from vigil.options import BuildOptions
     from vigil.profiles import get_profile
     from vigil.read import read_publication
 
@@ -51,10 +52,11 @@ def main() -> int:
     with tempfile.TemporaryDirectory() as tmp:
         folder = make_booklet(Path(tmp) / "synthetic-booklet")
         out = Path(tmp) / "out"
-        result = vigil.build(folder, out, args.profile, force=True)  # warm: imports, fonts
+        options = BuildOptions(profile=args.profile, force=True)
+        result = vigil.build(folder, out, options)  # warm: imports, fonts
         pdf = result.output.read_bytes()
         check_file(result.output, args.profile)
-        build = _median(lambda: vigil.build(folder, out, args.profile, force=True), args.runs)
+        build = _median(lambda: vigil.build(folder, out, options), args.runs)
         standalone = _median(lambda: check_file(result.output, args.profile), args.runs)
         publication = read_publication(folder)
         composed = compose_html(publication, profile)

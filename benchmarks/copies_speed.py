@@ -25,6 +25,7 @@ def main() -> int:
 
     import vigil
     from vigil.compose import compose_html
+    from vigil.options import BuildOptions
     from vigil.profiles import get_profile
     from vigil.read import read_publication
     from vigil.typeset import typeset
@@ -39,14 +40,14 @@ def main() -> int:
             (folder / "schools.csv").write_text("school,class,city\n" + rows, encoding="utf-8")
 
         with_rows(1)
-        vigil.build(folder, Path(tmp) / "warm", force=True)  # imports and fonts loaded
+        vigil.build(folder, Path(tmp) / "warm", BuildOptions(force=True))  # imports, fonts loaded
         started = time.perf_counter()
-        vigil.build(folder, Path(tmp) / "one", force=True)
+        vigil.build(folder, Path(tmp) / "one", BuildOptions(force=True))
         one = time.perf_counter() - started
 
         with_rows(args.copies)
         started = time.perf_counter()
-        vigil.build(folder, Path(tmp) / "many", force=True)
+        vigil.build(folder, Path(tmp) / "many", BuildOptions(force=True))
         many = time.perf_counter() - started
 
         # The naive way: each copy typeset in full, the publication and its lines (measured

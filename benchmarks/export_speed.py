@@ -36,12 +36,13 @@ from synthetic import WORDS  # noqa: E402
 PLAIN_BUILDS = """
 import sys
 import vigil
+from vigil.options import BuildOptions
 from vigil.read import read_publication
 out = sys.argv[1]
 for folder in sys.argv[2:]:
-    vigil.build(folder, out, force=True)
+    vigil.build(folder, out, BuildOptions(force=True))
     for language in sorted(read_publication(folder).meta.translations):
-        vigil.build(folder, out, language=language, force=True)
+        vigil.build(folder, out, BuildOptions(language=language, force=True))
 """
 
 

@@ -39,6 +39,7 @@ def main() -> int:
 
         import vigil
         from vigil import profiles
+        from vigil.options import BuildOptions
 
         screen = profiles.PROFILES["screen"]
         full = dataclasses.replace(screen, image_dpi=None)
@@ -47,7 +48,7 @@ def main() -> int:
         def build(profile: profiles.Profile) -> int:
             profiles.PROFILES["screen"] = profile
             try:
-                return int(vigil.build(args.publication, out, force=True).bytes)
+                return int(vigil.build(args.publication, out, BuildOptions(force=True)).bytes)
             finally:
                 profiles.PROFILES["screen"] = screen
 
