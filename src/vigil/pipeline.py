@@ -122,15 +122,14 @@ def _build_cached(folder: Path | str, output_dir: Path | str, options: BuildOpti
             bytes=reused.bytes, seconds=time.perf_counter() - started, report=reused.report,
             notes=reused.notes, imposed=reused.imposed, unchanged=True,
         )
-    return _build(folder, output_dir, get_profile(options.profile), options.impose,
-                  options.strict, options.language, options.whole, options.jobs, started,
-                  cache, progress)
+    return _build(folder, output_dir, options, started, cache, progress)
 
 
-def _build(folder: Path | str, output_dir: Path | str, chosen: Profile, impose: bool,
-           strict: bool, language: str | None, whole: bool, jobs: int | None, started: float,
+def _build(folder: Path | str, output_dir: Path | str, options: BuildOptions, started: float,
            cache: BuildCache | None, progress: Progress | None = None) -> BuildResult:
-    if not whole and not chosen.embed_sources:
+    chosen = get_profile(options.profile)
+    strict, jobs = options.strict, options.jobs
+    if not options.whole and not chosen.embed_sources:
         from vigil.typeset.layout import WORKERS
         from vigil.workers import prestart
 
@@ -143,7 +142,7 @@ def _build(folder: Path | str, output_dir: Path | str, chosen: Profile, impose: 
     from vigil.compose import compose_html
     from vigil.read import read_publication
 
-    publication = read_publication(Path(folder), language)
+    publication = read_publication(Path(folder), options.language)
     edition = f".{publication.edition}" if publication.edition else ""
     composed = compose_html(publication, chosen)
     preflight = check_sources(publication, composed, chosen, strict)
@@ -175,7 +174,7 @@ def _build(folder: Path | str, output_dir: Path | str, chosen: Profile, impose: 
         return located(lambda: typeset_anywhere(composed, chosen, embed))
 
     pages: Layout | None = None
-    if embed is None and not whole:
+    if embed is None and not options.whole:
         try:
             pages = located(lambda: typeset_sections(
                 composed, chosen, cache.folder_cache if cache is not None else None, jobs,
@@ -205,9 +204,7 @@ def _build(folder: Path | str, output_dir: Path | str, chosen: Profile, impose: 
     notes = [*composed.notes, *composed_notes, *pages.notes, *assembled.notes]
     imposed_target = None
     imposed = None
-    if impose:
-        if not chosen.for_print:
-            raise VigilError("imposition needs the print profile", hint="Add --profile print")
+    if options.impose:  # with the print profile (BuildOptions says so when made)
         from vigil.assemble.impose import impose as impose_pdf
 
         settings = publication.meta.print
