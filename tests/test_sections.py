@@ -10,6 +10,7 @@ the structure tree's roles and the embedded fonts.
 from __future__ import annotations
 
 import io
+import os
 import shutil
 import subprocess
 import sys
@@ -283,17 +284,17 @@ def test_the_vigil_command_gives_the_same_bytes_from_its_fork_server(tmp_path: P
     """``vigil build`` (a process of its own) lays out in workers forked from a fork server
     that imported WeasyPrint once; the PDF is the one a build in one process writes, and no
     worker leaves its font files behind."""
-    import tempfile
-
     folder = CONTENT / "eternal-return-2025"
     here = vigil.build(folder, tmp_path / "b", BuildOptions(force=True, jobs=1))
-    fonts_before = set(Path(tempfile.gettempdir()).glob("weasyprint-*"))  # this process's too
+    temporary = tmp_path / "tmp"  # its own: other tests' font folders come and go meanwhile
+    temporary.mkdir()
     command = subprocess.run([sys.executable, "-m", "vigil", "build", str(folder), "-o",
                               str(tmp_path / "a"), "-j", "2", "--force"],
-                             capture_output=True, text=True, timeout=300)
+                             capture_output=True, text=True, timeout=300,
+                             env={**os.environ, "TMPDIR": str(temporary)})
     assert command.returncode == 0, command.stderr
     assert (tmp_path / "a" / here.output.name).read_bytes() == here.output.read_bytes()
-    assert set(Path(tempfile.gettempdir()).glob("weasyprint-*")) <= fonts_before
+    assert not list(temporary.glob("weasyprint-*"))
 
 
 def test_a_changed_picture_is_laid_out_again(tmp_path: Path) -> None:
@@ -537,3 +538,83 @@ def test_the_contents_goes_first_then_long_chunks_then_the_others_in_order() -> 
     # the small ones (a cover, an insert) first, so that the numbers document can start early
     assert [j.key for j in order] == ["contents", "roll", "cover", "insert", "back", "one",
                                       "two", "three"]
+
+
+_REHEARSED = """
+from pathlib import Path
+from vigil.compose import compose_html
+from vigil.profiles import get_profile
+from vigil.read import read_publication
+from vigil.pdf._compat import font_files_folder
+from vigil.typeset import _fonts
+from vigil.typeset.chunks import plan
+from vigil.typeset.layout import Job, _stylesheet, rehearse
+from vigil.typeset.fetcher import SandboxFetcher
+
+rehearse()
+folder = Path(font_files_folder(_fonts()))
+rehearsed = sorted(path.name for path in folder.iterdir())
+composed = compose_html(read_publication(Path({folder!r})), get_profile("screen"))
+css = plan(composed).css
+job = Job(key="k", html="", css=css, base_url=composed.base_url, mounts=composed.mounts,
+          substitutes={{}}, pdf_variant=None, tagged=True)
+_stylesheet(css, job, SandboxFetcher(composed.mounts, {{}}))
+print(len(rehearsed), sorted(path.name for path in folder.iterdir()) == rehearsed)
+"""
+
+
+def test_the_rehearsal_loads_the_fonts_the_theme_declares() -> None:
+    """The fork server rehearses with the memorial theme's own ``@font-face`` rules, so that a
+    worker parsing a chunk's stylesheet finds every font there and adds none (WeasyPrint keys
+    its fonts by their rules): were the two to drift apart, the rehearsal would load fonts no
+    chunk uses and each worker would load them again."""
+    script = _REHEARSED.format(folder=str(CONTENT / "eternal-return-2025"))
+    done = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True,
+                          timeout=120, check=False)
+    assert done.returncode == 0, done.stderr
+    count, unchanged = done.stdout.split()
+    assert int(count) >= 8 and unchanged == "True", done.stdout
+
+
+_STOPPED = """
+import os, signal, tempfile, time
+from pathlib import Path
+from vigil import workers
+from vigil.pdf._compat import forkserver_pid
+from vigil.typeset.layout import WORKERS, warm_up
+
+def folders():
+    return set(Path(tempfile.gettempdir()).glob("weasyprint-*"))
+
+if __name__ == "__main__":
+    before = folders()
+    workers.allow_fork_server()
+    pool = workers.pool(2, WORKERS)
+    pool.submit(warm_up).result()  # the fork server has rehearsed: its font files exist
+    server = forkserver_pid()
+    made = folders() - before
+    pool.shutdown(wait=True)
+    os.kill(server, signal.SIGTERM)
+    deadline = time.monotonic() + 20
+    while time.monotonic() < deadline:
+        try:
+            os.kill(server, 0)
+        except ProcessLookupError:
+            break
+        time.sleep(0.05)
+    print(len(made), len(made & folders()))
+"""
+
+
+def test_a_fork_server_stopped_while_it_runs_leaves_no_font_files(tmp_path: Path) -> None:
+    """vigil.workers stops a fork server that is still starting with SIGTERM; the font files
+    of its rehearsal go with it."""
+    script = tmp_path / "stopped.py"
+    script.write_text(_STOPPED, encoding="utf-8")
+    temporary = tmp_path / "tmp"  # its own: other tests' font folders come and go meanwhile
+    temporary.mkdir()
+    done = subprocess.run([sys.executable, str(script)], capture_output=True, text=True,
+                          timeout=120, check=False, cwd=tmp_path,
+                          env={**os.environ, "TMPDIR": str(temporary)})
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.split() == ["1", "0"], done.stdout + done.stderr

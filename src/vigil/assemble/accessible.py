@@ -242,10 +242,10 @@ def _describe_links(writer: Any, titles: Mapping[str, str]) -> None:
 
 # ---------------------------------------------------------------- the text layer
 
-_TOKENS = re.compile(
-    rb"(?P<font>/(?P<name>[^\s/<>\[\]()]+)\s+[-\d.]+\s+Tf)"
+_TOKENS = re.compile(  # the lookahead lets the scan skip what cannot start a token
+    rb"(?=[/\[BE])(?:(?P<font>/(?P<name>[^\s/<>\[\]()]+)\s+[-\d.]+\s+Tf)"
     rb"|(?P<tj>\[(?P<array>(?:<[0-9A-Fa-f\s]*>|[-+\d.\s])*)\]\s*TJ)"
-    rb"|(?P<begin>\bBDC\b|\bBMC\b)|(?P<end>\bEMC\b)")
+    rb"|(?P<begin>\bBDC\b|\bBMC\b)|(?P<end>\bEMC\b))")
 _ARRAY_ITEMS = re.compile(rb"<([0-9A-Fa-f\s]*)>|([-+\d.]+)")
 _WIDE = re.compile(rb"-(?:[5-9]\d|\d{3,})(?:\.\d*)?")  # a gap of 0.05 em or more
 _LAST_CODE = re.compile(rb"<([0-9A-Fa-f]{4})(?=[^<]*$)")
@@ -396,8 +396,13 @@ def _spaced_text(arrays: list[tuple[re.Match[bytes], bytes]],
     SPACED thousandths of an em), or None when it is not."""
     if not any(_WIDE.search(match["array"]) for match, _ in arrays):
         return None  # no wide gap at all (most lines): not parsed
+    # A wide gap needs a negative number before the letter it ends, so there are at most as
+    # many wide gaps as minus signs: a line is given up as soon as it has more narrow gaps
+    # than a quarter of its minus signs (a justified line, whose wide gaps are between its
+    # words, after a few letters). The answer is the one reading it to the end gives.
+    numbers = sum(match["array"].count(b"-") for match, _ in arrays)
     text: list[str] = []
-    gaps = wide = 0
+    gaps = wide = narrow = 0
     for match, name in arrays:
         chars = fonts.get(name, _NO_TEXT).chars
         if not chars:
@@ -412,7 +417,12 @@ def _spaced_text(arrays: list[tuple[re.Match[bytes], bytes]],
                         return None
                     if gap is not None and char.strip() and text and text[-1].strip():
                         gaps += 1
-                        wide += gap <= -SPACED
+                        if gap <= -SPACED:
+                            wide += 1
+                        else:
+                            narrow += 1
+                            if 4 * narrow > numbers:  # wide >= 0.8 * gaps cannot be
+                                return None
                     text.append(char)
                     gap = 0.0
             elif gap is not None:
