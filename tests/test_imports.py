@@ -36,6 +36,7 @@ RANKS: dict[str, int] = {
     "i18n": UTILITY, "limits": UTILITY, "pdf": UTILITY, "workers": UTILITY,
     "profiles": UTILITY, "dependencies": UTILITY, "programs": UTILITY, "hyphenation": UTILITY,
     "pdfart": UTILITY, "cacheoption": UTILITY, "options": UTILITY, "store": UTILITY,
+    "jsontypes": UTILITY,
     # the six stages
     "read": 1, "compose": 2, "typeset": 3, "assemble": 4, "check": 5, "publish": 6,
     # orchestrators

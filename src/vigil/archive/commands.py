@@ -13,9 +13,9 @@ from __future__ import annotations
 import contextlib
 import datetime as dt
 import sys
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
-from typing import Any, NoReturn
+from typing import NoReturn
 
 import click
 
@@ -46,7 +46,7 @@ def _size(count: int) -> str:
 
 
 @contextlib.contextmanager
-def _bar(total: int, description: str, quiet: bool) -> Iterator[Any]:
+def _bar(total: int, description: str, quiet: bool) -> Iterator[Callable[[], None]]:
     """A rich progress bar on standard error (none when quiet or not a terminal); yields a
     function that advances it."""
     if quiet or total < 1 or not sys.stderr.isatty():

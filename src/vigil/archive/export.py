@@ -36,10 +36,11 @@ import time
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field, replace
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Required, TypedDict, cast
 
 from vigil import __version__, workers
 from vigil.errors import Location, OutputError, VigilError
+from vigil.jsontypes import JSON
 from vigil.options import BuildOptions
 from vigil.workers import default_jobs
 
@@ -76,6 +77,63 @@ DISTRIBUTIONS = ("weasyprint", "pydyf", "pypdf", "fonttools", "pillow", "pyphen"
                  "babel", "pyyaml", "brotli", "zopfli")
 
 Progress = Callable[["FolderOutcome", int, int], None]
+
+
+# ---------------------------------------------------------------- the catalogue's records
+
+
+class BuildKey(TypedDict):
+    """What besides the sources decides a PDF's bytes (see :func:`build_key`)."""
+
+    profile: str
+    environment: dict[str, str]
+    source_date_epoch: str | None
+
+
+class EntryChecks(TypedDict):
+    profile: str
+    passed: list[str]
+    warnings: list[str]
+
+
+class EntrySources(TypedDict):
+    sha256: str
+    files: dict[str, str]  # the embedded files' SHA-256, by their names
+
+
+class CatalogueEntry(TypedDict):
+    """One PDF of ``catalogue.json`` (see :func:`_entry`). An entry read from a previous bag
+    is as vigil wrote it: :func:`load_catalogue` checks it is a mapping with a ``file``; the
+    rest is trusted as such (what may meet a damaged one reads it with ``get``)."""
+
+    file: str
+    publication: str
+    edition: str | None
+    title: str
+    subtitle: str | None
+    kind: str
+    date: str
+    language: str
+    organiser: str | None
+    description: str | None
+    keywords: list[str]
+    pages: int
+    bytes: int
+    sha256: str
+    pdfa: str | None
+    checks: EntryChecks
+    sources: EntrySources
+    build: BuildKey
+
+
+class Catalogue(TypedDict, total=False):
+    """``catalogue.json`` (an empty folder's catalogue has ``publications`` only)."""
+
+    format: str
+    version: int
+    date: str
+    organisation: list[str]
+    publications: Required[list[CatalogueEntry]]
 
 
 # ---------------------------------------------------------------- the environment
@@ -129,9 +187,7 @@ def _tree_digest(root: Path) -> str:
     return hashlib.sha256("".join(lines).encode()).hexdigest()
 
 
-# dict[str, Any] in this module: catalogue entries (JSON), read after load_catalogue checked
-# their shape (a narrowing at every use otherwise).
-def build_key() -> dict[str, object]:
+def build_key() -> BuildKey:
     """What besides the sources decides the bytes: the profile, the environment and
     ``SOURCE_DATE_EPOCH``. A publication is rebuilt when this differs from the catalogue's."""
     from vigil.archive.embed import source_date_epoch
@@ -163,7 +219,7 @@ class FolderTask:
     folder: str
     staging: str                      # the new bag's payload, before it is bagged
     scratch: str                      # where this export builds (the build cache lives there)
-    previous: dict[str, dict[str, Any]]   # the previous catalogue's entries of this folder
+    previous: dict[str, CatalogueEntry]   # the previous catalogue's entries of this folder
     previous_data: str | None         # the previous bag's data/ folder
     options: BuildOptions = field(default_factory=lambda: archive_options())  # of each build
 
@@ -176,7 +232,7 @@ class Outcome:
 
     file: str
     status: str
-    entry: dict[str, Any] | None = None
+    entry: CatalogueEntry | None = None
     error: str | None = None
     error_kind: str | None = None
     seconds: float = 0.0
@@ -221,7 +277,7 @@ def _failed(task: FolderTask, file: str, error: VigilError, started: float | Non
     return Outcome(file, "failed", None, str(error), error.kind, seconds)
 
 
-def _link_previous(task: FolderTask, entry: dict[str, Any]) -> bool:
+def _link_previous(task: FolderTask, entry: CatalogueEntry) -> bool:
     """Put the previous bag's PDF of ``entry`` into the new bag, if it is intact."""
     if task.previous_data is None:
         return False
@@ -270,7 +326,7 @@ def _export_edition(task: FolderTask, folder: Path, name: str, edition: str | No
     return Outcome(file, "built", entry, seconds=time.perf_counter() - started)
 
 
-def _unchanged(publication: Publication, entry: dict[str, Any], key: dict[str, object]) -> bool:
+def _unchanged(publication: Publication, entry: CatalogueEntry, key: BuildKey) -> bool:
     """Whether the recorded sources of ``entry`` are the publication's sources now."""
     from vigil.archive.embed import THEME_PREFIX, safe_name, source_files
     from vigil.compose.theme import theme_folders
@@ -306,7 +362,7 @@ def _unchanged(publication: Publication, entry: dict[str, Any], key: dict[str, o
 
 
 def _entry(publication: Publication, report: Report, pdf: Path,
-           key: dict[str, object]) -> dict[str, Any]:
+           key: BuildKey) -> CatalogueEntry:
     """The catalogue entry of a PDF just built: what it is, what it passed, what it holds."""
     from vigil.archive.embed import (
         RELATIONSHIP,
@@ -373,7 +429,7 @@ def _portable(text: str, folder: Path) -> str:
 class ExportResult:
     bag: Path
     outcomes: list[Outcome]
-    entries: list[dict[str, Any]]
+    entries: list[CatalogueEntry]
     seconds: float = 0.0
     bytes: int = 0
     jobs: int = 1
@@ -480,7 +536,7 @@ def _run(tasks: list[FolderTask], jobs: int,
     return workers.run(export_folder, tasks, jobs, progress)
 
 
-def _keep_others(entries: Iterable[dict[str, Any]], produced: set[str], staging: Path,
+def _keep_others(entries: Iterable[CatalogueEntry], produced: set[str], staging: Path,
                  previous_data: str | None) -> list[Outcome]:
     """The previous bag's PDFs that this export did not make (publications not named, editions
     no longer translated) stay in the bag, if intact (else they are reported and left out)."""
@@ -498,7 +554,7 @@ def _keep_others(entries: Iterable[dict[str, Any]], produced: set[str], staging:
     return kept
 
 
-def _bag_date(entries: Sequence[dict[str, Any]]) -> dt.date:
+def _bag_date(entries: Sequence[CatalogueEntry]) -> dt.date:
     from vigil.archive.embed import source_date_epoch
 
     epoch = source_date_epoch()
@@ -507,7 +563,7 @@ def _bag_date(entries: Sequence[dict[str, Any]]) -> dt.date:
     return max(dt.date.fromisoformat(str(entry["date"])) for entry in entries)
 
 
-def _organisations(entries: Sequence[dict[str, Any]], organisation: str | None) -> list[str]:
+def _organisations(entries: Sequence[CatalogueEntry], organisation: str | None) -> list[str]:
     if organisation:
         return [organisation]
     return sorted({str(e["organiser"]) for e in entries if e.get("organiser")})
@@ -516,11 +572,11 @@ def _organisations(entries: Sequence[dict[str, Any]], organisation: str | None) 
 # ---------------------------------------------------------------- catalogue and bag
 
 
-def write_catalogue(folder: Path, entries: Sequence[dict[str, Any]], date: dt.date,
+def write_catalogue(folder: Path, entries: Sequence[CatalogueEntry], date: dt.date,
                     organisation: str | None) -> None:
     from vigil.publish import write_atomic
 
-    catalogue = {
+    catalogue: Catalogue = {
         "format": CATALOGUE_FORMAT,
         "version": CATALOGUE_VERSION,
         "date": date.isoformat(),
@@ -543,14 +599,14 @@ def write_catalogue(folder: Path, entries: Sequence[dict[str, Any]], date: dt.da
     write_atomic(folder / CATALOGUE_CSV, buffer.getvalue().encode("utf-8"))
 
 
-def make_bag(folder: Path, entries: Sequence[dict[str, Any]], date: dt.date,
+def make_bag(folder: Path, entries: Sequence[CatalogueEntry], date: dt.date,
              organisation: str | None) -> None:
     """Turn ``folder`` into a bag: its files move to ``data/``; manifests are SHA-256."""
     import bagit
 
     logging.getLogger("bagit").setLevel(logging.WARNING)
     organisations = _organisations(entries, organisation)
-    info: dict[str, Any] = {
+    info: dict[str, str | list[str]] = {
         "Bagging-Date": date.isoformat(),
         "Bag-Software-Agent": f"vigil {__version__} (bagit.py {bagit.VERSION})",
         "External-Description": (
@@ -574,7 +630,7 @@ def make_bag(folder: Path, entries: Sequence[dict[str, Any]], date: dt.date,
     tagmanifest.write_text("".join(f"{line}\n" for line in lines), encoding="utf-8")
 
 
-def load_catalogue(bag: Path) -> dict[str, Any]:
+def load_catalogue(bag: Path) -> Catalogue:
     """The catalogue of the vigil bag ``bag``; a VigilError if ``bag`` is not one (an empty
     folder is an empty catalogue: export may fill it)."""
     if bag.is_dir() and not any(bag.iterdir()):
@@ -588,17 +644,17 @@ def load_catalogue(bag: Path) -> dict[str, Any]:
                  "its own bags",
         )
     try:
-        catalogue = json.loads(path.read_text(encoding="utf-8"))
+        catalogue: JSON = json.loads(path.read_text(encoding="utf-8"))
     except (OSError, UnicodeDecodeError, ValueError) as exc:
         raise VigilError(f"the catalogue cannot be read ({exc})", location=Location(path)) \
             from None
+    publications = catalogue.get("publications") if isinstance(catalogue, dict) else None
     if not isinstance(catalogue, dict) or catalogue.get("format") != CATALOGUE_FORMAT or \
-            not isinstance(catalogue.get("publications"), list) or not all(
-                isinstance(e, dict) and isinstance(e.get("file"), str)
-                for e in catalogue["publications"]):
+            not isinstance(publications, list) or not all(
+                isinstance(e, dict) and isinstance(e.get("file"), str) for e in publications):
         raise VigilError("the catalogue is not a vigil archive catalogue",
                          location=Location(path))
-    return catalogue
+    return cast(Catalogue, catalogue)  # its entries' other fields: see CatalogueEntry
 
 
 # ---------------------------------------------------------------- swapping bags safely

@@ -22,11 +22,14 @@ import time
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING
 
 from vigil import workers
 from vigil.errors import Location, OutputError, UnreadableError, VigilError
 from vigil.pdf.objects import read_errors
+
+if TYPE_CHECKING:
+    from vigil.archive.export import CatalogueEntry
 
 THEME_NAME = re.compile(r"^[A-Za-z0-9_-]+$")
 
@@ -208,7 +211,7 @@ def verify(bag: Path | str, *, jobs: int | None = None, rebuild_pdfs: bool = Tru
     problems = _validate_bag(bag, check)
     data = bag / "data"
     try:
-        entries: list[dict[str, Any]] = list(load_catalogue(bag)["publications"])
+        entries: list[CatalogueEntry] = list(load_catalogue(bag)["publications"])
     except VigilError as error:
         problems.append(str(error))
         entries = []
@@ -281,7 +284,7 @@ def _validate_bag(bag: Path, check: Callable[[str], FileCheck]) -> list[str]:
     return problems
 
 
-def verify_file(path_text: str, entry: dict[str, Any], rebuild_pdf: bool) -> FileCheck:
+def verify_file(path_text: str, entry: CatalogueEntry, rebuild_pdf: bool) -> FileCheck:
     """Preflight, embedded sources and rebuild of one PDF of the bag (in a worker)."""
     from vigil.archive.embed import embedded_digest, read_embedded
     from vigil.archive.export import environment
@@ -334,10 +337,10 @@ def verify_file(path_text: str, entry: dict[str, Any], rebuild_pdf: bool) -> Fil
     return found
 
 
-def _verify_task(task: tuple[str, dict[str, Any], bool]) -> FileCheck:
+def _verify_task(task: tuple[str, CatalogueEntry, bool]) -> FileCheck:
     return verify_file(*task)
 
 
-def _run(tasks: Sequence[tuple[str, dict[str, Any], bool]], jobs: int,
+def _run(tasks: Sequence[tuple[str, CatalogueEntry, bool]], jobs: int,
          progress: Progress | None) -> Iterator[FileCheck]:
     return workers.run(_verify_task, tasks, jobs, progress)

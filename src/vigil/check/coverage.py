@@ -153,7 +153,8 @@ def _local(element: Element) -> str:
     return tag.rsplit("}", 1)[-1].lower() if isinstance(tag, str) else ""
 
 
-# Any in this module: tinycss2's tokens and rules and cssselect2's matcher (both untyped).
+# Any in this module: tinycss2's tokens and rules, cssselect2's matcher and elements (both
+# untyped).
 def _declarations(content: Any) -> dict[str, list[Any]]:
     import tinycss2  # type: ignore[import-untyped]
 
@@ -175,10 +176,12 @@ class _Sheet:
     margins: list[dict[str, list[Any]]] = field(default_factory=list)
 
 
-_SHEETS: dict[tuple[Any, ...], _Sheet] = {}
+# What else decides how a sheet's fonts resolve: the base URL and the mounts (name, folder).
+_SheetKey = tuple[str, tuple[tuple[str, str], ...]]
+_SHEETS: dict[tuple[tuple[str, ...], str, tuple[tuple[str, str], ...]], _Sheet] = {}
 
 
-def _sheet(root: Element, resolve: Callable[[str], Path | None], key: tuple[Any, ...]) -> _Sheet:
+def _sheet(root: Element, resolve: Callable[[str], Path | None], key: _SheetKey) -> _Sheet:
     """The document's style sheets, parsed once per process for the same text and folders."""
     texts = tuple(_style_texts(root))
     cache_key = (texts, *key)

@@ -12,11 +12,39 @@ from __future__ import annotations
 import json
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Literal
+from typing import Literal, TypedDict
 
 Severity = Literal["error", "warning"]
 ERROR: Severity = "error"
 WARNING: Severity = "warning"
+
+
+class FindingDict(TypedDict):
+    """A finding in the JSON of a report."""
+
+    severity: Severity
+    page: int | None
+    code: str
+    message: str
+    file: str | None
+    line: int | None
+
+
+class ReportDict(TypedDict):
+    """A report as JSON (``vigil check --json``)."""
+
+    file: str | None
+    profile: str
+    pages: int
+    page_size_mm: list[float]
+    bytes: int
+    seconds: float
+    ok: bool
+    errors: int
+    warnings: int
+    fonts: dict[str, bool]
+    bookmarks: list[str]
+    findings: list[FindingDict]
 
 
 @dataclass(frozen=True)
@@ -36,7 +64,7 @@ class Finding:
             return f"{self.file.name}:{self.line}" if self.line else self.file.name
         return "-"
 
-    def as_dict(self) -> dict[str, Any]:
+    def as_dict(self) -> FindingDict:
         return {
             "severity": self.severity, "page": self.page, "code": self.code,
             "message": self.message, "file": str(self.file) if self.file else None,
@@ -102,7 +130,7 @@ class Report:
         lines.append(self.summary())
         return "\n".join(lines)
 
-    def as_dict(self) -> dict[str, Any]:
+    def as_dict(self) -> ReportDict:
         return {
             "file": self.file, "profile": self.profile, "pages": self.pages,
             "page_size_mm": list(self.page_size_mm), "bytes": self.bytes,

@@ -16,7 +16,6 @@ from dataclasses import dataclass, field
 from functools import partial
 from pathlib import Path
 from types import TracebackType
-from typing import Any
 
 import jinja2
 from markupsafe import Markup
@@ -309,8 +308,8 @@ def _section_context(section: Section, markdown: Callable[..., Markup | str],
         if getattr(block, "items", None) is not None and block.type == "catalogue":
             for item in data["items"]:
                 item["image_uri"] = _uri(publication.folder, source.parent, item.get("image"))
-        data = _tie_fields(data, language)
-        blocks.append({"type": block.type, "data": data, "template": f"blocks/{block.type}.html"})
+        tied = _tie_fields(data, language)
+        blocks.append({"type": block.type, "data": tied, "template": f"blocks/{block.type}.html"})
     return {
         "id": section.id,
         "title": section.title,
@@ -332,7 +331,7 @@ def _section_context(section: Section, markdown: Callable[..., Markup | str],
 _NOT_TEXT = frozenset({"image", "image_uri", "csv", "style", "type", "alt", "columns"})
 
 
-def _tie_fields(value: Any, language: str, key: str = "") -> Any:
+def _tie_fields(value: object, language: str, key: str = "") -> object:
     """The block's text fields with no-break spaces (:func:`vigil.compose.ties.tie`)."""
     if isinstance(value, str):
         return value if key in _NOT_TEXT else tie(value, language)

@@ -16,11 +16,12 @@ import re
 from collections.abc import Callable, Sequence
 from html import escape
 from pathlib import Path
-from typing import Any
 
 import nh3
 from markdown_it import MarkdownIt
+from markdown_it.renderer import RendererHTML
 from markdown_it.token import Token
+from markdown_it.utils import EnvType, OptionsDict
 from mdit_py_plugins.footnote import footnote_plugin
 
 from vigil.compose.ties import NBSP, tie
@@ -102,7 +103,7 @@ class MarkdownRenderer:
                first_line: int = 1, inline: bool = False,
                resolve_link: LinkResolver = web_links_only, warn: Warn | None = None) -> str:
         """Render ``text``; ``first_line`` is where it starts in ``file`` (for error lines)."""
-        env: dict[str, Any] = {}
+        env: EnvType = {}
         tokens = self._md.parseInline(text, env) if inline else self._md.parse(text, env)
         _resolve(tokens, file, first_line, resolve_image, resolve_link, warn or _ignore)
         _tie_text(tokens, self._language)
@@ -136,17 +137,20 @@ def _heading_levels(tokens: Sequence[Token]) -> None:
             token.meta["vigil-level"] = current
 
 
-def _heading_open(self: Any, tokens: Sequence[Token], idx: int, options: Any, env: Any) -> str:
+def _heading_open(self: RendererHTML, tokens: Sequence[Token], idx: int, options: OptionsDict,
+                  env: EnvType) -> str:
     level = tokens[idx].meta.get("vigil-level") or min(int(tokens[idx].tag[1]) + 1, 6)
     return f"<h{level}>"
 
 
-def _heading_close(self: Any, tokens: Sequence[Token], idx: int, options: Any, env: Any) -> str:
+def _heading_close(self: RendererHTML, tokens: Sequence[Token], idx: int, options: OptionsDict,
+                   env: EnvType) -> str:
     level = tokens[idx].meta.get("vigil-level") or min(int(tokens[idx].tag[1]) + 1, 6)
     return f"</h{level}>\n"
 
 
-def _image(self: Any, tokens: Sequence[Token], idx: int, options: Any, env: Any) -> str:
+def _image(self: RendererHTML, tokens: Sequence[Token], idx: int, options: OptionsDict,
+           env: EnvType) -> str:
     token = tokens[idx]
     alt = self.renderInlineAsText(token.children or [], options, env)
     token.attrSet("alt", alt)
@@ -208,7 +212,7 @@ def _resolve(tokens: Sequence[Token], file: Path, first_line: int,
         token.children = kept
 
 
-def _inline_footnotes(md: MarkdownIt, tokens: list[Token], env: dict[str, Any]) -> list[Token]:
+def _inline_footnotes(md: MarkdownIt, tokens: list[Token], env: EnvType) -> list[Token]:
     """Replace footnote calls by the note's text in a span; drop the block of notes at the end."""
     notes: dict[int, list[Token]] = {}
     kept: list[Token] = []

@@ -12,7 +12,7 @@ import functools
 import re
 from collections.abc import Callable
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, cast
 
 from jinja2 import (
     ChoiceLoader,
@@ -112,12 +112,12 @@ def _check_format(pattern: str, args: tuple[object, ...], kwargs: dict[str, obje
                             f"('{pattern[:40]}'); at most {MAX_ITEMS:,} are allowed")
 
 
-def _bounded(name: str, function: Callable[..., Any]) -> Callable[..., Any]:
+def _bounded(name: str, function: Callable[..., object]) -> Callable[..., object]:
     """The filter ``function``, refusing a number argument above :data:`MAX_ITEMS` (a width,
     an indent, a count of slices), which would make a string or list of that size."""
 
     @functools.wraps(function)  # keeps Jinja's pass_context marks
-    def bounded(*args: Any, **kwargs: Any) -> Any:
+    def bounded(*args: object, **kwargs: object) -> object:
         for value in (*args[1:], *kwargs.values()):
             if isinstance(value, int) and not isinstance(value, bool) and abs(value) > MAX_ITEMS:
                 raise TemplateLimit(f"the filter '{name}' is given {value:,}; at most "
@@ -134,12 +134,12 @@ class LimitedEnvironment(ImmutableSandboxedEnvironment):
 
     intercepted_binops = frozenset({"*", "**", "+", "%"})
 
-    def __init__(self, **options: Any) -> None:
+    def __init__(self, **options: object) -> None:
         super().__init__(**options)
         self.filters = {name: _bounded(name, function) for name, function in self.filters.items()}
 
-    # Any: a template's values, as Jinja's own signatures have them.
-    def call_binop(self, context: Context, operator: str, left: Any, right: Any) -> Any:
+    # object: a template's values, of any kind (Jinja's own signatures say Any).
+    def call_binop(self, context: Context, operator: str, left: object, right: object) -> object:
         if operator == "*":
             for sequence, count in ((left, right), (right, left)):
                 size = _size(sequence)
@@ -160,9 +160,10 @@ class LimitedEnvironment(ImmutableSandboxedEnvironment):
                                     f"at most {MAX_ITEMS:,} are allowed")
         return super().call_binop(context, operator, left, right)
 
-    def call(self, __context: Context, __obj: Any, *args: Any, **kwargs: Any) -> Any:
+    def call(self, __context: Context, __obj: object, *args: object, **kwargs: object) -> object:
         if __obj is self.globals.get("range"):
-            numbers = range(*args)
+            # range() raises TypeError for what is not an integer, as Jinja's would
+            numbers = range(*cast("tuple[int, ...]", args))
             if len(numbers) > MAX_RANGE:
                 raise TemplateLimit(f"a template asks for range{args}, {len(numbers):,} "
                                     f"numbers; at most {MAX_RANGE:,} are allowed")

@@ -28,12 +28,26 @@ from __future__ import annotations
 
 import hashlib
 from pathlib import Path
-from typing import Any
+from typing import Protocol, TypeAlias
 
+from vigil.jsontypes import JSON
 from vigil.resources import data_dir
 
 AZ_DICTIONARY = data_dir("hyphenation") / "hyph_az_AZ.dic"
 AZ_LANGUAGES = ("az", "az_AZ", "az_Latn")
+
+# Pyphen's patterns, ``{letters: (offset, values)}`` (a value an int, or for non-standard
+# hyphenation an int carrying data); read back from vigil's cache, each is the JSON list
+# ``[offset, values]`` (Pyphen unpacks either).
+Patterns: TypeAlias = dict[str, tuple[int, list[int]]]
+CachedPatterns: TypeAlias = dict[str, list[JSON]]
+
+
+class HyphDict(Protocol):
+    """What vigil asks of Pyphen's parsed dictionary (``pyphen.HyphDict``; Pyphen is
+    untyped)."""
+
+    def positions(self, word: str) -> list[int]: ...
 
 
 def azerbaijani_lower(word: str) -> str:
@@ -47,20 +61,19 @@ class CachedDictionary:
 
     def __init__(self, path: Path) -> None:
         self.path = Path(path)
-        self._parsed: Any = None  # Any: Pyphen is untyped (its HyphDict)
+        self._parsed: HyphDict | None = None
 
     @property
-    def parsed(self) -> Any:
+    def parsed(self) -> HyphDict:
         """Pyphen's dictionary object (loaded now if it was not yet)."""
         if self._parsed is None:
             self._parsed = load_dictionary(self.path)
         return self._parsed
 
     def positions(self, word: str) -> list[int]:
-        positions: list[int] = self.parsed.positions(word)  # Pyphen's DataInt: an int
-        return positions
+        return self.parsed.positions(word)  # Pyphen's DataInt: an int
 
-    def __getattr__(self, name: str) -> Any:
+    def __getattr__(self, name: str) -> object:  # the rest of Pyphen's dictionary object
         if name.startswith("_"):
             raise AttributeError(name)
         return getattr(self.parsed, name)
@@ -93,7 +106,7 @@ def _cache_key(path: Path) -> str:
     return f"{path.stem}-{digest.hexdigest()[:24]}"
 
 
-def _read_cached(path: Path) -> tuple[dict[str, Any], int] | None:
+def _read_cached(path: Path) -> tuple[CachedPatterns, int] | None:
     """The patterns (``{letters: [offset, [values]]}``, as Pyphen uses them) and the longest
     pattern of the dictionary ``path`` from the cache, if there."""
     from vigil.store import Store
@@ -112,7 +125,7 @@ def _read_cached(path: Path) -> tuple[dict[str, Any], int] | None:
     return patterns, maxlen
 
 
-def _write_cached(path: Path, patterns: dict[str, Any], maxlen: int) -> None:
+def _write_cached(path: Path, patterns: Patterns, maxlen: int) -> None:
     """Keep the parsed patterns of ``path``, if they are plain (no non-standard hyphenation):
     a record (no bytes) of :class:`vigil.store.Store`."""
     from vigil.store import Store
@@ -126,7 +139,7 @@ def _write_cached(path: Path, patterns: dict[str, Any], maxlen: int) -> None:
         return
 
 
-def load_dictionary(path: Path) -> Any:
+def load_dictionary(path: Path) -> HyphDict:
     """Pyphen's parsed dictionary of the file ``path``: from vigil's cache if it is there,
     else parsed by Pyphen and kept in the cache."""
     from vigil.pdf._compat import dictionary_from_patterns, parse_dictionary
@@ -134,7 +147,9 @@ def load_dictionary(path: Path) -> Any:
     path = Path(path)
     cached = _read_cached(path)
     if cached is not None:
-        return dictionary_from_patterns(*cached)
+        kept: HyphDict = dictionary_from_patterns(*cached)
+        return kept
+    parsed: HyphDict
     parsed, patterns, maxlen = parse_dictionary(path)
     _write_cached(path, patterns, maxlen)
     return parsed

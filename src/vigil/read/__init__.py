@@ -18,7 +18,6 @@ import csv
 import io
 import re
 from pathlib import Path
-from typing import Any
 
 from vigil.errors import ContentError, Location, ResourceError, VigilError
 from vigil.read.blocks import BLOCK_TYPES, Block, Catalogue, Names
@@ -36,7 +35,7 @@ from vigil.read.model import (
 from vigil.read.schema import suggest, validate
 from vigil.read.sourcefile import read_text
 from vigil.read.variants import read_variants
-from vigil.read.yamlfile import Positions, load_yaml
+from vigil.read.yamlfile import YAML, Positions, load_yaml
 from vigil.sandbox import resolve_inside
 
 __all__ = ["Publication", "Section", "read_publication"]
@@ -223,7 +222,7 @@ class _Reader:
                     hint="Add 'alt:' describing the picture for readers who cannot see it",
                 )
 
-    def section(self, entry: str | dict[str, Any], index: int) -> Section:
+    def section(self, entry: str | dict[str, object], index: int) -> Section:
         location = self.where("sections", index)
         base = ("sections", index)
         if isinstance(entry, dict) and "insert" in entry:
@@ -257,7 +256,7 @@ class _Reader:
         return read_variants(settings, path, self.folder.name, self.where("variants"))
 
     def insert_section(
-        self, entry: dict[str, Any], base: tuple[str | int, ...], location: Location
+        self, entry: dict[str, object], base: tuple[str | int, ...], location: Location
     ) -> Section:
         options: InsertOptions = validate(
             InsertOptions, entry, self.manifest, self.positions, base
@@ -338,7 +337,7 @@ class _Reader:
             block_data = {k: v for k, v in data.items() if k not in section_keys - {"title"}}
             meta_data = {k: v for k, v in data.items() if k in section_keys}
             block_data.pop("title", None)
-            raw_blocks: list[tuple[Any, tuple[str | int, ...]]] = [(block_data, ())]
+            raw_blocks: list[tuple[YAML, tuple[str | int, ...]]] = [(block_data, ())]
         else:
             meta_data = {k: v for k, v in data.items() if k != "blocks"}
             blocks = data.get("blocks")
@@ -363,7 +362,7 @@ class _Reader:
         )
 
     def block(
-        self, data: Any, base: tuple[str | int, ...], path: Path, positions: Positions
+        self, data: YAML, base: tuple[str | int, ...], path: Path, positions: Positions
     ) -> Block:
         where = positions.get(base, Location(path))
         if not isinstance(data, dict):

@@ -12,11 +12,11 @@ from __future__ import annotations
 import logging
 import os
 import re
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field, replace
 from pathlib import Path
-from typing import TYPE_CHECKING, Annotated, Any, Literal
+from typing import TYPE_CHECKING, Annotated, Literal
 
 from pydantic import Field, field_validator
 
@@ -256,13 +256,15 @@ _EXPORT_AGAIN = "Export the document again as PDF without attachments, or print 
 def _refuse_programs(reader: PdfReader, chosen: list[int], name: str, location: Location) -> None:
     """An insert that carries a program (an attachment named or made like one: .exe, a
     script...) is refused: a book of remembrance must not pass programs on to its readers."""
-    specs: list[Any] = []
+    from pypdf.generic import StreamObject
+
+    specs: list[object] = []
     root = _get(reader.trailer.get("/Root"))
-    names = _get(_get(root.get("/Names")).get("/EmbeddedFiles")) if isinstance(root, dict) \
-        and isinstance(_get(root.get("/Names")), dict) else None
+    name_tree = _get(root.get("/Names")) if isinstance(root, dict) else None
+    names = _get(name_tree.get("/EmbeddedFiles")) if isinstance(name_tree, dict) else None
     specs += list(_tree_values(names, 0))
     for index in chosen:
-        for annotation in _get(reader.pages[index].get("/Annots")) or []:
+        for annotation in _items(_get(reader.pages[index].get("/Annots")) or []):
             annotation = _get(annotation)
             if isinstance(annotation, dict) and annotation.get("/Subtype") == "/FileAttachment":
                 specs.append(_get(annotation.get("/FS")))
@@ -273,7 +275,7 @@ def _refuse_programs(reader: PdfReader, chosen: list[int], name: str, location: 
         embedded = _get(spec.get("/EF"))
         stream = _get(embedded.get("/F")) if isinstance(embedded, dict) else None
         try:
-            head = bytes(stream.get_data())[:8] if stream is not None else b""
+            head = bytes(stream.get_data())[:8] if isinstance(stream, StreamObject) else b""
         except read_errors():  # a damaged embedded file
             head = b""
         if looks_like_program(file, head):
@@ -342,17 +344,25 @@ def _refuse_missing_pictures(page: PageObject, index: int, name: str, location: 
                 stack.append((_get(target.get("/Resources")), depth + 1))
 
 
-def _tree_values(node: object, depth: int) -> Iterator[Any]:
+def _tree_values(node: object, depth: int) -> Iterator[object]:
     node = _get(node)
     if not isinstance(node, dict) or depth > 16:
         return
-    for value in list(_get(node.get("/Names")) or [])[1::2]:
+    for value in list(_items(_get(node.get("/Names")) or []))[1::2]:
         yield _get(value)
-    for kid in _get(node.get("/Kids")) or []:
+    for kid in _items(_get(node.get("/Kids")) or []):
         yield from _tree_values(kid, depth + 1)
 
 
-def _get(value: object) -> Any:
+def _items(value: object) -> Iterable[object]:
+    """A PDF array's items; a value that cannot be iterated (a number where an array was
+    expected, in a damaged file) raises TypeError, as iterating it would."""
+    if isinstance(value, Iterable):
+        return value
+    raise TypeError(f"'{type(value).__name__}' object is not iterable")
+
+
+def _get(value: object) -> object:
     """An object, resolved; a dangling or damaged reference is None."""
     from pypdf.generic import NullObject
 

@@ -10,7 +10,7 @@ import datetime as dt
 import re
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Annotated, Any, Literal
+from typing import Annotated, Literal
 
 from pydantic import Field, ValidationInfo, field_validator, model_validator
 
@@ -112,7 +112,7 @@ class SectionFile(StrictModel):
 
 # A file name, or a mapping: ``file:`` (a section) or ``insert:`` (a PDF insert), which the read
 # stage validates with the right schema so that its errors name the right keys.
-SectionEntry = Annotated[str, Field(min_length=1)] | dict[str, Any]
+SectionEntry = Annotated[str, Field(min_length=1)] | dict[str, object]
 
 
 class CoverTranslation(StrictModel):
@@ -194,9 +194,9 @@ class PublicationMeta(StrictModel):
         """This publication's text in ``language`` (a tag whose primary code has a
         translation, or not), and the names of the fields left in the original language."""
         translation = self.translations.get(language.split("-")[0].lower(), Translation())
-        update: dict[str, Any] = {"language": language}
-        cover: dict[str, Any] = {}
-        back: dict[str, Any] = {}
+        update: dict[str, object] = {"language": language}
+        cover: dict[str, object] = {}
+        back: dict[str, object] = {}
         untranslated = []
         for name in TRANSLATABLE:
             group, _, key = name.rpartition(".")

@@ -9,12 +9,14 @@ converts a value only where a field asks for a number, a date or a flag.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from pathlib import Path
-from typing import Any
+from typing import TypeAlias, cast
 
 import yaml
 from yaml.composer import Composer
-from yaml.events import AliasEvent
+from yaml.error import Mark
+from yaml.events import AliasEvent, Event
 from yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
 from yaml.parser import Parser
 from yaml.reader import Reader
@@ -25,6 +27,8 @@ from vigil.errors import ContentError, Location
 
 Path_ = tuple[str | int, ...]
 Positions = dict[Path_, Location]
+# What strict YAML gives: every scalar a string (or None for an empty or null one).
+YAML: TypeAlias = dict[str, "YAML"] | list["YAML"] | str | None
 
 _STANDARD_TAGS = {
     "tag:yaml.org,2002:str",
@@ -45,30 +49,32 @@ MAX_DEPTH = 100
 class _AliasFreeComposer(Composer):
     """Composes nodes from parser events, refusing anchors and aliases."""
 
-    check_event: Any
-    peek_event: Any
+    peek_event: Callable[[], Event]  # the parser's (a mixin beside this one)
 
-    def compose_node(self, parent: Node | None, index: Any) -> Node | None:
-        if self.check_event(AliasEvent):
-            event = self.peek_event()
-            raise yaml.MarkedYAMLError(
-                None, None, f"aliases (*{event.anchor}) are not allowed", event.start_mark
-            )
+    # ``index``: PyYAML passes None (a document's root), an int (an item of a sequence) or the
+    # key's Node (a value of a mapping); its stubs say int.
+    def compose_node(self, parent: Node | None, index: int | Node | None) -> Node | None:
         event = self.peek_event()
+        # libyaml's events carry its own Mark (the same fields), which the stubs do not accept
+        mark = cast("Mark | None", event.start_mark)
+        if isinstance(event, AliasEvent):
+            raise yaml.MarkedYAMLError(
+                None, None, f"aliases (*{event.anchor}) are not allowed", mark
+            )
         anchor = getattr(event, "anchor", None)
         if anchor is not None:
             raise yaml.MarkedYAMLError(
-                None, None, f"anchors (&{anchor}) are not allowed", event.start_mark
+                None, None, f"anchors (&{anchor}) are not allowed", mark
             )
         depth = getattr(self, "_depth", 0)
         if depth >= MAX_DEPTH:
             raise yaml.MarkedYAMLError(
                 None, None, f"the values are nested more than {MAX_DEPTH} levels deep",
-                event.start_mark,
+                mark,
             )
         self._depth = depth + 1
         try:
-            return super().compose_node(parent, index)
+            return super().compose_node(parent, index)  # type: ignore[arg-type]
         finally:
             self._depth = depth
 
@@ -97,7 +103,7 @@ else:  # pragma: no cover - PyYAML without libyaml
     _StrictLoader = _PureStrictLoader
 
 
-def load_yaml(text: str, file: Path, line_offset: int = 0) -> tuple[Any, Positions]:
+def load_yaml(text: str, file: Path, line_offset: int = 0) -> tuple[YAML, Positions]:
     """Parse ``text`` strictly; ``line_offset`` shifts lines (for front matter inside Markdown)."""
     loader = _StrictLoader(text)
     try:
@@ -151,7 +157,7 @@ def _location(node: Node, file: Path, line_offset: int) -> Location:
 
 def _to_python(
     node: Node, path: Path_, file: Path, line_offset: int, positions: Positions
-) -> Any:
+) -> YAML:
     positions[path] = _location(node, file, line_offset)
     if node.tag not in _STANDARD_TAGS:
         raise ContentError(
@@ -169,7 +175,7 @@ def _to_python(
             for index, item in enumerate(node.value)
         ]
     assert isinstance(node, MappingNode)
-    result: dict[str, Any] = {}
+    result: dict[str, YAML] = {}
     for key_node, value_node in node.value:
         key_location = _location(key_node, file, line_offset)
         if not isinstance(key_node, ScalarNode):
