@@ -99,6 +99,12 @@ BAD_YAML_AND_SCHEMA: dict[str, Bad] = {
         "content error", "s.yaml", 3, 5, "type",
         ("unknown block type 'figurez'", "did you mean 'figures'?"),
     ),
+    "block-type-a-list": Bad(
+        {"publication.yaml": SECTION_MANIFEST,
+         "s.yaml": "title: Figures\nblocks:\n  - type: [figures]\n"},
+        "content error", "s.yaml", 3, 5, "type",
+        ("a block's 'type:' is a name, not a list", "Block types: "),
+    ),
     "missing-required-key": Bad(
         {"publication.yaml": "kind: booklet\ndate: 2025-02-25\nsections: [intro.md]\n"},
         "content error", "publication.yaml", None, None, "title", ("required",),

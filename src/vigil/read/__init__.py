@@ -368,11 +368,17 @@ class _Reader:
         if not isinstance(data, dict):
             raise ContentError("a block must be a mapping with a 'type:'", location=where)
         kind = data.get("type")
+        at = positions.get((*base, "type"), where)
+        if isinstance(kind, (list, dict)):  # not a name (unhashable, too)
+            shape = "list" if isinstance(kind, list) else "mapping"
+            raise ContentError(
+                f"a block's 'type:' is a name, not a {shape}", location=at, key="type",
+                hint="Block types: " + ", ".join(sorted(BLOCK_TYPES)))
         if kind not in BLOCK_TYPES:
             raise ContentError(
                 f"unknown block type '{kind}'" + suggest(str(kind), list(BLOCK_TYPES))
                 if kind else "the block has no 'type:'" + suggest("", list(BLOCK_TYPES)),
-                location=positions.get((*base, "type"), where), key="type",
+                location=at, key="type",
             )
         block: Block = validate(BLOCK_TYPES[kind], data, path, positions, base)
         if isinstance(block, Catalogue):
