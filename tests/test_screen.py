@@ -20,6 +20,7 @@ from pypdf.generic import ContentStream
 
 from conftest import (
     BOOKLET_SAMPLE,
+    CONTENT,
     PROGRAMME_SAMPLE,
     Builds,
     assert_located,
@@ -381,3 +382,34 @@ def test_the_cache_is_not_under_the_working_folder_in_tests() -> None:
     """The suite's builds use the session's cache (see conftest.image_cache)."""
     assert os.environ.get("VIGIL_CACHE_DIR")
     assert not Path(os.environ["VIGIL_CACHE_DIR"]).resolve().is_relative_to(Path.cwd().resolve())
+
+
+@pytest.mark.parametrize("orientation", [1, 6])
+def test_a_jpeg_decoded_at_a_reduced_scale_looks_as_reduced_from_full_size(
+        orientation: int) -> None:
+    """A photograph is decoded at a reduced scale first (Image.draft), then resampled: the
+    picture has the target size and is, to the eye, the one resampled from the full-size
+    decode (over 40 dB PSNR), turned or not by its EXIF orientation."""
+    import math
+
+    from PIL import Image, ImageChops, ImageOps, ImageStat
+
+    from vigil.compose.images import _encode
+
+    source = CONTENT / "eternal-return-2025" / "images" / "placeholder-01.jpg"
+    with Image.open(source) as image:
+        exif = image.getexif()
+        exif[0x0112] = orientation
+        buffer = io.BytesIO()
+        image.save(buffer, format="JPEG", quality=95, exif=exif)
+    data = buffer.getvalue()
+    target = (209, 261) if orientation == 1 else (261, 209)
+    reduced, suffix = _encode(data, "JPEG", target, 80)
+    with Image.open(io.BytesIO(data)) as full:
+        reference = ImageOps.exif_transpose(full).convert("RGB").resize(
+            target, Image.Resampling.LANCZOS)
+    with Image.open(io.BytesIO(reduced)) as made:
+        assert suffix == ".jpg" and made.size == target
+        error = ImageStat.Stat(ImageChops.difference(made.convert("RGB"), reference)).rms
+    mse = sum(value * value for value in error) / 3
+    assert 10 * math.log10(255 * 255 / mse) > 40

@@ -27,7 +27,11 @@ to PNG or JPEG). A reduced JPEG stays JPEG; a reduced PNG, GIF or WebP becomes P
 transparency or at most 256 colours (drawings), else JPEG. JPEG is written by Pillow at the
 profile's quality with fixed settings and no metadata (no EXIF, no dates; the ICC profile is
 kept), so the same picture gives the same bytes. Pictures turned by their EXIF orientation are
-turned before reducing.
+turned before reducing. A JPEG is decoded at a reduced scale first where its size allows
+(libjpeg's scaled decoding, Pillow's ``Image.draft``), to no less than :data:`REDUCING_GAP`
+times the target size, then resampled with Lanczos to it, as Pillow's own ``thumbnail`` does:
+for a photograph four times larger than its target, a quarter of the decoding and resampling,
+and the same picture to the eye (about 50 dB PSNR against resampling the full-size decode).
 
 The cache folder is ``images/`` in vigil's cache folder (see :mod:`vigil.usercache`:
 ``--cache-dir``, ``$VIGIL_CACHE_DIR``, else ``~/.cache/vigil``), or a folder in the system's
@@ -60,7 +64,10 @@ CONTENT_WIDTH = 0.8
 CONTENT_HEIGHT = 0.46
 CATALOGUE_WIDTH = 0.5
 CATALOGUE_HEIGHT = 0.21
-RECIPE = "vigil-image-1"  # change when the way pictures are reduced changes
+RECIPE = "vigil-image-2"  # change when the way pictures are reduced changes
+# A JPEG is decoded at no less than this many times its target size (Pillow's thumbnail
+# default), then resampled to the target.
+REDUCING_GAP = 2.0
 SUFFIXES = (".jpg", ".png")  # of the reduced pictures
 MM_PER_INCH = 25.4
 
@@ -236,6 +243,11 @@ def _encode(data: bytes, source_format: str, target: tuple[int, int] | None,
 
     with Image.open(io.BytesIO(data)) as opened:
         opened.seek(0)  # the first frame of an animation, as WeasyPrint shows it
+        if target is not None and source_format == "JPEG":
+            turned = _orientation(opened) in (5, 6, 7, 8)  # the file's pixels lie on their side
+            width, height = (target[1], target[0]) if turned else target
+            opened.draft(None, (math.ceil(width * REDUCING_GAP),
+                                math.ceil(height * REDUCING_GAP)))
         icc = opened.info.get("icc_profile")
         image = ImageOps.exif_transpose(opened) or opened
         transparent = image.mode in ("RGBA", "LA", "PA") or "transparency" in image.info
