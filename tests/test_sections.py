@@ -618,3 +618,43 @@ def test_a_fork_server_stopped_while_it_runs_leaves_no_font_files(tmp_path: Path
                           env={**os.environ, "TMPDIR": str(temporary)})
     assert done.returncode == 0, done.stderr
     assert done.stdout.split() == ["1", "0"], done.stdout + done.stderr
+
+
+def _dies_on_part_two(job: Any) -> Any:
+    """A worker's task that kills its process on the chunks of part 2 (as the kernel's
+    out-of-memory killer would), leaving a mark that it did."""
+    import os
+
+    from vigil.typeset.layout import lay_out_safely
+
+    if "Part 2" in job.html:
+        (Path(os.environ["VIGIL_TEST_DIED"]) / str(os.getpid())).touch()
+        os._exit(1)
+    return lay_out_safely(job)
+
+
+def test_a_worker_that_dies_loses_no_chunk(tmp_path: Path,
+                                           monkeypatch: pytest.MonkeyPatch) -> None:
+    """A worker killed while it lays out a chunk breaks the pool: every chunk not laid out
+    yet, that one included, is laid out in this process, and the PDF is the whole build's."""
+    files: dict[str, str | bytes | None] = {
+        f"part{n}.md": f"# Part {n}\n\n" + "\n\n".join(
+            f"Paragraph {k} of part {n}, written to fill the pages with quiet words of "
+            "remembrance and return, long enough to be laid out in a worker." for k in range(90))
+        + "\n" for n in (1, 2, 3)
+    }
+    folder = write_publication(tmp_path / "pub", files, manifest_with(
+        "", sections=("part1.md", "part2.md", "part3.md")))
+    whole = vigil.build(folder, tmp_path / "whole", BuildOptions(force=True, whole=True))
+    died = tmp_path / "died"
+    died.mkdir()
+    monkeypatch.setenv("VIGIL_TEST_DIED", str(died))
+    workers.drop(wait=True)  # workers forked after the patch below take it with them
+    monkeypatch.setattr(sections, "lay_out_safely", _dies_on_part_two)
+    try:
+        built = vigil.build(folder, tmp_path / "a", BuildOptions(force=True, jobs=2,
+                                                                  cached=False))
+    finally:
+        workers.drop(wait=True)
+    assert list(died.iterdir()), "no worker died: the test did not test"
+    assert layout_text(built.output) == layout_text(whole.output)

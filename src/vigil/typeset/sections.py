@@ -196,8 +196,9 @@ class _Runner:
                 done, _ = wait(running, return_when=FIRST_COMPLETED)
                 read = []
                 for future in done:
-                    job = running.pop(future)
-                    result = future.result()
+                    job = running[future]
+                    result = future.result()  # a worker died: the job stays to be laid out
+                    del running[future]
                     if isinstance(result, VigilError):
                         for other in running:
                             other.cancel()
