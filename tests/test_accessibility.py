@@ -526,3 +526,67 @@ def test_a_translated_edition_describes_the_insert_in_its_language(tmp_path: Pat
     alts = [str(e.get("/Alt")) for e, _ in _walk(reader) if e.get("/S") == "/Figure"]
     assert alts == ["Sərginin afişası"]
     assert pdfua_claim(reader) == "PDF/UA-1"
+
+
+def _spaced_reference(arrays: list[bytes], chars: dict[bytes, str]) -> str | None:
+    """What reading a line to its end says: its text when at least four fifths of the gaps
+    between its letters are 0.05 em or wider, else None (vigil's text layer gives up early)."""
+    text: list[str] = []
+    gaps = wide = 0
+    for array in arrays:
+        gap: float | None = None
+        for item in re.finditer(rb"<([0-9A-Fa-f\s]*)>|([-+\d.]+)", array):
+            if item[1] is not None:
+                digits = re.sub(rb"\s", b"", item[1])
+                for index in range(0, len(digits) - 3, 4):
+                    char = chars.get(digits[index:index + 4].upper())
+                    if char is None:
+                        return None
+                    if gap is not None and char.strip() and text and text[-1].strip():
+                        gaps += 1
+                        wide += gap <= -50
+                    text.append(char)
+                    gap = 0.0
+            elif gap is not None:
+                try:
+                    gap += float(item[2])
+                except ValueError:
+                    return None
+    if gaps < 2 or wide < 0.8 * gaps:
+        return None
+    return "".join(text)
+
+
+def test_the_text_layer_gives_up_a_line_only_when_reading_it_all_would() -> None:
+    """Lines of codes and gaps of every kind (letter-spaced, justified, kerned, with spaces,
+    signs, exponent-free reals and unknown codes): the text layer's early answer for each is
+    the one reading the whole line gives."""
+    import random
+
+    from vigil.assemble.accessible import _TOKENS, FontText, _spaced_text
+
+    chars = {f"{code:04X}".encode(): (" " if code % 20 == 3 else chr(65 + code % 26))
+             for code in range(60)}
+    fonts = {b"F1": FontText(chars, frozenset())}
+    rng = random.Random(18)
+    spaced = 0
+    for line in range(6000):
+        gaps = (["-60", "-100.5", "-120", "-50", "-60", "-80", "-75", "-90", "-200", "-55",
+                 "-49.9", "-.5", "0", "+20", "-30", "-25"][:rng.choice([10, 12, 16])]
+                if line % 2 else ["0", "-179.29", "-170", "0", "-0.1", "3"])
+        arrays = []
+        for _ in range(rng.randint(1, 3)):
+            items = []
+            for _ in range(rng.randint(1, 14)):
+                codes = rng.choice([1, 1, 1, 1, 1, 2, 0]) if line % 2 else rng.randint(0, 4)
+                items.append("<" + " ".join(f"{rng.randrange(61):04X}" for _ in range(codes))
+                             + ">")
+                if rng.random() < (0.97 if line % 2 else 0.85):
+                    items.append(rng.choice(gaps))
+            arrays.append(("[" + "".join(items) + "]").encode())
+        matches = [_TOKENS.search(array + b" TJ") for array in arrays]
+        assert all(match is not None and match["tj"] for match in matches)
+        found = _spaced_text([(match, b"F1") for match in matches if match], fonts)
+        assert found == _spaced_reference(arrays, chars), arrays
+        spaced += found is not None
+    assert spaced > 100  # the letter-spaced kind was made often enough to be tested
