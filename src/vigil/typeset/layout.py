@@ -89,59 +89,6 @@ def warm_up() -> None:
     _fonts()
 
 
-# What the fork server lays out before it forks the workers (see :func:`rehearse`): each face
-# of vigil's fonts, and the scripts and hyphenation of the languages vigil ships.
-REHEARSAL = """<!DOCTYPE html><html lang="en"><head><style>
-body { font-family: "Vigil Serif"; font-size: 10.5pt; width: 30mm; hyphens: auto; }
-h1 { font-family: "Vigil Sans"; font-weight: 700; } .mono { font-family: "Vigil Mono"; }
-</style></head><body><h1>Remembrance 1990</h1>
-<p>In memory of the <i>fallen</i>, <b>remembered</b> <b><i>always</i></b>: commemoration,
-responsibility, extraordinary.</p>
-<p style="font-family: 'Vigil Sans'">Programme <i>of the</i> ceremony</p>
-<p lang="ru">Вечная память погибшим: воспоминания, торжественное возложение цветов.</p>
-<p lang="az">Əbədi xatirə: şəhidlərin xatirəsinə həsr olunmuş anım mərasimi, Azərbaycan.</p>
-<p class="mono">19 January 1990</p><p lang="ar" style="font-family: 'Vigil Arabic'">ذكرى</p>
-</body></html>"""
-
-
-def rehearse() -> None:
-    """Add vigil's fonts to this process's fonts configuration, as the memorial theme's
-    ``fonts.css`` declares them, and lay out and write a short tagged document in each of
-    their faces, in English, Russian and Azerbaijani with hyphenation: done once in the fork
-    server, before it forks the workers, so that each worker starts with the fonts loaded
-    (Pango's, HarfBuzz's and fontconfig's), the hyphenation dictionaries read and WeasyPrint's
-    caches warm, instead of paying for them on its first chunk.
-
-    A chunk's stylesheet declaring the same ``@font-face`` rules (the same family, file and
-    style) finds its fonts there and adds nothing; WeasyPrint keys its fonts by their rules,
-    so the layout is the one a worker that did not rehearse gives (other rules are added as
-    before)."""
-    import jinja2
-
-    from vigil.resources import fonts_dir, themes_dir
-    from vigil.sandbox import VIRTUAL_SCHEME
-    from vigil.typeset import _fonts, weasyprint_errors
-    from vigil.typeset.engine import load
-    from vigil.typeset.fetcher import SandboxFetcher
-
-    weasyprint = load()
-    warm_up()
-    fetcher = SandboxFetcher({"fonts": fonts_dir()}, {})
-    try:
-        source = (themes_dir() / "memorial" / "fonts.css").read_text(encoding="utf-8")
-        css = jinja2.Template(source).render(fonts_url=f"{VIRTUAL_SCHEME}://fonts")
-        with weasyprint_errors():
-            stylesheet = weasyprint.CSS(string=css, url_fetcher=fetcher, font_config=_fonts())
-            document = weasyprint.HTML(string=REHEARSAL, url_fetcher=fetcher).render(
-                font_config=_fonts(), stylesheets=[stylesheet])
-            document.write_pdf(pdf_tags=True)
-    # The rehearsal only saves time: if it cannot be done (a package without its theme or
-    # fonts, which the builds then report themselves), the workers lay out as they would
-    # have without it.
-    except (OSError, jinja2.TemplateError, VigilError):
-        return
-
-
 def _clean_up() -> None:
     from vigil.typeset import _remove_font_files
 
